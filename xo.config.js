@@ -1,0 +1,28 @@
+/** @type {import('xo').FlatXoConfig} */
+const xoConfig = [
+	{
+		ignores: ['dist/**'],
+	},
+	{
+		prettier: true,
+		react: true,
+		rules: {
+			// Telemetry metadata and JSON contracts are snake_case by design (the seed's names).
+			'@typescript-eslint/naming-convention': 'off',
+			// The PRNG and hashing use bit operations on purpose.
+			'no-bitwise': 'off',
+			// Protocol handlers read best as plain loops and early returns.
+			'no-await-in-loop': 'off',
+			'unicorn/no-array-reduce': 'off',
+			'unicorn/prefer-top-level-await': 'off',
+			'unicorn/no-process-exit': 'off',
+			'n/prefer-global/process': 'off',
+			'@typescript-eslint/no-restricted-types': 'off',
+			'unicorn/prevent-abbreviations': 'off',
+			'capitalized-comments': 'off',
+			'unicorn/no-null': 'off',
+		},
+	},
+];
+
+export default xoConfig;
