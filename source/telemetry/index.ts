@@ -1,0 +1,41 @@
+export {
+	type Clock,
+	type EventName,
+	type Handler,
+	type HandlerInfo,
+	type Measurements,
+	type Metadata,
+	type SpanEventNames,
+	type SpanToken,
+	Telemetry,
+	attach,
+	attachMany,
+	detach,
+	exceptionKind,
+	execute,
+	handlerFailureEvent,
+	listHandlers,
+	realClock,
+	span,
+	telemetry,
+} from './telemetry.js';
+export {
+	type OperatorEventName,
+	type VsrEventName,
+	type VsrEvents,
+	type VsrFullEventName,
+	type VsrSpanPrefix,
+	additionEvents,
+	events,
+	operatorEvents,
+	seedEvents,
+	vsrEventName,
+} from './catalogue.js';
+export {
+	type CommonMetadata,
+	type VsrStateView,
+	type VsrStatus,
+	VsrTelemetry,
+	commonMetadata,
+} from './vsr-telemetry.js';
+export {type SerializedEvent, parseEvent, serializeEvent} from './serialize.js';
