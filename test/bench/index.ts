@@ -1,0 +1,8 @@
+// Benchmarks, run one after the other by `npm run bench`. Add new ones to the list.
+import {benchTelemetry} from './telemetry.js';
+
+const benches: Array<() => Promise<void>> = [benchTelemetry];
+
+for (const bench of benches) {
+	await bench();
+}
