@@ -5,6 +5,7 @@ const xoConfig = [
 	},
 	{
 		prettier: true,
+		semicolon: true,
 		react: true,
 		rules: {
 			// Telemetry metadata and JSON contracts are snake_case by design (the seed's names).
@@ -21,6 +22,13 @@ const xoConfig = [
 			'unicorn/prevent-abbreviations': 'off',
 			'capitalized-comments': 'off',
 			'unicorn/no-null': 'off',
+		},
+	},
+	{
+		files: ['test/**'],
+		rules: {
+			// AVA runs the compiled tests in dist/test, which xo cannot see.
+			'ava/no-ignored-test-files': 'off',
 		},
 	},
 ];

@@ -1,0 +1,101 @@
+import {events, vsrEventName} from '../telemetry/catalogue.js';
+import type {Telemetry} from '../telemetry/telemetry.js';
+import {assert} from './assert.js';
+import {Configuration} from './configuration.js';
+import type {Reply, Request, Send} from './messages.js';
+import type {Result} from './state-machine.js';
+
+export type ClientOptions = {
+	readonly clientId: number;
+	readonly replicaCount: number;
+	/** Ticks to wait for a reply before sending the request again. */
+	readonly requestTimeout?: number;
+	readonly telemetry?: Telemetry;
+};
+
+export type Completion = {readonly requestNumber: number; readonly operation: unknown; readonly result: Result};
+
+/**
+ * A VR client: one request at a time, numbered 1, 2, 3, … It sends to the
+ * primary of the latest view it knows; when no reply comes in time it sends
+ * to every replica (only the primary answers) and learns the new view from
+ * the reply. Pure like the replica: the environment delivers what it returns.
+ */
+export class Client {
+	readonly clientId: number;
+	private readonly configuration: Configuration;
+	private readonly requestTimeout: number;
+	private readonly telemetry: Telemetry | undefined;
+	private view = 0;
+	private requestNumber = 0;
+	private pending: {request: Request; ticks: number; attempts: number} | undefined;
+
+	constructor(options: ClientOptions) {
+		this.clientId = options.clientId;
+		this.configuration = new Configuration(options.replicaCount);
+		this.requestTimeout = options.requestTimeout ?? 100;
+		this.telemetry = options.telemetry;
+	}
+
+	get busy(): boolean {
+		return this.pending !== undefined;
+	}
+
+	/** The primary the client will try first. */
+	get primary(): number {
+		return this.configuration.primaryOf(this.view);
+	}
+
+	get lastRequestNumber(): number {
+		return this.requestNumber;
+	}
+
+	submit(operation: unknown): Send[] {
+		assert(!this.pending, 'a client has at most one request outstanding');
+		this.requestNumber++;
+		const request: Request = {
+			type: 'request',
+			clientId: this.clientId,
+			requestNumber: this.requestNumber,
+			operation,
+		};
+		this.pending = {request, ticks: 0, attempts: 1};
+		return [{to: 'replica', replica: this.primary, message: request}];
+	}
+
+	/** The completed request, or undefined for a reply to an older or unknown request. */
+	onReply(reply: Reply): Completion | undefined {
+		if (reply.view > this.view) {
+			this.view = reply.view;
+		}
+
+		const pending = this.pending;
+		if (reply.clientId !== this.clientId || pending?.request.requestNumber !== reply.requestNumber) {
+			return undefined;
+		}
+
+		this.pending = undefined;
+		return {requestNumber: reply.requestNumber, operation: pending.request.operation, result: reply.result};
+	}
+
+	tick(): Send[] {
+		const pending = this.pending;
+		if (!pending || ++pending.ticks < this.requestTimeout) {
+			return [];
+		}
+
+		pending.ticks = 0;
+		pending.attempts++;
+		this.telemetry?.execute(
+			vsrEventName(events.clientRetry),
+			{attempt: pending.attempts},
+			{client_id: this.clientId, request_number: pending.request.requestNumber},
+		);
+		const sends: Send[] = [];
+		for (let replica = 0; replica < this.configuration.replicaCount; replica++) {
+			sends.push({to: 'replica', replica, message: pending.request});
+		}
+
+		return sends;
+	}
+}

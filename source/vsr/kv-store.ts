@@ -1,0 +1,107 @@
+import type {StateMachine} from './state-machine.js';
+
+/** The operations of the default state machine, as clients send them. */
+export type KvOperation =
+	| {readonly op: 'get'; readonly key: string}
+	| {readonly op: 'put'; readonly key: string; readonly value: string}
+	| {readonly op: 'append'; readonly key: string; readonly value: string}
+	| {readonly op: 'cas'; readonly key: string; readonly expected: string | null; readonly value: string};
+
+export type KvOutput = string | null | boolean;
+
+export type KvSnapshot = ReadonlyArray<readonly [string, string]>;
+
+const kinds = new Set(['get', 'put', 'append', 'cas']);
+
+/** Checks an operation from the outside world; the message names what is wrong. */
+export function parseKvOperation(operation: unknown): KvOperation {
+	if (typeof operation !== 'object' || operation === null) {
+		throw new TypeError('malformed operation: expected an object');
+	}
+
+	const {op, key, value, expected} = operation as Record<string, unknown>;
+	if (typeof op !== 'string' || !kinds.has(op)) {
+		throw new TypeError(`unknown operation ${JSON.stringify(op)}: expected get, put, append or cas`);
+	}
+
+	if (typeof key !== 'string') {
+		throw new TypeError(`malformed ${op}: key must be a string`);
+	}
+
+	if (op === 'get') {
+		return {op, key};
+	}
+
+	if (typeof value !== 'string') {
+		throw new TypeError(`malformed ${op}: value must be a string`);
+	}
+
+	if (op === 'cas') {
+		if (expected !== null && typeof expected !== 'string') {
+			throw new TypeError('malformed cas: expected must be a string or null');
+		}
+
+		return {op, key, expected, value};
+	}
+
+	return {op: op as 'put' | 'append', key, value};
+}
+
+/**
+ * The default replicated service: a string key-value store.
+ * get → value or null; put, append → "ok"; cas → whether it swapped
+ * (expected null means "the key is absent").
+ */
+export class KvStore implements StateMachine {
+	private data = new Map<string, string>();
+
+	get size(): number {
+		return this.data.size;
+	}
+
+	read(key: string): string | undefined {
+		return this.data.get(key);
+	}
+
+	apply(operation: unknown): KvOutput | 'ok' {
+		const parsed = parseKvOperation(operation);
+		switch (parsed.op) {
+			case 'get': {
+				return this.data.get(parsed.key) ?? null;
+			}
+
+			case 'put': {
+				this.data.set(parsed.key, parsed.value);
+				return 'ok';
+			}
+
+			case 'append': {
+				this.data.set(parsed.key, (this.data.get(parsed.key) ?? '') + parsed.value);
+				return 'ok';
+			}
+
+			case 'cas': {
+				const current = this.data.get(parsed.key) ?? null;
+				if (current !== parsed.expected) {
+					return false;
+				}
+
+				this.data.set(parsed.key, parsed.value);
+				return true;
+			}
+		}
+	}
+
+	snapshot(): KvSnapshot {
+		return [...this.data].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+	}
+
+	restore(snapshot: unknown): void {
+		this.data = new Map(snapshot as KvSnapshot);
+	}
+
+	kind(operation: unknown): string {
+		const op = (operation as {op?: unknown} | undefined)?.op;
+		return typeof op === 'string' && kinds.has(op) ? op : 'invalid';
+	}
+}

@@ -1,0 +1,145 @@
+import type {Checkpoint} from './checkpoint.js';
+import type {Result} from './state-machine.js';
+
+/**
+ * The messages of Viewstamped Replication Revisited (Liskov & Cowling, 2012),
+ * as a discriminated union on `type`. Every replica-to-replica message names
+ * its sender and the sender's incarnation: a replica that restarted has lost
+ * its memory, so messages from its earlier life must not count towards a
+ * quorum (crash-consistent quorums, Michael et al., DISC 2017).
+ */
+
+/** One slot of the log: the op number, the view that first prepared it, and the client's request. */
+export type LogEntry = {
+	readonly op: number;
+	readonly view: number;
+	readonly clientId: number;
+	readonly requestNumber: number;
+	readonly operation: unknown;
+};
+
+/**
+ * A contiguous piece of a log: entries for ops base+1 .. base+entries.length.
+ * When the sender collected the log prefix up to `base`, it ships the
+ * checkpoint taken at `base` so that a receiver further behind can install it.
+ */
+export type LogSlice = {
+	readonly base: number;
+	readonly checkpoint: Checkpoint | undefined;
+	readonly entries: readonly LogEntry[];
+};
+
+type FromReplica = {readonly from: number; readonly incarnation: number};
+
+export type Request = {
+	readonly type: 'request';
+	readonly clientId: number;
+	readonly requestNumber: number;
+	readonly operation: unknown;
+};
+
+export type Reply = {
+	readonly type: 'reply';
+	readonly view: number;
+	readonly clientId: number;
+	readonly requestNumber: number;
+	readonly result: Result;
+};
+
+export type Prepare = FromReplica & {
+	readonly type: 'prepare';
+	readonly view: number;
+	readonly op: number;
+	readonly commit: number;
+	readonly entry: LogEntry;
+};
+
+export type PrepareOk = FromReplica & {
+	readonly type: 'prepare_ok';
+	readonly view: number;
+	/** Cumulative: the sender holds every op up to this one in this view. */
+	readonly op: number;
+};
+
+export type Commit = FromReplica & {
+	readonly type: 'commit';
+	readonly view: number;
+	readonly commit: number;
+};
+
+export type StartViewChange = FromReplica & {
+	readonly type: 'start_view_change';
+	readonly view: number;
+	/** The latest view in which the sender heard a working primary; see Replica.onStartViewChange. */
+	readonly heardView: number;
+};
+
+export type DoViewChange = FromReplica & {
+	readonly type: 'do_view_change';
+	readonly view: number;
+	readonly log: LogSlice;
+	readonly lastNormalView: number;
+	readonly opNumber: number;
+	readonly commitNumber: number;
+};
+
+export type StartView = FromReplica & {
+	readonly type: 'start_view';
+	readonly view: number;
+	readonly log: LogSlice;
+	readonly opNumber: number;
+	readonly commitNumber: number;
+};
+
+export type Recovery = FromReplica & {
+	readonly type: 'recovery';
+	readonly nonce: number;
+};
+
+export type RecoveryResponse = FromReplica & {
+	readonly type: 'recovery_response';
+	readonly view: number;
+	readonly nonce: number;
+	/** Only the primary sends its state; backups answer with their view alone. */
+	readonly primaryState:
+		| {readonly log: LogSlice; readonly opNumber: number; readonly commitNumber: number}
+		| undefined;
+};
+
+export type GetState = FromReplica & {
+	readonly type: 'get_state';
+	readonly view: number;
+	/** The sender keeps its log up to this op and asks for everything after it. */
+	readonly op: number;
+	readonly nonce: number;
+};
+
+export type NewState = FromReplica & {
+	readonly type: 'new_state';
+	readonly view: number;
+	readonly nonce: number;
+	readonly log: LogSlice;
+	readonly opNumber: number;
+	readonly commitNumber: number;
+};
+
+export type ReplicaMessage =
+	| Prepare
+	| PrepareOk
+	| Commit
+	| StartViewChange
+	| DoViewChange
+	| StartView
+	| Recovery
+	| RecoveryResponse
+	| GetState
+	| NewState;
+
+export type Message = Request | Reply | ReplicaMessage;
+
+export type MessageType = Message['type'];
+
+/** What a replica or a client asks its environment to deliver. */
+export type Send =
+	| {readonly to: 'replica'; readonly replica: number; readonly message: Request | ReplicaMessage}
+	| {readonly to: 'client'; readonly clientId: number; readonly message: Reply};

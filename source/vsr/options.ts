@@ -1,0 +1,31 @@
+import type {BugName} from './bugs.js';
+
+/** Timeouts in ticks. A tick is whatever the environment says (10 ms in the process cluster). */
+export type Timeouts = {
+	/** An idle primary sends Commit as a heartbeat this often. */
+	readonly heartbeat: number;
+	/** A backup that hears nothing from its primary for this long starts a view change (plus jitter). */
+	readonly primary: number;
+	/** A primary resends unacknowledged Prepares after this long without progress. */
+	readonly prepareResend: number;
+	/** A view change resends its votes this often, and gives up on the view after `viewChange` (plus jitter). */
+	readonly viewChangeResend: number;
+	readonly viewChange: number;
+	/** Recovery and state transfer retry this often. */
+	readonly recoveryResend: number;
+	readonly stateTransferResend: number;
+};
+
+export const defaultTimeouts: Timeouts = {
+	heartbeat: 10,
+	primary: 50,
+	prepareResend: 20,
+	viewChangeResend: 15,
+	viewChange: 60,
+	recoveryResend: 25,
+	stateTransferResend: 25,
+};
+
+export const defaultCheckpointInterval = 1000;
+
+export type BugSet = ReadonlySet<BugName>;

@@ -1,0 +1,1284 @@
+import {events} from '../telemetry/catalogue.js';
+import type {SpanToken} from '../telemetry/telemetry.js';
+import type {VsrStateView, VsrStatus} from '../telemetry/vsr-telemetry.js';
+import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
+import {assert} from './assert.js';
+import type {BugName} from './bugs.js';
+import type {Checkpoint} from './checkpoint.js';
+import {ClientTable} from './client-table.js';
+import {Configuration} from './configuration.js';
+import {digestExecution} from './digest.js';
+import {KvStore} from './kv-store.js';
+import {Log} from './log.js';
+import type {
+	Commit,
+	DoViewChange,
+	GetState,
+	LogEntry,
+	LogSlice,
+	Message,
+	NewState,
+	Prepare,
+	PrepareOk,
+	Recovery,
+	RecoveryResponse,
+	ReplicaMessage,
+	Request,
+	Send,
+	StartView,
+	StartViewChange,
+} from './messages.js';
+import {defaultCheckpointInterval, defaultTimeouts, type Timeouts} from './options.js';
+import type {Result, StateMachine} from './state-machine.js';
+
+export type Status = Exclude<VsrStatus, 'state_transfer'>;
+
+export type ReplicaOptions = {
+	readonly id: number;
+	readonly replicaCount: number;
+	readonly stateMachine?: StateMachine;
+	readonly telemetry?: VsrTelemetry;
+	/** Uniform in [0, 1): timeout jitter and nonces. Inject a seeded one for determinism. */
+	readonly random?: () => number;
+	/**
+	 * How many times this replica has started before (a boot counter kept by its
+	 * environment). Messages carry it so that a quorum never counts a message
+	 * from a replica's earlier life.
+	 */
+	readonly incarnation?: number;
+	/** A restarted replica has lost its memory: it runs the recovery protocol before anything else. */
+	readonly recovering?: boolean;
+	readonly checkpointInterval?: number;
+	readonly timeouts?: Partial<Timeouts>;
+	readonly bugs?: ReadonlySet<BugName>;
+	readonly observer?: ReplicaObserver;
+};
+
+/** Sees what a replica executes, for checkers and tests; it must not change anything. */
+export type ReplicaObserver = {
+	executed?(replica: Replica, entry: LogEntry, result: Result): void;
+	installed?(replica: Replica, checkpoint: Checkpoint): void;
+};
+
+export type Input = {readonly type: 'tick'} | {readonly type: 'message'; readonly message: Message};
+
+type StateTransfer = {view: number; op: number; nonce: number; ticks: number};
+
+/**
+ * One replica of Viewstamped Replication Revisited. It does no I/O: the
+ * environment feeds it one input at a time (`step`, `onMessage`, `tick`) and
+ * delivers what it returns. Handlers are named after the paper's messages.
+ */
+export class Replica implements VsrStateView {
+	readonly id: number;
+	readonly configuration: Configuration;
+	readonly incarnation: number;
+	readonly stateMachine: StateMachine;
+	readonly clientTable = new ClientTable();
+	readonly log = new Log();
+
+	view = 0;
+	status: Status = 'normal';
+	lastNormalView = 0;
+	commitNumber = 0;
+	/** The latest checkpoint; the log holds only the ops after it. */
+	checkpoint: Checkpoint | undefined;
+	/** A running hash of every executed op and its result: replicas agree on it at each commit number. */
+	digest = 0;
+
+	private readonly telemetry: VsrTelemetry | undefined;
+	private readonly random: () => number;
+	private readonly timeouts: Timeouts;
+	private readonly checkpointInterval: number;
+	private readonly bugs: ReadonlySet<BugName>;
+	private readonly observer: ReplicaObserver | undefined;
+	private outbox: Send[] = [];
+
+	/** The latest known incarnation of every replica (crash vector). */
+	private readonly incarnations: number[];
+	/** Requests in the uncommitted part of the log, by client: a retry of one is not prepared twice. */
+	private readonly uncommitted = new Map<number, number>();
+
+	// Primary.
+	private readonly acked: number[];
+	private readonly clientSpans = new Map<number, SpanToken>();
+	private leadershipSpan: SpanToken | undefined;
+	private ticksSinceSend = 0;
+	private ticksSinceProgress = 0;
+	private lastSentCommit = 0;
+
+	// Backup.
+	private ticksSincePrimary = 0;
+	private primaryTimeout: number;
+	private heardView = 0;
+
+	// View change.
+	private readonly startViewChangeVotes = new Set<number>();
+	private readonly doViewChanges = new Map<number, DoViewChange>();
+	private doViewChangeSent = false;
+	private viewChangeTicks = 0;
+	private viewChangeTimeout = 0;
+	private viewChangeStartedAt = 0n;
+
+	// Recovery and state transfer.
+	private recoveryNonce = 0;
+	private readonly recoveryResponses = new Map<number, RecoveryResponse>();
+	private recoveryTicks = 0;
+	private stateTransfer: StateTransfer | undefined;
+	private skipNextExecution = false;
+
+	constructor(options: ReplicaOptions) {
+		this.configuration = new Configuration(options.replicaCount);
+		assert(
+			Number.isInteger(options.id) && options.id >= 0 && options.id < options.replicaCount,
+			`replica id ${options.id} is outside 0..${options.replicaCount - 1}`,
+		);
+		this.id = options.id;
+		this.incarnation = options.incarnation ?? 0;
+		this.stateMachine = options.stateMachine ?? new KvStore();
+		this.telemetry = options.telemetry;
+		this.random = options.random ?? Math.random;
+		this.timeouts = {...defaultTimeouts, ...options.timeouts};
+		this.checkpointInterval = options.checkpointInterval ?? defaultCheckpointInterval;
+		assert(this.checkpointInterval >= 1, 'checkpoint interval must be at least 1');
+		this.bugs = options.bugs ?? new Set();
+		this.observer = options.observer;
+		const n = this.configuration.replicaCount;
+		this.incarnations = Array.from({length: n}, (_, i) => (i === this.id ? this.incarnation : 0));
+		this.acked = Array.from({length: n}, () => 0);
+		this.primaryTimeout = this.jitter(this.timeouts.primary);
+
+		if (options.recovering) {
+			this.status = 'recovering';
+			this.recoveryNonce = this.nonce();
+			this.emit(events.recoveryStart, undefined, {incarnation: this.incarnation});
+			this.broadcastRecovery();
+		} else if (this.isPrimary) {
+			this.startLeadership();
+		}
+	}
+
+	// --- State, as telemetry and the operator see it -------------------------
+
+	get nodeId(): number {
+		return this.id;
+	}
+
+	get opNumber(): number {
+		return this.log.opNumber;
+	}
+
+	get isPrimary(): boolean {
+		return this.status === 'normal' && this.configuration.primaryOf(this.view) === this.id;
+	}
+
+	get primary(): number {
+		return this.configuration.primaryOf(this.view);
+	}
+
+	get stateTransferPending(): boolean {
+		return this.stateTransfer !== undefined;
+	}
+
+	// --- Inputs --------------------------------------------------------------
+
+	step(input: Input): Send[] {
+		switch (input.type) {
+			case 'tick': {
+				return this.tick();
+			}
+
+			case 'message': {
+				return this.onMessage(input.message);
+			}
+		}
+	}
+
+	tick(): Send[] {
+		this.onTick();
+		return this.flush();
+	}
+
+	onMessage(message: Message): Send[] {
+		switch (message.type) {
+			case 'request': {
+				this.onRequest(message);
+				break;
+			}
+
+			case 'reply': {
+				// Replies are for clients; a replica has nothing to do with one.
+				break;
+			}
+
+			default: {
+				if (this.acceptFrom(message)) {
+					this.dispatch(message);
+				}
+			}
+		}
+
+		return this.flush();
+	}
+
+	private dispatch(message: ReplicaMessage): void {
+		switch (message.type) {
+			case 'prepare': {
+				this.onPrepare(message);
+				break;
+			}
+
+			case 'prepare_ok': {
+				this.onPrepareOk(message);
+				break;
+			}
+
+			case 'commit': {
+				this.onCommit(message);
+				break;
+			}
+
+			case 'start_view_change': {
+				this.onStartViewChange(message);
+				break;
+			}
+
+			case 'do_view_change': {
+				this.onDoViewChange(message);
+				break;
+			}
+
+			case 'start_view': {
+				this.onStartView(message);
+				break;
+			}
+
+			case 'recovery': {
+				this.onRecovery(message);
+				break;
+			}
+
+			case 'recovery_response': {
+				this.onRecoveryResponse(message);
+				break;
+			}
+
+			case 'get_state': {
+				this.onGetState(message);
+				break;
+			}
+
+			case 'new_state': {
+				this.onNewState(message);
+				break;
+			}
+		}
+	}
+
+	/**
+	 * Crash-consistent quorums: a message from an earlier incarnation of its
+	 * sender is dropped, and learning of a newer one forgets what the sender
+	 * said in its earlier life (its acks and votes died with its memory).
+	 */
+	private acceptFrom(message: ReplicaMessage): boolean {
+		const {from} = message;
+		if (!Number.isInteger(from) || from < 0 || from >= this.configuration.replicaCount || from === this.id) {
+			return false;
+		}
+
+		if (
+			(message.type === 'prepare' || message.type === 'commit' || message.type === 'start_view') &&
+			from !== this.configuration.primaryOf(message.view)
+		) {
+			return false; // Only a view's primary speaks for it.
+		}
+
+		const known = this.incarnations[from] ?? 0;
+		if (message.incarnation < known) {
+			return false;
+		}
+
+		if (message.incarnation > known) {
+			this.incarnations[from] = message.incarnation;
+			this.acked[from] = 0;
+			this.startViewChangeVotes.delete(from);
+			this.doViewChanges.delete(from);
+			this.recoveryResponses.delete(from);
+		}
+
+		return true;
+	}
+
+	// --- Normal operation ----------------------------------------------------
+
+	private onRequest(request: Request): void {
+		if (!this.isPrimary || this.stateTransfer) {
+			return;
+		}
+
+		const executed = this.bugs.has('client-table-forgets-writes')
+			? undefined
+			: this.clientTable.get(request.clientId);
+		if (executed) {
+			if (request.requestNumber < executed.requestNumber) {
+				return; // An old request gets no reply, never another request's.
+			}
+
+			if (request.requestNumber === executed.requestNumber) {
+				this.reply(request.clientId, request.requestNumber, executed.result);
+				return;
+			}
+		}
+
+		const inLog = this.uncommitted.get(request.clientId);
+		if (inLog !== undefined && request.requestNumber <= inLog) {
+			return; // Already being prepared; its reply follows the commit.
+		}
+
+		const entry: LogEntry = {
+			op: this.log.opNumber + 1,
+			view: this.view,
+			clientId: request.clientId,
+			requestNumber: request.requestNumber,
+			operation: request.operation,
+		};
+		this.append(entry);
+		if (this.telemetry) {
+			this.clientSpans.set(
+				entry.op,
+				this.telemetry.spanStart(events.clientRequest, this, {
+					client_id: request.clientId,
+					request_number: request.requestNumber,
+				}),
+			);
+		}
+
+		this.acked[this.id] = entry.op;
+		const prepare: Prepare = {
+			type: 'prepare',
+			view: this.view,
+			op: entry.op,
+			commit: this.commitNumber,
+			entry,
+			from: this.id,
+			incarnation: this.incarnation,
+		};
+		this.broadcast(prepare);
+		this.lastSentCommit = this.commitNumber;
+		this.ticksSinceSend = 0;
+		this.emit(events.prepareSent, {count: this.configuration.replicaCount - 1});
+
+		if (this.bugs.has('commit-without-quorum')) {
+			this.commitUpTo(entry.op);
+		} else {
+			this.advanceCommit();
+		}
+	}
+
+	private onPrepare(message: Prepare): void {
+		if (this.status === 'recovering') {
+			return;
+		}
+
+		this.noteHeard(message.view, message.from);
+		if (message.view < this.view) {
+			return; // From a deposed primary.
+		}
+
+		if (message.view > this.view || this.status === 'view_change') {
+			// The view moved on without us. Change nothing until NewState arrives.
+			this.requestState(message.view);
+			return;
+		}
+
+		this.ticksSincePrimary = 0;
+		if (message.op > this.log.opNumber + 1) {
+			this.requestState(this.view);
+		} else if (message.op === this.log.opNumber + 1) {
+			assert(message.entry.op === message.op, 'prepare carries the entry of its op');
+			this.append(message.entry);
+			this.emit(events.prepareReceived, undefined, {op: message.op});
+			this.sendPrepareOk();
+		} else {
+			// A duplicate: our log already agrees up to opNumber in this view.
+			this.sendPrepareOk();
+		}
+
+		this.commitUpTo(Math.min(message.commit, this.log.opNumber));
+	}
+
+	private onPrepareOk(message: PrepareOk): void {
+		if (!this.isPrimary || message.view !== this.view) {
+			return;
+		}
+
+		assert(
+			message.op <= this.log.opNumber,
+			() => `replica ${message.from} acked op ${message.op} beyond the primary's ${this.log.opNumber}`,
+		);
+		this.emit(events.prepareOkReceived, undefined, {from: message.from, op: message.op});
+		if (message.op > (this.acked[message.from] ?? 0)) {
+			this.acked[message.from] = message.op;
+			this.advanceCommit();
+		}
+	}
+
+	/** Commits every op that a quorum (the primary included) holds in this view. */
+	private advanceCommit(): void {
+		this.acked[this.id] = this.log.opNumber;
+		const sorted = [...this.acked].sort((a, b) => b - a);
+		const committable = sorted[this.configuration.quorum - 1] ?? 0;
+		if (committable <= this.commitNumber) {
+			return;
+		}
+
+		for (let op = this.commitNumber + 1; op <= committable; op++) {
+			this.emit(events.quorumReached, undefined, {op});
+		}
+
+		this.commitUpTo(committable);
+	}
+
+	private onCommit(message: Commit): void {
+		if (this.status === 'recovering') {
+			return;
+		}
+
+		this.noteHeard(message.view, message.from);
+		if (message.view < this.view) {
+			return;
+		}
+
+		if (message.view > this.view || this.status === 'view_change') {
+			this.requestState(message.view);
+			return;
+		}
+
+		this.ticksSincePrimary = 0;
+		this.emit(events.heartbeatReceived);
+		this.emit(events.commitReceived, undefined, {commit: message.commit});
+		if (message.commit > this.log.opNumber) {
+			this.requestState(this.view);
+		}
+
+		this.commitUpTo(Math.min(message.commit, this.log.opNumber));
+	}
+
+	private append(entry: LogEntry): void {
+		this.log.append(entry);
+		const inLog = this.uncommitted.get(entry.clientId);
+		if (inLog === undefined || inLog < entry.requestNumber) {
+			this.uncommitted.set(entry.clientId, entry.requestNumber);
+		}
+
+		this.emit(events.logAppend, undefined, {op: entry.op});
+	}
+
+	/** Executes, in order, every op up to `op`; the primary replies to their clients. */
+	private commitUpTo(op: number): void {
+		if (op <= this.commitNumber) {
+			return;
+		}
+
+		assert(op <= this.log.opNumber, () => `commit ${op} beyond op ${this.log.opNumber}`);
+		const from = this.commitNumber;
+		for (let next = from + 1; next <= op; next++) {
+			this.execute(this.log.get(next));
+			if (next % this.checkpointInterval === 0) {
+				this.takeCheckpoint();
+			}
+		}
+
+		this.ticksSinceProgress = 0;
+		this.emit(events.commitAdvance, undefined, {from, to: op});
+	}
+
+	private execute(entry: LogEntry): void {
+		const executed = this.bugs.has('client-table-forgets-writes')
+			? undefined
+			: this.clientTable.get(entry.clientId);
+		let result: Result;
+		if (executed && entry.requestNumber <= executed.requestNumber) {
+			// A request can reach the log twice across view changes; it runs once.
+			result =
+				entry.requestNumber === executed.requestNumber ? executed.result : {ok: false, error: 'stale request'};
+		} else if (this.skipNextExecution) {
+			this.skipNextExecution = false;
+			result = {ok: true, value: null};
+		} else {
+			result = this.apply(entry);
+			this.clientTable.record(entry.clientId, entry.requestNumber, result);
+		}
+
+		if (this.uncommitted.get(entry.clientId) === entry.requestNumber) {
+			this.uncommitted.delete(entry.clientId);
+		}
+
+		this.digest = digestExecution(this.digest, entry, result);
+		this.commitNumber = entry.op;
+		this.observer?.executed?.(this, entry, result);
+		if (this.isPrimary) {
+			this.replyAfterCommit(entry, result);
+		}
+	}
+
+	private apply(entry: LogEntry): Result {
+		const run = (): unknown => this.stateMachine.apply(entry.operation);
+		try {
+			const value = this.telemetry
+				? this.telemetry.span(
+						events.stateMachineOperation,
+						this,
+						{op: entry.op, operation: this.stateMachine.kind(entry.operation)},
+						run,
+					)
+				: run();
+			return {ok: true, value};
+		} catch (error) {
+			return {ok: false, error: error instanceof Error ? error.message : String(error)};
+		}
+	}
+
+	private replyAfterCommit(entry: LogEntry, result: Result): void {
+		const span = this.clientSpans.get(entry.op);
+		if (span && this.telemetry) {
+			this.clientSpans.delete(entry.op);
+			if (result.ok) {
+				this.telemetry.spanStop(span, this, {client_id: entry.clientId, request_number: entry.requestNumber});
+			} else {
+				this.telemetry.spanException(span, this, 'error', result.error, undefined, {
+					client_id: entry.clientId,
+					request_number: entry.requestNumber,
+				});
+			}
+		}
+
+		this.reply(entry.clientId, entry.requestNumber, result);
+	}
+
+	private reply(clientId: number, requestNumber: number, result: Result): void {
+		this.outbox.push({
+			to: 'client',
+			clientId,
+			message: {type: 'reply', view: this.view, clientId, requestNumber, result},
+		});
+	}
+
+	private sendPrepareOk(): void {
+		this.send(this.primary, {
+			type: 'prepare_ok',
+			view: this.view,
+			op: this.log.opNumber,
+			from: this.id,
+			incarnation: this.incarnation,
+		});
+		this.emit(events.prepareOkSent, undefined, {op: this.log.opNumber});
+	}
+
+	// --- Checkpoints ----------------------------------------------------------
+
+	/** Snapshots the state as of the op just executed and collects the log up to it. */
+	private takeCheckpoint(): void {
+		const op = this.commitNumber;
+		this.checkpoint = {
+			op,
+			digest: this.digest,
+			stateMachine: this.stateMachine.snapshot(),
+			clientTable: this.clientTable.snapshot(),
+		};
+		this.log.collectUpTo(op);
+		this.emit(events.checkpoint, undefined, {op});
+	}
+
+	private install(checkpoint: Checkpoint): void {
+		assert(
+			checkpoint.op > this.commitNumber,
+			() => `installing checkpoint ${checkpoint.op} would move commit back from ${this.commitNumber}`,
+		);
+		this.stateMachine.restore(checkpoint.stateMachine);
+		this.clientTable.restore(checkpoint.clientTable);
+		this.digest = checkpoint.digest;
+		this.commitNumber = checkpoint.op;
+		this.checkpoint = checkpoint;
+		this.log.reset(checkpoint.op);
+		this.uncommitted.clear();
+		this.observer?.installed?.(this, checkpoint);
+	}
+
+	/** Our log after `after`; when that prefix was collected, from the checkpoint on, with the checkpoint. */
+	private logSlice(after?: number): LogSlice {
+		if (after === undefined || after < this.log.base) {
+			return {base: this.log.base, checkpoint: this.checkpoint, entries: this.log.after(this.log.base)};
+		}
+
+		return {base: after, checkpoint: undefined, entries: this.log.after(after)};
+	}
+
+	/**
+	 * Replaces our log after `keep` with the slice's entries. Ops up to `keep`
+	 * are known to agree (committed, or the same view); an overlap that
+	 * disagrees is a broken invariant. A slice that starts beyond `keep` comes
+	 * with the checkpoint that covers the gap.
+	 */
+	private adoptLog(slice: LogSlice, keep: number): void {
+		assert(keep >= this.commitNumber && keep <= this.log.opNumber, () => `cannot keep the log up to ${keep}`);
+		const sliceEnd = slice.base + slice.entries.length;
+		assert(
+			sliceEnd >= this.commitNumber,
+			() => `an adopted log ends at ${sliceEnd}, before committed op ${this.commitNumber}`,
+		);
+		if (slice.base > keep) {
+			assert(slice.checkpoint?.op === slice.base, () => `a log from op ${slice.base} needs its checkpoint`);
+			this.install(slice.checkpoint);
+			keep = slice.base;
+		}
+
+		for (const entry of slice.entries) {
+			if (entry.op > keep) {
+				break;
+			}
+
+			if (entry.op > this.log.base) {
+				assert(this.log.matches(entry), () => `replica ${this.id} disagrees on op ${entry.op}`);
+			}
+		}
+
+		const dropped = this.log.truncateAfter(keep);
+		for (const entry of slice.entries) {
+			if (entry.op > keep) {
+				this.log.append(entry);
+			}
+		}
+
+		const replaced = dropped.filter((entry) => !this.log.matches(entry));
+		if (replaced.length > 0) {
+			this.emit(events.logConflict, undefined, {
+				from_op: replaced[0]!.op,
+				to_op: replaced.at(-1)!.op,
+				count: replaced.length,
+			});
+		}
+
+		this.uncommitted.clear();
+		for (const entry of this.log.after(Math.max(this.commitNumber, this.log.base))) {
+			this.uncommitted.set(entry.clientId, entry.requestNumber);
+		}
+	}
+
+	// --- View change ---------------------------------------------------------
+
+	private startViewChange(view: number): void {
+		assert(view > this.view, () => `view ${view} is not after ${this.view}`);
+		const wasPrimary = this.isPrimary;
+		if (wasPrimary) {
+			this.endLeadership('lost primacy');
+		}
+
+		this.setView(view);
+		this.setStatus('view_change', wasPrimary);
+		this.startViewChangeVotes.clear();
+		this.startViewChangeVotes.add(this.id);
+		this.doViewChanges.clear();
+		this.doViewChangeSent = false;
+		this.viewChangeTicks = 0;
+		this.viewChangeTimeout = this.jitter(this.timeouts.viewChange);
+		this.viewChangeStartedAt = this.now();
+		this.stateTransfer = undefined;
+		this.emit(events.viewChangeStart, undefined, {new_view: view});
+		this.broadcastStartViewChange();
+		this.maybeSendDoViewChange();
+	}
+
+	/**
+	 * A replica that hears its primary ignores a StartViewChange from one that
+	 * has not heard this view's primary: an isolated replica (that can send but
+	 * not receive) must not unseat a working primary. Once it hears us again
+	 * its votes carry our view and we follow it.
+	 */
+	private onStartViewChange(message: StartViewChange): void {
+		if (this.status === 'recovering' || message.view < this.view) {
+			return;
+		}
+
+		if (message.view > this.view) {
+			if (this.status === 'normal' && message.heardView < this.view) {
+				return;
+			}
+
+			this.startViewChange(message.view);
+		}
+
+		if (this.status === 'normal') {
+			if (this.isPrimary) {
+				this.sendStartView(message.from); // It missed our StartView.
+			}
+
+			return;
+		}
+
+		if (!this.startViewChangeVotes.has(message.from)) {
+			this.startViewChangeVotes.add(message.from);
+			this.emit(events.voteReceived, undefined, {from: message.from});
+		}
+
+		this.maybeSendDoViewChange();
+	}
+
+	private maybeSendDoViewChange(): void {
+		if (this.doViewChangeSent || this.startViewChangeVotes.size < this.configuration.quorum) {
+			return;
+		}
+
+		this.doViewChangeSent = true;
+		this.sendDoViewChange();
+	}
+
+	private sendDoViewChange(): void {
+		const message: DoViewChange = {
+			type: 'do_view_change',
+			view: this.view,
+			log: this.logSlice(),
+			lastNormalView: this.lastNormalView,
+			opNumber: this.log.opNumber,
+			commitNumber: this.commitNumber,
+			from: this.id,
+			incarnation: this.incarnation,
+		};
+		const primary = this.primary;
+		if (primary === this.id) {
+			this.doViewChanges.set(this.id, message);
+			this.maybeCompleteViewChange();
+		} else {
+			this.send(primary, message);
+			this.emit(events.doViewChangeSent, undefined, {to: primary});
+		}
+	}
+
+	private onDoViewChange(message: DoViewChange): void {
+		if (this.status === 'recovering' || message.view < this.view) {
+			return;
+		}
+
+		if (message.view > this.view) {
+			// A DoViewChange proves a quorum voted for its view.
+			this.startViewChange(message.view);
+		}
+
+		if (this.primary !== this.id) {
+			return;
+		}
+
+		if (this.status === 'normal') {
+			this.sendStartView(message.from); // A late vote: the view is already established.
+			return;
+		}
+
+		this.emit(events.doViewChangeReceived, undefined, {from: message.from});
+		this.doViewChanges.set(message.from, message);
+		if (!this.doViewChangeSent) {
+			// Others are voting for our view, so a quorum has started it: our own vote counts too.
+			this.doViewChangeSent = true;
+			this.sendDoViewChange();
+		} else {
+			this.maybeCompleteViewChange();
+		}
+	}
+
+	private maybeCompleteViewChange(): void {
+		if (this.doViewChanges.size < this.configuration.quorum || !this.doViewChanges.has(this.id)) {
+			return;
+		}
+
+		const votes = [...this.doViewChanges.values()];
+		assert(
+			votes.every((vote) => vote.view === this.view),
+			'DoViewChange quorum spans views',
+		);
+		const best = votes.reduce((best, vote) => (this.betterLog(vote, best) ? vote : best));
+		const commit = Math.max(...votes.map((vote) => vote.commitNumber));
+		assert(
+			commit <= best.opNumber,
+			() => `the chosen log (op ${best.opNumber}) lacks committed op ${commit}`,
+		);
+
+		if (best.from !== this.id) {
+			this.adoptLog(best.log, this.commitNumber);
+		}
+
+		this.lastNormalView = this.view;
+		this.setStatus('normal', false);
+		this.heardView = this.view;
+		this.acked.fill(0);
+		this.acked[this.id] = this.log.opNumber;
+		this.ticksSinceSend = 0;
+		this.ticksSinceProgress = 0;
+		this.startViewChangeVotes.clear();
+		this.doViewChanges.clear();
+		this.startLeadership();
+		this.commitUpTo(Math.min(commit, this.log.opNumber));
+		this.lastSentCommit = this.commitNumber;
+		for (let replica = 0; replica < this.configuration.replicaCount; replica++) {
+			if (replica !== this.id) {
+				this.sendStartView(replica);
+			}
+		}
+
+		this.emit(events.viewChangeComplete, {duration: this.now() - this.viewChangeStartedAt});
+		this.advanceCommit();
+	}
+
+	/** The log of the latest normal view wins; within it, the longest. */
+	private betterLog(a: DoViewChange, b: DoViewChange): boolean {
+		if (this.bugs.has('ignore-last-normal-view')) {
+			return a.opNumber > b.opNumber;
+		}
+
+		return a.lastNormalView > b.lastNormalView || (a.lastNormalView === b.lastNormalView && a.opNumber > b.opNumber);
+	}
+
+	private sendStartView(to: number): void {
+		this.send(to, {
+			type: 'start_view',
+			view: this.view,
+			log: this.logSlice(),
+			opNumber: this.log.opNumber,
+			commitNumber: this.commitNumber,
+			from: this.id,
+			incarnation: this.incarnation,
+		});
+	}
+
+	private onStartView(message: StartView): void {
+		if (this.status === 'recovering' || message.view < this.view) {
+			return;
+		}
+
+		if (message.view === this.view && this.status === 'normal') {
+			return;
+		}
+
+		this.noteHeard(message.view, message.from);
+		const wasPrimary = this.isPrimary;
+		if (wasPrimary) {
+			this.endLeadership('lost primacy');
+		}
+
+		const changing = this.status === 'view_change';
+		if (message.view > this.view) {
+			this.setView(message.view);
+		}
+
+		this.adoptLog(message.log, this.commitNumber);
+		this.becomeBackup(wasPrimary);
+		this.commitUpTo(Math.min(message.commitNumber, this.log.opNumber));
+		if (this.log.opNumber > this.commitNumber) {
+			this.sendPrepareOk();
+		}
+
+		if (changing) {
+			this.emit(events.viewChangeComplete, {duration: this.now() - this.viewChangeStartedAt});
+		}
+	}
+
+	/** Normal status in the current view, following its primary. */
+	private becomeBackup(wasPrimary: boolean): void {
+		this.lastNormalView = this.view;
+		this.setStatus('normal', wasPrimary);
+		this.heardView = this.view;
+		this.ticksSincePrimary = 0;
+		this.primaryTimeout = this.jitter(this.timeouts.primary);
+		this.stateTransfer = undefined;
+		this.startViewChangeVotes.clear();
+		this.doViewChanges.clear();
+	}
+
+	// --- Recovery ------------------------------------------------------------
+
+	private broadcastRecovery(): void {
+		const message: Recovery = {
+			type: 'recovery',
+			nonce: this.recoveryNonce,
+			from: this.id,
+			incarnation: this.incarnation,
+		};
+		this.broadcast(message);
+		this.recoveryTicks = 0;
+	}
+
+	private onRecovery(message: Recovery): void {
+		if (this.status !== 'normal') {
+			return;
+		}
+
+		this.send(message.from, {
+			type: 'recovery_response',
+			view: this.view,
+			nonce: message.nonce,
+			primaryState: this.isPrimary
+				? {log: this.logSlice(), opNumber: this.log.opNumber, commitNumber: this.commitNumber}
+				: undefined,
+			from: this.id,
+			incarnation: this.incarnation,
+		});
+	}
+
+	/**
+	 * Recovered once a quorum has answered our nonce, the primary of the
+	 * latest view among them included; until then we neither vote nor answer.
+	 */
+	private onRecoveryResponse(message: RecoveryResponse): void {
+		if (this.status !== 'recovering' || message.nonce !== this.recoveryNonce) {
+			return;
+		}
+
+		this.emit(events.recoveryResponseReceived, undefined, {from: message.from});
+		this.recoveryResponses.set(message.from, message);
+		if (this.bugs.has('recovery-answers-early')) {
+			this.completeRecovery(message.view, {
+				log: {base: 0, checkpoint: undefined, entries: []},
+				opNumber: 0,
+				commitNumber: 0,
+			});
+			return;
+		}
+
+		if (this.recoveryResponses.size < this.configuration.quorum) {
+			return;
+		}
+
+		const view = Math.max(...[...this.recoveryResponses.values()].map((response) => response.view));
+		const primary = this.recoveryResponses.get(this.configuration.primaryOf(view));
+		if (primary?.view === view && primary.primaryState) {
+			this.completeRecovery(view, primary.primaryState);
+		}
+	}
+
+	private completeRecovery(view: number, state: NonNullable<RecoveryResponse['primaryState']>): void {
+		if (view > this.view) {
+			this.setView(view);
+		}
+
+		this.adoptLog(state.log, 0);
+		this.recoveryResponses.clear();
+		this.becomeBackup(false);
+		this.commitUpTo(Math.min(state.commitNumber, this.log.opNumber));
+		if (this.log.opNumber > this.commitNumber) {
+			this.sendPrepareOk();
+		}
+
+		this.emit(events.recoveryComplete);
+	}
+
+	// --- State transfer ------------------------------------------------------
+
+	/** Asks the primary of `view` for what we miss. Our state stays as it is until NewState arrives. */
+	private requestState(view: number): void {
+		const pending = this.stateTransfer;
+		if (pending && pending.view >= view) {
+			return; // Already asked; the resend timer retries.
+		}
+
+		const sameView = view === this.view && this.status === 'normal';
+		this.stateTransfer = {
+			view,
+			op: sameView ? this.log.opNumber : this.commitNumber,
+			nonce: this.nonce(),
+			ticks: 0,
+		};
+		this.sendGetState();
+	}
+
+	private sendGetState(): void {
+		const pending = this.stateTransfer;
+		assert(pending, 'no state transfer to send');
+		pending.ticks = 0;
+		const target = this.configuration.primaryOf(pending.view);
+		if (target === this.id) {
+			this.stateTransfer = undefined;
+			return;
+		}
+
+		this.send(target, {
+			type: 'get_state',
+			view: pending.view,
+			op: pending.op,
+			nonce: pending.nonce,
+			from: this.id,
+			incarnation: this.incarnation,
+		});
+		this.emit(events.stateTransferRequestSent, undefined, {view: pending.view, from_op: pending.op, to: target});
+	}
+
+	private onGetState(message: GetState): void {
+		if (this.status !== 'normal' || message.view !== this.view || message.op > this.log.opNumber) {
+			return;
+		}
+
+		this.emit(events.stateTransferRequestReceived, undefined, {from: message.from, from_op: message.op});
+		const log = this.logSlice(message.op);
+		this.send(message.from, {
+			type: 'new_state',
+			view: this.view,
+			nonce: message.nonce,
+			log,
+			opNumber: this.log.opNumber,
+			commitNumber: this.commitNumber,
+			from: this.id,
+			incarnation: this.incarnation,
+		} satisfies NewState);
+		this.emit(events.snapshotSent, {entries: log.entries.length}, {
+			to: message.from,
+			from_op: log.base,
+			to_op: this.log.opNumber,
+			checkpoint: log.checkpoint !== undefined,
+		});
+	}
+
+	private onNewState(message: NewState): void {
+		const pending = this.stateTransfer;
+		if (this.status === 'recovering' || pending?.nonce !== message.nonce) {
+			return;
+		}
+
+		if (message.view < this.view) {
+			this.stateTransfer = undefined;
+			return;
+		}
+
+		// Within our own normal view our whole log agrees with the primary's; across views only the committed part does.
+		const sameView = message.view === this.view && this.status === 'normal';
+		const wasPrimary = this.isPrimary;
+		if (wasPrimary) {
+			this.endLeadership('lost primacy');
+		}
+
+		if (message.view > this.view) {
+			this.setView(message.view);
+		}
+
+		const installsCheckpoint = message.log.base > (sameView ? this.log.opNumber : this.commitNumber);
+		this.adoptLog(message.log, sameView ? this.log.opNumber : this.commitNumber);
+		this.becomeBackup(wasPrimary);
+		this.emit(events.snapshotReceived, {entries: message.log.entries.length}, {
+			from: message.from,
+			from_op: message.log.base,
+			to_op: message.opNumber,
+			checkpoint: installsCheckpoint,
+		});
+		if (this.bugs.has('state-transfer-skips-ops') && this.commitNumber < message.commitNumber) {
+			this.skipNextExecution = true;
+		}
+
+		this.commitUpTo(Math.min(message.commitNumber, this.log.opNumber));
+		this.sendPrepareOk();
+	}
+
+	// --- Timers --------------------------------------------------------------
+
+	private onTick(): void {
+		if (this.stateTransfer && ++this.stateTransfer.ticks >= this.timeouts.stateTransferResend) {
+			this.sendGetState();
+		}
+
+		switch (this.status) {
+			case 'normal': {
+				if (this.isPrimary) {
+					this.tickPrimary();
+				} else if (++this.ticksSincePrimary >= this.primaryTimeout) {
+					this.emit(events.primaryTimeout, undefined, {primary: this.primary});
+					this.startViewChange(this.view + 1);
+				}
+
+				break;
+			}
+
+			case 'view_change': {
+				this.viewChangeTicks++;
+				if (this.viewChangeTicks >= this.viewChangeTimeout) {
+					this.startViewChange(this.view + 1);
+				} else if (this.viewChangeTicks % this.timeouts.viewChangeResend === 0) {
+					this.broadcastStartViewChange();
+					if (this.doViewChangeSent && this.primary !== this.id) {
+						this.sendDoViewChange();
+					}
+				}
+
+				break;
+			}
+
+			case 'recovering': {
+				if (++this.recoveryTicks >= this.timeouts.recoveryResend) {
+					this.broadcastRecovery();
+				}
+
+				break;
+			}
+		}
+	}
+
+	private tickPrimary(): void {
+		this.ticksSinceSend++;
+		this.ticksSinceProgress++;
+		const idle = this.ticksSinceSend >= this.timeouts.heartbeat;
+		if (idle || this.commitNumber > this.lastSentCommit) {
+			this.broadcast({
+				type: 'commit',
+				view: this.view,
+				commit: this.commitNumber,
+				from: this.id,
+				incarnation: this.incarnation,
+			});
+			this.lastSentCommit = this.commitNumber;
+			this.ticksSinceSend = 0;
+			this.emit(events.commitSent, undefined, {commit: this.commitNumber});
+			if (idle) {
+				this.emit(events.heartbeatSent);
+			}
+		}
+
+		if (this.log.opNumber > this.commitNumber && this.ticksSinceProgress >= this.timeouts.prepareResend) {
+			this.ticksSinceProgress = 0;
+			this.resendPrepares();
+		}
+	}
+
+	/** Messages get lost: resend what each backup has not acknowledged (a bounded window). */
+	private resendPrepares(): void {
+		for (let replica = 0; replica < this.configuration.replicaCount; replica++) {
+			if (replica === this.id) {
+				continue;
+			}
+
+			const after = Math.max(this.acked[replica] ?? 0, this.log.base);
+			for (const entry of this.log.after(after, 64)) {
+				this.send(replica, {
+					type: 'prepare',
+					view: this.view,
+					op: entry.op,
+					commit: this.commitNumber,
+					entry,
+					from: this.id,
+					incarnation: this.incarnation,
+				});
+			}
+		}
+	}
+
+	private broadcastStartViewChange(): void {
+		this.broadcast({
+			type: 'start_view_change',
+			view: this.view,
+			heardView: this.heardView,
+			from: this.id,
+			incarnation: this.incarnation,
+		});
+	}
+
+	// --- Leadership, status and view ---------------------------------------
+
+	private startLeadership(): void {
+		if (this.telemetry) {
+			this.leadershipSpan = this.telemetry.spanStart(events.leadership, this, {});
+		}
+	}
+
+	/** A deposed primary ends its pending client requests with an exception. */
+	private endLeadership(reason: string): void {
+		if (this.telemetry) {
+			for (const span of this.clientSpans.values()) {
+				this.telemetry.spanException(span, this, 'error', reason);
+			}
+
+			if (this.leadershipSpan) {
+				this.telemetry.spanStop(this.leadershipSpan, this, {reason});
+			}
+		}
+
+		this.clientSpans.clear();
+		this.leadershipSpan = undefined;
+	}
+
+	private setView(view: number): void {
+		assert(view > this.view, () => `view would go back from ${this.view} to ${view}`);
+		const from = this.view;
+		this.view = view;
+		this.emit(events.stateViewChange, undefined, {from, to: view});
+	}
+
+	private setStatus(status: Status, wasPrimary: boolean): void {
+		const from = this.status;
+		this.status = status;
+		if (from !== status) {
+			this.emit(events.statusChange, undefined, {from, to: status});
+		}
+
+		if (wasPrimary !== this.isPrimary) {
+			this.emit(events.roleChange, undefined, {
+				from: wasPrimary ? 'primary' : 'backup',
+				to: this.isPrimary ? 'primary' : 'backup',
+			});
+		}
+	}
+
+	private noteHeard(view: number, from: number): void {
+		if (view > this.heardView && from === this.configuration.primaryOf(view)) {
+			this.heardView = view;
+		}
+	}
+
+	// --- Plumbing ------------------------------------------------------------
+
+	private send(replica: number, message: ReplicaMessage): void {
+		this.outbox.push({to: 'replica', replica, message});
+	}
+
+	private broadcast(message: ReplicaMessage): void {
+		for (let replica = 0; replica < this.configuration.replicaCount; replica++) {
+			if (replica !== this.id) {
+				this.outbox.push({to: 'replica', replica, message});
+			}
+		}
+	}
+
+	private flush(): Send[] {
+		this.checkInvariants();
+		const sent = this.outbox;
+		this.outbox = [];
+		return sent;
+	}
+
+	private emit(
+		event: Parameters<VsrTelemetry['execute']>[0],
+		measurements?: Record<string, number | bigint>,
+		metadata?: Record<string, unknown>,
+	): void {
+		this.telemetry?.execute(event, this, measurements, metadata);
+	}
+
+	private now(): bigint {
+		return this.telemetry ? this.telemetry.bus.clock.monotonicTime() : 0n;
+	}
+
+	private nonce(): number {
+		return Math.floor(this.random() * 2 ** 31);
+	}
+
+	private jitter(ticks: number): number {
+		return ticks + Math.floor(this.random() * ticks);
+	}
+
+	/** The replica's own invariants, checked after every input. */
+	private checkInvariants(): void {
+		assert(
+			this.commitNumber <= this.log.opNumber,
+			() => `commit ${this.commitNumber} above op ${this.log.opNumber}`,
+		);
+		assert(
+			this.log.base === (this.checkpoint?.op ?? 0),
+			() => `log starts after ${this.log.base} but the checkpoint is at ${this.checkpoint?.op ?? 0}`,
+		);
+		assert(this.log.base <= this.commitNumber, 'checkpoint beyond commit');
+		assert(this.lastNormalView <= this.view, 'last normal view after the current view');
+		assert(this.status !== 'normal' || this.lastNormalView === this.view, 'normal status in an unestablished view');
+	}
+}
