@@ -33,6 +33,8 @@ import type {Result, StateMachine} from './state-machine.js';
 
 export type Status = Exclude<VsrStatus, 'state_transfer'>;
 
+const maxEarlyPrepares = 1024;
+
 export type ReplicaOptions = {
 	readonly id: number;
 	readonly replicaCount: number;
@@ -110,6 +112,11 @@ export class Replica implements VsrStateView {
 	// Backup.
 	private ticksSincePrimary = 0;
 	private primaryTimeout: number;
+	/** Prepares that arrived ahead of a gap (messages reorder); appended once the gap fills. */
+	private readonly early = new Map<number, Prepare>();
+	/** The primary's commit number as last heard in this view. */
+	private primaryCommit = 0;
+	private gapTicks = 0;
 	private heardView = 0;
 
 	// View change.
@@ -392,19 +399,32 @@ export class Replica implements VsrStateView {
 		}
 
 		this.ticksSincePrimary = 0;
+		this.primaryCommit = Math.max(this.primaryCommit, message.commit);
 		if (message.op > this.log.opNumber + 1) {
-			this.requestState(this.view);
+			// A gap: hold on to it (a reordering fills it soon), and fetch the state if the gap lasts.
+			if (this.early.size < maxEarlyPrepares) {
+				this.early.set(message.op, message);
+			}
 		} else if (message.op === this.log.opNumber + 1) {
-			assert(message.entry.op === message.op, 'prepare carries the entry of its op');
-			this.append(message.entry);
-			this.emit(events.prepareReceived, undefined, {op: message.op});
+			this.acceptPrepare(message);
+			for (let next = this.early.get(this.log.opNumber + 1); next; next = this.early.get(this.log.opNumber + 1)) {
+				this.early.delete(next.op);
+				this.acceptPrepare(next);
+			}
+
 			this.sendPrepareOk();
 		} else {
 			// A duplicate: our log already agrees up to opNumber in this view.
 			this.sendPrepareOk();
 		}
 
-		this.commitUpTo(Math.min(message.commit, this.log.opNumber));
+		this.commitUpTo(Math.min(this.primaryCommit, this.log.opNumber));
+	}
+
+	private acceptPrepare(message: Prepare): void {
+		assert(message.entry.op === message.op, 'prepare carries the entry of its op');
+		this.append(message.entry);
+		this.emit(events.prepareReceived, undefined, {op: message.op});
 	}
 
 	private onPrepareOk(message: PrepareOk): void {
@@ -457,11 +477,8 @@ export class Replica implements VsrStateView {
 		this.ticksSincePrimary = 0;
 		this.emit(events.heartbeatReceived);
 		this.emit(events.commitReceived, undefined, {commit: message.commit});
-		if (message.commit > this.log.opNumber) {
-			this.requestState(this.view);
-		}
-
-		this.commitUpTo(Math.min(message.commit, this.log.opNumber));
+		this.primaryCommit = Math.max(this.primaryCommit, message.commit);
+		this.commitUpTo(Math.min(this.primaryCommit, this.log.opNumber));
 	}
 
 	private append(entry: LogEntry): void {
@@ -684,6 +701,7 @@ export class Replica implements VsrStateView {
 		this.viewChangeTimeout = this.jitter(this.timeouts.viewChange);
 		this.viewChangeStartedAt = this.now();
 		this.stateTransfer = undefined;
+		this.early.clear();
 		this.emit(events.viewChangeStart, undefined, {new_view: view});
 		this.broadcastStartViewChange();
 		this.maybeSendDoViewChange();
@@ -890,6 +908,9 @@ export class Replica implements VsrStateView {
 		this.stateTransfer = undefined;
 		this.startViewChangeVotes.clear();
 		this.doViewChanges.clear();
+		this.early.clear();
+		this.primaryCommit = this.commitNumber;
+		this.gapTicks = 0;
 	}
 
 	// --- Recovery ------------------------------------------------------------
@@ -1087,6 +1108,13 @@ export class Replica implements VsrStateView {
 				} else if (++this.ticksSincePrimary >= this.primaryTimeout) {
 					this.emit(events.primaryTimeout, undefined, {primary: this.primary});
 					this.startViewChange(this.view + 1);
+				} else if (this.early.size > 0 || this.primaryCommit > this.log.opNumber) {
+					if (++this.gapTicks >= this.timeouts.stateTransferResend) {
+						this.gapTicks = 0;
+						this.requestState(this.view);
+					}
+				} else {
+					this.gapTicks = 0;
 				}
 
 				break;

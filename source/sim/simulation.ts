@@ -1,0 +1,649 @@
+import {additionEvents, operatorEvents, seedEvents} from '../telemetry/catalogue.js';
+import {serializeEvent} from '../telemetry/serialize.js';
+import {type EventName, type Measurements, type Metadata, Telemetry} from '../telemetry/telemetry.js';
+import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
+import {InvariantViolation} from '../vsr/assert.js';
+import type {BugName} from '../vsr/bugs.js';
+import type {Checkpoint} from '../vsr/checkpoint.js';
+import {Client} from '../vsr/client.js';
+import {Configuration} from '../vsr/configuration.js';
+import type {LogEntry, Message, Send} from '../vsr/messages.js';
+import {Prng} from '../vsr/prng.js';
+import {Replica} from '../vsr/replica.js';
+import type {Result} from '../vsr/state-machine.js';
+import {type Fault, FaultGenerator, type FaultMix, describeFault, linkFaults, millisecond, range, second} from './faults.js';
+import {type HistoryEntry, HistoryRecorder, type KvCommand} from './history.js';
+import {checkLinearizable, describeEntry} from './linearizability.js';
+import {type Address, Network, clientAddress, clientOf} from './network.js';
+import {Workload} from './workload.js';
+
+export const tick = 10 * millisecond;
+
+export type SimulationOptions = {
+	readonly seed: number;
+	readonly replicas: number;
+	readonly ops: number;
+	readonly clients?: number;
+	readonly faults: FaultMix;
+	readonly checkpointInterval?: number;
+	readonly bugs?: ReadonlySet<BugName>;
+	/** Replays these faults instead of drawing new ones (shrinking); faults stop at `faultsEnd`. */
+	readonly schedule?: {readonly faults: readonly Fault[]; readonly faultsEnd: number};
+	/** Receives every telemetry event as one NDJSON line. */
+	readonly onEvent?: (line: string) => void;
+	/** Keep the last N lines of a readable trace, for reports. */
+	readonly trace?: number;
+};
+
+export type ViolationKind = 'agreement' | 'divergence' | 'primaries' | 'commit' | 'assertion' | 'linearizability' | 'liveness' | 'lost';
+
+export type Violation = {readonly kind: ViolationKind; readonly message: string; readonly at: number};
+
+export type SimulationResult = {
+	readonly seed: number;
+	readonly violation: Violation | undefined;
+	/** More than f replicas were down or recovering at once: VR promises nothing then. */
+	readonly outsideModel: boolean;
+	readonly opsCommitted: number;
+	readonly acked: number;
+	readonly viewChanges: number;
+	readonly recoveries: number;
+	readonly stateTransfers: number;
+	readonly checkpoints: number;
+	readonly events: number;
+	readonly virtualTime: number;
+	readonly faults: readonly Fault[];
+	readonly faultsEnd: number;
+	readonly history: readonly HistoryEntry[];
+	readonly trace: readonly string[];
+};
+
+/** After faults stop, every pending request must be answered within this much virtual time. */
+export const livenessBound = 60 * second;
+
+/** Faults stop by this virtual time even if the workload is not done. */
+const maxFaultTime = 300 * second;
+
+type SimClient = {client: Client; index: number | undefined; command: KvCommand | undefined};
+
+type Committed = {view: number; clientId: number; requestNumber: number; digest: number; replica: number};
+
+class Stop extends Error {}
+
+/**
+ * One deterministic run: the real replicas and clients in one process, a
+ * seeded network, virtual time, faults, and the checks. Same options, same
+ * run, event for event.
+ */
+export class Simulation {
+	readonly options: SimulationOptions;
+	now = 0;
+	private readonly configuration: Configuration;
+	private readonly bus: Telemetry;
+	private readonly telemetry: VsrTelemetry;
+	private readonly network: Network;
+	private readonly replicas: Array<Replica | undefined>;
+	private readonly boots: number[];
+	private readonly clients: SimClient[];
+	private readonly workload: Workload;
+	private readonly history = new HistoryRecorder();
+	private readonly generator: FaultGenerator | undefined;
+	private readonly replicaPrng: Prng;
+	private readonly faultsApplied: Fault[] = [];
+	private readonly trace: string[] = [];
+	private readonly committed = new Map<number, Committed>();
+	private readonly primaries = new Map<number, number>();
+	private readonly lastCommit: number[];
+	private readonly eventCounts = new Map<EventName, number>();
+	private issued = 0;
+	private acked = 0;
+	private faultsEnd: number | undefined;
+	private lastProgress = 0;
+	private maxCommitted = 0;
+	private outsideModel = false;
+	private violation: Violation | undefined;
+	private scheduleIndex = 0;
+
+	constructor(options: SimulationOptions) {
+		this.options = options;
+		this.configuration = new Configuration(options.replicas);
+		const streams = new Prng(options.seed);
+		this.network = new Network(new Prng(streams.nextUint32()), linkFaults(options.faults));
+		this.workload = new Workload(new Prng(streams.nextUint32()));
+		this.replicaPrng = new Prng(streams.nextUint32());
+		const faultPrng = new Prng(streams.nextUint32());
+		this.generator = options.schedule ? undefined : new FaultGenerator(faultPrng, options.faults);
+		this.bus = new Telemetry({
+			clock: {monotonicTime: () => BigInt(this.now), systemTime: () => BigInt(this.now)},
+		});
+		this.telemetry = new VsrTelemetry(this.bus);
+		this.attachTelemetry();
+		this.boots = range(options.replicas).map(() => 0);
+		this.lastCommit = range(options.replicas).map(() => 0);
+		this.replicas = range(options.replicas).map((id) => this.createReplica(id, false));
+		this.clients = range(options.clients ?? 3).map((i) => ({
+			client: new Client({
+				clientId: i + 1,
+				replicaCount: options.replicas,
+				requestTimeout: 40,
+				telemetry: this.bus,
+			}),
+			index: undefined,
+			command: undefined,
+		}));
+	}
+
+	run(): SimulationResult {
+		try {
+			this.loop();
+		} catch (error) {
+			if (!(error instanceof Stop)) {
+				throw error;
+			}
+		}
+
+		if (!this.violation) {
+			this.checkHistory();
+		}
+
+		return this.result();
+	}
+
+	private loop(): void {
+		let nextTick = tick;
+		for (;;) {
+			while (this.network.nextAt() <= nextTick) {
+				this.deliver();
+			}
+
+			this.now = nextTick;
+			nextTick += tick;
+			this.onTick();
+			if (this.acked >= this.options.ops && this.faultsEnd !== undefined) {
+				return;
+			}
+		}
+	}
+
+	// --- Ticks: faults, replicas, clients -----------------------------------
+
+	private onTick(): void {
+		this.injectFaults();
+		for (const replica of this.replicas) {
+			if (replica) {
+				this.route(replica.id, this.guard(replica, () => replica.tick()));
+			}
+		}
+
+		for (const simClient of this.clients) {
+			this.route(clientAddress(simClient.client.clientId), simClient.client.tick());
+			this.issue(simClient);
+		}
+
+		if (this.faultsEnd !== undefined && this.now - Math.max(this.lastProgress, this.faultsEnd) > livenessBound) {
+			const pending = this.clients.filter(({command}) => command !== undefined).length;
+			this.fail(
+				'liveness',
+				`no request was answered for ${livenessBound / second}s after faults stopped (${pending} pending, ${this.acked}/${this.options.ops} acked)`,
+			);
+		}
+	}
+
+	private issue(simClient: SimClient): void {
+		if (simClient.client.busy || this.issued >= this.options.ops) {
+			return;
+		}
+
+		const command = this.workload.next(simClient.client.clientId);
+		this.issued++;
+		simClient.command = command;
+		simClient.index = this.history.invoke(simClient.client.clientId, command, this.now);
+		this.record(() => `${this.time()} client ${simClient.client.clientId} calls ${describeCommand(command)}`);
+		this.route(clientAddress(simClient.client.clientId), simClient.client.submit(command));
+	}
+
+	private injectFaults(): void {
+		if (this.faultsEnd !== undefined) {
+			return;
+		}
+
+		const schedule = this.options.schedule;
+		if (schedule) {
+			while (this.scheduleIndex < schedule.faults.length && schedule.faults[this.scheduleIndex]!.at <= this.now) {
+				this.applyFault(schedule.faults[this.scheduleIndex++]!);
+			}
+
+			if (this.now >= schedule.faultsEnd) {
+				this.stopFaults();
+			}
+
+			return;
+		}
+
+		if (this.issued >= this.options.ops || this.now >= maxFaultTime) {
+			this.stopFaults();
+			return;
+		}
+
+		const fault = this.generator?.next(this.now, {
+			replicaCount: this.options.replicas,
+			f: this.configuration.f,
+			isDown: (replica) => this.isDown(replica),
+			isCrashed: (replica) => this.replicas[replica] === undefined,
+			downCount: () => this.downCount(),
+			primary: () => this.currentPrimary(),
+			partitioned: () => this.network.partitioned,
+		});
+		if (fault) {
+			this.applyFault(fault);
+		}
+	}
+
+	/** Faults stop: the network heals and is clean again, crashed replicas restart. */
+	private stopFaults(): void {
+		this.faultsEnd = this.now;
+		this.lastProgress = this.now;
+		if (this.network.partitioned) {
+			this.applyFault({at: this.now, kind: 'heal'}, false);
+		}
+
+		for (const replica of range(this.options.replicas)) {
+			if (this.replicas[replica] === undefined) {
+				this.applyFault({at: this.now, kind: 'restart', replica}, false);
+			}
+		}
+
+		this.network.faults = linkFaults('none');
+		this.record(() => `${this.time()} faults stop`);
+	}
+
+	private applyFault(fault: Fault, recorded = true): void {
+		switch (fault.kind) {
+			case 'crash': {
+				if (this.replicas[fault.replica] === undefined) {
+					return;
+				}
+
+				this.replicas[fault.replica] = undefined;
+				this.bus.execute(operatorEvents.operatorCrash, {}, {node_id: fault.replica});
+				break;
+			}
+
+			case 'restart': {
+				if (this.replicas[fault.replica] !== undefined) {
+					return;
+				}
+
+				this.boots[fault.replica]!++;
+				this.lastCommit[fault.replica] = 0;
+				this.replicas[fault.replica] = this.createReplica(fault.replica, true);
+				this.bus.execute(operatorEvents.operatorRestart, {}, {node_id: fault.replica});
+				break;
+			}
+
+			case 'partition': {
+				this.network.partition(fault.groups);
+				this.bus.execute(operatorEvents.operatorPartition, {}, {groups: fault.groups});
+				break;
+			}
+
+			case 'heal': {
+				this.network.heal();
+				this.bus.execute(operatorEvents.operatorHeal, {}, {});
+				break;
+			}
+		}
+
+		if (recorded) {
+			this.faultsApplied.push(fault);
+		}
+
+		this.record(() => describeFault(fault));
+		this.checkModel();
+	}
+
+	// --- Messages -------------------------------------------------------------
+
+	private deliver(): void {
+		const packet = this.network.pop()!;
+		this.now = packet.at;
+		if (packet.to < 0) {
+			this.deliverToClient(clientOf(packet.to), packet.message);
+			return;
+		}
+
+		const replica = this.replicas[packet.to];
+		if (!replica) {
+			return;
+		}
+
+		this.record(() => `${this.time()} ${describeAddress(packet.from)} → ${packet.to} ${describeMessage(packet.message)}`);
+		this.route(replica.id, this.guard(replica, () => replica.onMessage(packet.message)));
+	}
+
+	private deliverToClient(clientId: number, message: Message): void {
+		const simClient = this.clients[clientId - 1];
+		if (!simClient || message.type !== 'reply') {
+			return;
+		}
+
+		const completion = simClient.client.onReply(message);
+		if (!completion || simClient.index === undefined) {
+			return;
+		}
+
+		this.history.complete(simClient.index, output(completion.result), this.now);
+		this.record(() => `${this.time()} client ${clientId} gets ${JSON.stringify(output(completion.result))}`);
+		simClient.index = undefined;
+		simClient.command = undefined;
+		this.acked++;
+		this.lastProgress = this.now;
+		this.issue(simClient);
+	}
+
+	private route(from: Address, sends: readonly Send[]): void {
+		for (const send of sends) {
+			this.network.send(
+				this.now,
+				from,
+				send.to === 'replica' ? send.replica : clientAddress(send.clientId),
+				send.message,
+			);
+		}
+	}
+
+	/** Runs one replica step; a broken invariant ends the run as a violation. */
+	private guard(replica: Replica, step: () => Send[]): Send[] {
+		let sends: Send[] = [];
+		try {
+			sends = step();
+		} catch (error) {
+			const message = error instanceof Error ? error.message : String(error);
+			this.fail('assertion', `replica ${replica.id}: ${error instanceof InvariantViolation ? '' : 'crashed: '}${message}`);
+		}
+
+		this.afterStep(replica);
+		return sends;
+	}
+
+	// --- Checks ---------------------------------------------------------------
+
+	private afterStep(replica: Replica): void {
+		const previous = this.lastCommit[replica.id]!;
+		if (replica.commitNumber < previous) {
+			this.fail('commit', `replica ${replica.id} moved its commit number back from ${previous} to ${replica.commitNumber}`);
+		}
+
+		this.lastCommit[replica.id] = replica.commitNumber;
+		if (replica.isPrimary) {
+			const primary = this.primaries.get(replica.view);
+			if (primary === undefined) {
+				this.primaries.set(replica.view, replica.id);
+			} else if (primary !== replica.id) {
+				this.fail('primaries', `replicas ${primary} and ${replica.id} are both primary of view ${replica.view}`);
+			}
+		}
+
+		this.checkModel();
+	}
+
+	private executed(replica: Replica, entry: LogEntry): void {
+		this.agree(replica, entry.op, {
+			view: entry.view,
+			clientId: entry.clientId,
+			requestNumber: entry.requestNumber,
+			digest: replica.digest,
+			replica: replica.id,
+		});
+	}
+
+	private installed(replica: Replica, checkpoint: Checkpoint): void {
+		const known = this.committed.get(checkpoint.op);
+		if (known && known.digest !== checkpoint.digest) {
+			this.fail('divergence', `replica ${replica.id} installed a checkpoint at op ${checkpoint.op} whose state differs from replica ${known.replica}'s`);
+		}
+	}
+
+	/** Every replica that executes op n executes the same op and reaches the same state. */
+	private agree(replica: Replica, op: number, committed: Committed): void {
+		const known = this.committed.get(op);
+		if (!known) {
+			this.committed.set(op, committed);
+			if (op > this.maxCommitted) {
+				this.maxCommitted = op;
+				this.committed.delete(op - 8192); // Bounded memory on long runs.
+			}
+
+			return;
+		}
+
+		if (known.view !== committed.view || known.clientId !== committed.clientId || known.requestNumber !== committed.requestNumber) {
+			this.fail(
+				'agreement',
+				`op ${op} was committed as ${describeCommitted(known)} by replica ${known.replica} but as ${describeCommitted(committed)} by replica ${replica.id}`,
+			);
+		}
+
+		if (known.digest !== committed.digest) {
+			this.fail('divergence', `replicas ${known.replica} and ${replica.id} reached different states at op ${op}`);
+		}
+	}
+
+	private checkHistory(): void {
+		const live = this.replicas.filter((replica) => replica !== undefined && replica.status === 'normal');
+		const highest = Math.max(0, ...live.map((replica) => replica!.commitNumber));
+		if (!this.outsideModel && live.length > 0 && highest < this.maxCommitted) {
+			this.fail('lost', `op ${this.maxCommitted} was committed but the cluster now commits only up to ${highest}`, false);
+			return;
+		}
+
+		const result = checkLinearizable(this.history.entries());
+		if (result.ok === false) {
+			this.fail(
+				'linearizability',
+				`key ${result.key}: ${result.reason}\n${result.entries.map((entry) => `    ${describeEntry(entry)}`).join('\n')}`,
+				false,
+			);
+		}
+	}
+
+	private checkModel(): void {
+		if (this.downCount() > this.configuration.f) {
+			this.outsideModel = true;
+		}
+	}
+
+	private fail(kind: ViolationKind, message: string, stop = true): never | void {
+		this.violation ??= {kind, message, at: this.now};
+		if (stop) {
+			throw new Stop(message);
+		}
+	}
+
+	// --- Helpers --------------------------------------------------------------
+
+	private createReplica(id: number, recovering: boolean): Replica {
+		const prng = new Prng(this.replicaPrng.nextUint32());
+		return new Replica({
+			id,
+			replicaCount: this.options.replicas,
+			telemetry: this.telemetry,
+			random: () => prng.next(),
+			incarnation: this.boots[id]!,
+			recovering,
+			checkpointInterval: this.options.checkpointInterval ?? 32,
+			bugs: this.options.bugs,
+			observer: {
+				executed: (replica, entry) => {
+					this.executed(replica, entry);
+				},
+				installed: (replica, checkpoint) => {
+					this.installed(replica, checkpoint);
+				},
+			},
+		});
+	}
+
+	private isDown(replica: number): boolean {
+		const r = this.replicas[replica];
+		return r === undefined || r.status === 'recovering';
+	}
+
+	private downCount(): number {
+		return range(this.options.replicas).filter((replica) => this.isDown(replica)).length;
+	}
+
+	private currentPrimary(): number | undefined {
+		let best: Replica | undefined;
+		for (const replica of this.replicas) {
+			if (replica?.isPrimary && (!best || replica.view > best.view)) {
+				best = replica;
+			}
+		}
+
+		return best?.id;
+	}
+
+	private attachTelemetry(): void {
+		const names = [...seedEvents, ...additionEvents];
+		const counts = this.eventCounts;
+		const {onEvent} = this.options;
+		this.bus.attachMany('simulation', names, (event: EventName, measurements: Measurements, metadata: Metadata) => {
+			counts.set(event, (counts.get(event) ?? 0) + 1);
+			if (onEvent) {
+				const timed = 'monotonic_time' in measurements ? measurements : {...measurements, monotonic_time: this.now};
+				onEvent(serializeEvent(event, timed, metadata));
+			}
+		});
+	}
+
+	private count(name: readonly string[]): number {
+		for (const [event, count] of this.eventCounts) {
+			if (event.length === name.length && event.every((part, i) => part === name[i])) {
+				return count;
+			}
+		}
+
+		return 0;
+	}
+
+	private record(line: () => string): void {
+		const keep = this.options.trace;
+		if (keep) {
+			this.trace.push(line());
+			if (this.trace.length > keep) {
+				this.trace.shift();
+			}
+		}
+	}
+
+	private time(): string {
+		return `${(this.now / millisecond).toFixed(1)}ms`;
+	}
+
+	private result(): SimulationResult {
+		let events = 0;
+		for (const count of this.eventCounts.values()) {
+			events += count;
+		}
+
+		return {
+			seed: this.options.seed,
+			violation: this.violation,
+			outsideModel: this.outsideModel,
+			opsCommitted: this.maxCommitted,
+			acked: this.acked,
+			viewChanges: Math.max(0, this.primaries.size - 1),
+			recoveries: this.count(['vsr', 'recovery', 'complete']),
+			stateTransfers: this.count(['vsr', 'state_transfer', 'snapshot_received']),
+			checkpoints: this.count(['vsr', 'checkpoint', 'taken']),
+			events,
+			virtualTime: this.now,
+			faults: this.faultsApplied,
+			faultsEnd: this.faultsEnd ?? this.now,
+			history: this.history.entries(),
+			trace: this.trace,
+		};
+	}
+}
+
+function output(result: Result): Exclude<HistoryEntry['output'], undefined> {
+	return result.ok ? (result.value as string | boolean | null) : {error: result.error};
+}
+
+function describeCommand(command: KvCommand): string {
+	switch (command.op) {
+		case 'get': {
+			return `get(${command.key})`;
+		}
+
+		case 'put':
+		case 'append': {
+			return `${command.op}(${command.key}, ${command.value})`;
+		}
+
+		case 'cas': {
+			return `cas(${command.key}, ${String(command.expected)} → ${command.value})`;
+		}
+	}
+}
+
+function describeCommitted(committed: Committed): string {
+	return `(view ${committed.view}, client ${committed.clientId} request ${committed.requestNumber})`;
+}
+
+function describeAddress(address: Address): string {
+	return address < 0 ? `client ${clientOf(address)}` : String(address);
+}
+
+export function describeMessage(message: Message): string {
+	switch (message.type) {
+		case 'request': {
+			return `request c${message.clientId}#${message.requestNumber}`;
+		}
+
+		case 'reply': {
+			return `reply c${message.clientId}#${message.requestNumber} v${message.view}`;
+		}
+
+		case 'prepare': {
+			return `prepare v${message.view} op${message.op} commit${message.commit}`;
+		}
+
+		case 'prepare_ok': {
+			return `prepare_ok v${message.view} op${message.op}`;
+		}
+
+		case 'commit': {
+			return `commit v${message.view} ${message.commit}`;
+		}
+
+		case 'start_view_change': {
+			return `start_view_change v${message.view} (heard v${message.heardView})`;
+		}
+
+		case 'do_view_change': {
+			return `do_view_change v${message.view} last-normal v${message.lastNormalView} op${message.opNumber} commit${message.commitNumber}`;
+		}
+
+		case 'start_view': {
+			return `start_view v${message.view} op${message.opNumber} commit${message.commitNumber}`;
+		}
+
+		case 'recovery': {
+			return `recovery nonce ${message.nonce} (incarnation ${message.incarnation})`;
+		}
+
+		case 'recovery_response': {
+			return `recovery_response v${message.view}${message.primaryState ? ` op${message.primaryState.opNumber} commit${message.primaryState.commitNumber}` : ''}`;
+		}
+
+		case 'get_state': {
+			return `get_state v${message.view} after op${message.op}`;
+		}
+
+		case 'new_state': {
+			return `new_state v${message.view} from op${message.log.base} to op${message.opNumber} commit${message.commitNumber}`;
+		}
+	}
+}
