@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import {readFileSync} from 'node:fs';
+import process from 'node:process';
+import {integerFlag} from './source/cli/flags.js';
+import type {Mode} from './source/cli/modes.js';
+import {runCli} from './source/cli/run.js';
+
+// dist/cli.js → the package root, in the repository and in an installed package alike.
+const packageJson: unknown = JSON.parse(
+	readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+);
+
+function packageField(name: 'version' | 'description'): string {
+	const value: unknown =
+		typeof packageJson === 'object' && packageJson !== null
+			? Reflect.get(packageJson, name)
+			: undefined;
+	return typeof value === 'string' ? value : '';
+}
+
+/** Accepted by every mode, before or after the sub-command. */
+const globalFlags = {
+	replicas: integerFlag({
+		description: 'Number of replicas in the cluster',
+		min: 1,
+		max: 9,
+		default: 3,
+	}),
+};
+
+/**
+The modes, one entry each. A mode is built by replacing its planned entry with
+`defineMode(globalFlags, {available: true, summary, example, flags, run})`,
+whose `run` imports its implementation lazily (source/ui for the operator,
+source/sim, source/cluster), so `--help` stays fast. Only available modes are
+shown by --help; a planned one answers "not available yet" and exit code 2.
+*/
+const modes: Mode[] = [
+	{name: 'operator', command: false, available: false},
+	{name: 'sim', command: true, available: false},
+	{name: 'run', command: true, available: false},
+	{name: 'bench', command: true, available: false},
+];
+
+process.exitCode = await runCli({
+	programName: 'vsr-tui',
+	version: packageField('version'),
+	description: packageField('description'),
+	argv: process.argv.slice(2),
+	globalFlags,
+	modes,
+	stdout: process.stdout,
+	stderr: process.stderr,
+});
