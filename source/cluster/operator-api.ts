@@ -1,0 +1,87 @@
+import type {Telemetry} from '../telemetry/telemetry.js';
+import type {KvOperation} from '../vsr/kv-store.js';
+import type {Result} from '../vsr/state-machine.js';
+
+/**
+ * What the operator (the process cluster and its network) offers to whoever
+ * drives it: the TUI, the headless `run` and `bench` modes, and tests. The
+ * UI reads `snapshot()` and the telemetry bus, and calls the actions; it
+ * never reaches into processes or protocol state.
+ */
+
+export type NodeStatus = 'starting' | 'normal' | 'view_change' | 'recovering' | 'crashed';
+
+export type NodeNetwork = {
+	/** Cut off from every other replica (both directions). */
+	readonly isolated: boolean;
+	/** On one side of a partition (and not isolated). */
+	readonly partitioned: boolean;
+	/** Per-node fault settings (the global ones apply on top). */
+	readonly dropRate: number;
+	readonly delayMs: number;
+};
+
+export type NodeInfo = {
+	readonly id: number;
+	/** The OS process id while the replica runs; undefined when crashed. */
+	readonly pid: number | undefined;
+	readonly status: NodeStatus;
+	readonly isPrimary: boolean;
+	readonly view: number;
+	readonly op: number;
+	readonly commit: number;
+	/** How many times this replica was started before (its incarnation). */
+	readonly restarts: number;
+	readonly network: NodeNetwork;
+};
+
+export type ClusterSnapshot = {
+	readonly replicas: number;
+	readonly nodes: readonly NodeInfo[];
+	/** The primary of the highest view that some normal replica is in. */
+	readonly primary: number | undefined;
+	readonly view: number;
+	readonly commit: number;
+	/** Delivery is paused: messages wait until `step()` or `resume()`. */
+	readonly paused: boolean;
+	/** Messages held while paused. */
+	readonly held: number;
+	readonly dropRate: number;
+	readonly delayMs: number;
+	/** Steady load is on. */
+	readonly load: boolean;
+	/** Requests acknowledged since the start. */
+	readonly acked: number;
+	/** More than f replicas are crashed or recovering: VR promises nothing now (no stable storage). */
+	readonly outsideFailureModel: boolean;
+};
+
+export type RequestOutcome = {
+	readonly clientId: number;
+	readonly requestNumber: number;
+	readonly operation: KvOperation;
+	readonly result: Result;
+	readonly latencyMs: number;
+};
+
+export type OperatorControls = {
+	/** The operator's bus: every replica's events arrive here (with their original metadata) plus `vsr_tui.operator.*`. */
+	readonly telemetry: Telemetry;
+	snapshot(): ClusterSnapshot;
+	/** Resolves with the reply; a put of a fresh key when no operation is given. */
+	submit(operation?: KvOperation): Promise<RequestOutcome>;
+	burst(count: number): void;
+	setLoad(on: boolean): void;
+	crash(node: number): void;
+	restart(node: number): void;
+	isolate(node: number): void;
+	partition(sideA: readonly number[], sideB: readonly number[]): void;
+	heal(): void;
+	setDropRate(rate: number): void;
+	setDelay(ms: number): void;
+	pause(): void;
+	resume(): void;
+	/** Delivers the next held message; false when none is held. */
+	step(): boolean;
+	stop(): Promise<void>;
+};
