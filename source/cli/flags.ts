@@ -138,6 +138,23 @@ export function enumFlag<const C extends string, D extends C | undefined = undef
 	};
 }
 
+/** Free text, such as a file name (`-` often meaning standard output). */
+export function stringFlag<D extends string | undefined = undefined>(options: {
+	readonly description: string;
+	readonly default?: D;
+	readonly valueName?: string;
+}): FlagSpec<string | D> {
+	return {
+		type: 'string',
+		valueName: options.valueName ?? 'FILE',
+		description: options.description,
+		expected: 'a non-empty value',
+		// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- D is undefined exactly when the default is omitted
+		default: options.default as D,
+		parse: (raw) => (raw === '' ? undefined : {value: raw}),
+	};
+}
+
 /** A switch: present means true. `--no-<name>` gives false. */
 export function booleanFlag(options: {readonly description: string}): FlagSpec<boolean> {
 	return {
