@@ -1,0 +1,563 @@
+/**
+A manual, fully controlled in-memory network for scripted protocol tests.
+
+Nothing moves unless the test says so: every Send a replica returns goes
+into one FIFO queue, and the test delivers, drops, holds or reorders it
+selectively, and ticks replicas one by one. A crash discards the Replica
+object (its memory is lost; messages it sent are still in flight); a
+restart builds a new one that runs the recovery protocol with the next
+incarnation. Telemetry goes to one bus on a virtual clock and is recorded.
+*/
+import type {BugName} from '../../source/vsr/bugs.js';
+import {Client, type Completion} from '../../source/vsr/client.js';
+import {KvStore} from '../../source/vsr/kv-store.js';
+import type {
+	LogEntry,
+	Message,
+	ReplicaMessage,
+	MessageType,
+	Reply,
+	Request,
+	Send,
+} from '../../source/vsr/messages.js';
+import type {Timeouts} from '../../source/vsr/options.js';
+import {Prng} from '../../source/vsr/prng.js';
+import {Replica} from '../../source/vsr/replica.js';
+import type {Result, StateMachine} from '../../source/vsr/state-machine.js';
+import {
+	type VsrEventName,
+	vsrEventName,
+	additionEvents,
+	seedEvents,
+} from '../../source/telemetry/catalogue.js';
+import {
+	type EventName,
+	type Measurements,
+	type Metadata,
+	Telemetry,
+} from '../../source/telemetry/telemetry.js';
+import {VsrTelemetry} from '../../source/telemetry/vsr-telemetry.js';
+
+/** A message in flight: who sent it (a replica id or a client) and where it goes. */
+export type Envelope = {
+	readonly id: number;
+	readonly from: number | 'client';
+	readonly to: number | 'client';
+	/** The sender's incarnation when a replica sent it. */
+	readonly incarnation: number | undefined;
+	readonly message: Message;
+	readonly send: Send;
+};
+
+/** Which messages a call applies to: every field given must match. */
+export type Spec = {
+	readonly type?: MessageType | readonly MessageType[];
+	readonly from?: number | 'client' | ReadonlyArray<number | 'client'>;
+	readonly to?: number | 'client' | ReadonlyArray<number | 'client'>;
+	readonly view?: number;
+	readonly op?: number;
+};
+
+export type Selector = Spec | ((envelope: Envelope) => boolean);
+
+export type RecordedEvent = {
+	/** The full name joined with dots, e.g. "vsr.replication.log_conflict". */
+	readonly name: string;
+	readonly event: EventName;
+	readonly measurements: Measurements;
+	readonly metadata: Metadata;
+};
+
+export type Execution = {readonly entry: LogEntry; readonly result: Result};
+
+export type HarnessOptions = {
+	readonly replicaCount: number;
+	readonly checkpointInterval?: number;
+	readonly timeouts?: Partial<Timeouts>;
+	readonly seed?: number;
+	readonly bugs?: ReadonlySet<BugName>;
+	readonly stateMachine?: () => StateMachine;
+};
+
+/** What a user of a replica can see, for before/after comparisons. */
+export type ReplicaState = {
+	readonly view: number;
+	readonly status: string;
+	readonly lastNormalView: number;
+	readonly opNumber: number;
+	readonly commitNumber: number;
+	readonly log: ReadonlyArray<
+		readonly [op: number, view: number, clientId: number, requestNumber: number]
+	>;
+	readonly digest: number;
+	readonly data: unknown;
+	readonly clientTable: unknown;
+};
+
+function isList<T>(value: T | readonly T[]): value is readonly T[] {
+	return Array.isArray(value);
+}
+
+function asArray<T>(value: T | readonly T[]): readonly T[] {
+	return isList(value) ? value : [value];
+}
+
+export function matches(selector: Selector, envelope: Envelope): boolean {
+	if (typeof selector === 'function') {
+		return selector(envelope);
+	}
+
+	const {message} = envelope;
+	if (selector.type !== undefined && !asArray(selector.type).includes(message.type)) {
+		return false;
+	}
+
+	if (selector.from !== undefined && !asArray(selector.from).includes(envelope.from)) {
+		return false;
+	}
+
+	if (selector.to !== undefined && !asArray(selector.to).includes(envelope.to)) {
+		return false;
+	}
+
+	if (selector.view !== undefined && (!('view' in message) || message.view !== selector.view)) {
+		return false;
+	}
+
+	if (selector.op !== undefined && (!('op' in message) || message.op !== selector.op)) {
+		return false;
+	}
+
+	return true;
+}
+
+/** Messages that match none of the selectors. */
+export function none(...selectors: Selector[]): Selector {
+	return (envelope) => !selectors.some((selector) => matches(selector, envelope));
+}
+
+/** Messages that match any of the selectors. */
+export function any(...selectors: Selector[]): Selector {
+	return (envelope) => selectors.some((selector) => matches(selector, envelope));
+}
+
+export const everything: Selector = () => true;
+
+/** KV operations as a client sends them. */
+export const get = (key: string) => ({op: 'get', key}) as const;
+export const put = (key: string, value: string) => ({op: 'put', key, value}) as const;
+export const append = (key: string, value: string) => ({op: 'append', key, value}) as const;
+export const cas = (key: string, expected: string | null, value: string) =>
+	({op: 'cas', key, expected, value}) as const;
+
+export class Cluster {
+	readonly replicaCount: number;
+	readonly replicas: Array<Replica | undefined>;
+	readonly incarnations: number[];
+	readonly bus: Telemetry;
+	readonly telemetry: VsrTelemetry;
+	/** Every recorded telemetry event, in order. */
+	readonly events: RecordedEvent[] = [];
+	/** Every reply delivered to a client, in order. */
+	readonly replies: Reply[] = [];
+	/** What each replica executed in its current life, in order. */
+	readonly executions: Execution[][];
+	/** Registered clients get their replies; completions are kept here. */
+	readonly completions: Completion[] = [];
+	/** Sends dropped because their target was crashed at delivery time. */
+	readonly lost: Envelope[] = [];
+	queue: Envelope[] = [];
+	now = 0n;
+
+	private readonly options: HarnessOptions;
+	private readonly clients = new Map<number, Client>();
+	private nextId = 0;
+
+	constructor(options: HarnessOptions) {
+		this.options = options;
+		this.replicaCount = options.replicaCount;
+		this.bus = new Telemetry({
+			clock: {monotonicTime: () => this.now, systemTime: () => this.now},
+		});
+		this.telemetry = new VsrTelemetry(this.bus);
+		this.bus.attachMany(
+			'cluster-harness',
+			[...seedEvents, ...additionEvents],
+			(event: EventName, measurements: Measurements, metadata: Metadata) => {
+				this.events.push({name: event.join('.'), event, measurements, metadata});
+			},
+		);
+		this.incarnations = Array.from({length: this.replicaCount}, () => 0);
+		this.executions = Array.from({length: this.replicaCount}, () => []);
+		this.replicas = Array.from({length: this.replicaCount}, (_, id) => this.create(id, false));
+	}
+
+	// --- Replicas ------------------------------------------------------------
+
+	/** The live replica `id`; throws when it is crashed. */
+	replica(id: number): Replica {
+		const replica = this.replicas[id];
+		if (!replica) {
+			throw new Error(`replica ${id} is crashed`);
+		}
+
+		return replica;
+	}
+
+	get alive(): number[] {
+		return this.ids().filter((id) => this.replicas[id] !== undefined);
+	}
+
+	ids(): number[] {
+		return Array.from({length: this.replicaCount}, (_, id) => id);
+	}
+
+	/** The live replica that is primary in the highest view, if any. */
+	get primary(): Replica | undefined {
+		let best: Replica | undefined;
+		for (const replica of this.replicas) {
+			if (replica?.isPrimary && (!best || replica.view > best.view)) {
+				best = replica;
+			}
+		}
+
+		return best;
+	}
+
+	/** The replica forgets everything; what it sent is still in flight. */
+	crash(id: number): void {
+		this.replicas[id] = undefined;
+	}
+
+	/** A new life: no memory, the next incarnation, and the recovery protocol first. */
+	restart(id: number): Replica {
+		if (this.replicas[id]) {
+			this.crash(id);
+		}
+
+		this.incarnations[id] = (this.incarnations[id] ?? 0) + 1;
+		this.executions[id] = [];
+		const replica = this.create(id, true);
+		this.replicas[id] = replica;
+		return replica;
+	}
+
+	/** Ticks each listed replica (all live ones by default) `times` times, round by round; delivers nothing. */
+	tick(ids: number | readonly number[] = this.alive, times = 1): void {
+		const list = asArray(ids);
+		for (let round = 0; round < times; round++) {
+			this.now += 1n;
+			for (const id of list) {
+				const replica = this.replicas[id];
+				if (replica) {
+					this.enqueue(id, replica.incarnation, replica.tick());
+				}
+			}
+		}
+	}
+
+	/** Ticks one replica until `until` holds (checked before each tick); throws after `limit` ticks. */
+	tickUntil(id: number, until: (replica: Replica) => boolean, limit = 1000): number {
+		for (let ticks = 0; ticks <= limit; ticks++) {
+			if (until(this.replica(id))) {
+				return ticks;
+			}
+
+			this.tick(id);
+		}
+
+		throw new Error(`replica ${id}: condition not reached within ${limit} ticks`);
+	}
+
+	/**
+	Lets time pass with a working network: each round ticks every live replica
+	once and then delivers everything that matches `selector` (the rest stays
+	queued), until `until` holds; throws after `limit` rounds.
+	*/
+	settle(until: () => boolean, options: {selector?: Selector; limit?: number} = {}): number {
+		const {selector = everything, limit = 2000} = options;
+		for (let round = 0; round <= limit; round++) {
+			this.run(selector);
+			if (until()) {
+				return round;
+			}
+
+			this.tick();
+		}
+
+		throw new Error(`the cluster did not settle within ${limit} rounds`);
+	}
+
+	/**
+	Makes the current primary tell the backups its commit number (it sends
+	Commit on its next tick when the commit advanced) and delivers everything.
+	*/
+	propagateCommit(): void {
+		const {primary} = this;
+		if (primary) {
+			this.tick(primary.id);
+		}
+
+		this.run();
+	}
+
+	/** Runs one request to completion on a healthy cluster, commit included; returns its reply. */
+	commit(clientId: number, requestNumber: number, operation: unknown): Reply {
+		this.request(clientId, requestNumber, operation);
+		this.run();
+		this.propagateCommit();
+		const reply = this.repliesTo(clientId, requestNumber).at(-1);
+		if (!reply) {
+			throw new Error(`no reply to client ${clientId} request ${requestNumber}`);
+		}
+
+		return reply;
+	}
+
+	// --- Network -------------------------------------------------------------
+
+	/** A client request, sent to `to` (the current primary by default). */
+	request(clientId: number, requestNumber: number, operation: unknown, to?: number): Envelope {
+		const target = to ?? this.primary?.id;
+		if (target === undefined) {
+			throw new Error('no primary to send the request to');
+		}
+
+		const message: Request = {type: 'request', clientId, requestNumber, operation};
+		const [envelope] = this.enqueue('client', undefined, [
+			{to: 'replica', replica: target, message},
+		]);
+		return envelope!;
+	}
+
+	/** Registers a client: replies to it are handed to it, and its sends are queued on submit/tick. */
+	addClient(client: Client): Client {
+		this.clients.set(client.clientId, client);
+		return client;
+	}
+
+	createClient(clientId: number, requestTimeout?: number): Client {
+		return this.addClient(
+			new Client({clientId, replicaCount: this.replicaCount, requestTimeout, telemetry: this.bus}),
+		);
+	}
+
+	submit(client: Client, operation: unknown): void {
+		this.enqueue('client', undefined, client.submit(operation));
+	}
+
+	tickClient(client: Client, times = 1): void {
+		for (let i = 0; i < times; i++) {
+			this.enqueue('client', undefined, client.tick());
+		}
+	}
+
+	/** Queued messages matching the selector, oldest first (they stay queued). */
+	pending(selector: Selector = everything): Envelope[] {
+		return this.queue.filter((envelope) => matches(selector, envelope));
+	}
+
+	/** Removes matching messages from the network; returns how many. */
+	drop(selector: Selector): number {
+		return this.take(selector).length;
+	}
+
+	/** Removes matching messages and hands them to the test (to hold, then `inject`). */
+	take(selector: Selector): Envelope[] {
+		const taken: Envelope[] = [];
+		this.queue = this.queue.filter((envelope) => {
+			if (matches(selector, envelope)) {
+				taken.push(envelope);
+				return false;
+			}
+
+			return true;
+		});
+		return taken;
+	}
+
+	/** Puts held messages back at the end of the queue, in the given order. */
+	inject(envelopes: readonly Envelope[]): void {
+		this.queue.push(...envelopes);
+	}
+
+	/** Delivers one queued message now (it must be queued); returns what its target sent. */
+	deliverEnvelope(envelope: Envelope): Envelope[] {
+		const index = this.queue.indexOf(envelope);
+		if (index === -1) {
+			throw new Error('that message is not in the network');
+		}
+
+		this.queue.splice(index, 1);
+		return this.handOver(envelope);
+	}
+
+	/**
+	Delivers, oldest first, the matching messages queued now (not those that
+	their delivery produces); returns how many were delivered.
+	*/
+	deliver(selector: Selector = everything): number {
+		const batch = this.take(selector);
+		for (const envelope of batch) {
+			this.handOver(envelope);
+		}
+
+		return batch.length;
+	}
+
+	/** Delivers matching messages, including the ones their delivery produces, until none is left. */
+	run(selector: Selector = everything, limit = 100_000): number {
+		let delivered = 0;
+		for (;;) {
+			const index = this.queue.findIndex((envelope) => matches(selector, envelope));
+			if (index === -1) {
+				return delivered;
+			}
+
+			if (++delivered > limit) {
+				throw new Error(`still delivering after ${limit} messages`);
+			}
+
+			const [envelope] = this.queue.splice(index, 1);
+			this.handOver(envelope!);
+		}
+	}
+
+	/**
+	Sends a hand-made message to replica `to` now, bypassing the queue (a
+	forged or replayed message); returns what the replica sent (queued too).
+	*/
+	forge(to: number, message: Request | ReplicaMessage): Envelope[] {
+		const from = 'from' in message ? message.from : 'client';
+		const incarnation = 'incarnation' in message ? message.incarnation : undefined;
+		const envelope: Envelope = {
+			id: this.nextId++,
+			from,
+			to,
+			incarnation,
+			message,
+			send: {to: 'replica', replica: to, message},
+		};
+		return this.handOver(envelope);
+	}
+
+	// --- What a user sees ----------------------------------------------------
+
+	/** Replies delivered to a client, optionally for one request number. */
+	repliesTo(clientId: number, requestNumber?: number): Reply[] {
+		return this.replies.filter(
+			(reply) =>
+				reply.clientId === clientId &&
+				(requestNumber === undefined || reply.requestNumber === requestNumber),
+		);
+	}
+
+	/** Recorded events with this catalogue name, optionally from one node. */
+	eventsOf(event: VsrEventName, nodeId?: number): RecordedEvent[] {
+		const name = vsrEventName(event).join('.');
+		return this.events.filter(
+			(recorded) =>
+				recorded.name === name && (nodeId === undefined || recorded.metadata.node_id === nodeId),
+		);
+	}
+
+	/** Forgets recorded events and replies (to look at what happens next). */
+	clearRecords(): void {
+		this.events.length = 0;
+		this.replies.length = 0;
+	}
+
+	/** The op numbers replica `id` executed in its current life, in order. */
+	executedOps(id: number): number[] {
+		return (this.executions[id] ?? []).map((execution) => execution.entry.op);
+	}
+
+	state(id: number): ReplicaState {
+		return stateOf(this.replica(id));
+	}
+
+	// --- Plumbing ------------------------------------------------------------
+
+	private create(id: number, recovering: boolean): Replica {
+		const incarnation = this.incarnations[id] ?? 0;
+		const prng = new Prng((this.options.seed ?? 1) * 1009 + id * 31 + incarnation * 7919);
+		const executions = this.executions[id]!;
+		return new Replica({
+			id,
+			replicaCount: this.replicaCount,
+			stateMachine: this.options.stateMachine?.() ?? new KvStore(),
+			telemetry: this.telemetry,
+			random: () => prng.next(),
+			incarnation,
+			recovering,
+			checkpointInterval: this.options.checkpointInterval,
+			timeouts: this.options.timeouts,
+			bugs: this.options.bugs,
+			observer: {
+				executed(_replica, entry, result) {
+					executions.push({entry, result});
+				},
+			},
+		});
+	}
+
+	private handOver(envelope: Envelope): Envelope[] {
+		this.now += 1n;
+		const {send} = envelope;
+		if (send.to === 'client') {
+			this.replies.push(send.message);
+			const client = this.clients.get(send.clientId);
+			const completion = client?.onReply(send.message);
+			if (completion) {
+				this.completions.push(completion);
+			}
+
+			return [];
+		}
+
+		const replica = this.replicas[send.replica];
+		if (!replica) {
+			this.lost.push(envelope);
+			return [];
+		}
+
+		return this.enqueue(replica.id, replica.incarnation, replica.onMessage(send.message));
+	}
+
+	private enqueue(
+		from: number | 'client',
+		incarnation: number | undefined,
+		sends: readonly Send[],
+	): Envelope[] {
+		const added = sends.map((send): Envelope => ({
+			id: this.nextId++,
+			from,
+			to: send.to === 'client' ? 'client' : send.replica,
+			incarnation,
+			message: send.message,
+			send,
+		}));
+		this.queue.push(...added);
+		return added;
+	}
+}
+
+export function logOf(replica: Replica): ReplicaState['log'] {
+	return replica.log
+		.after(replica.log.base)
+		.map((entry) => [entry.op, entry.view, entry.clientId, entry.requestNumber] as const);
+}
+
+export function stateOf(replica: Replica): ReplicaState {
+	return {
+		view: replica.view,
+		status: replica.status,
+		lastNormalView: replica.lastNormalView,
+		opNumber: replica.opNumber,
+		commitNumber: replica.commitNumber,
+		log: logOf(replica),
+		digest: replica.digest,
+		data: replica.stateMachine.snapshot(),
+		clientTable: replica.clientTable.snapshot(),
+	};
+}
