@@ -2,7 +2,8 @@
 import {readFileSync} from 'node:fs';
 import process from 'node:process';
 import {integerFlag} from './source/cli/flags.js';
-import type {Mode} from './source/cli/modes.js';
+import {defineMode, type Mode} from './source/cli/modes.js';
+import {simFlags} from './source/sim/flags.js';
 import {runCli} from './source/cli/run.js';
 
 // dist/cli.js → the package root, in the repository and in an installed package alike.
@@ -37,7 +38,18 @@ shown by --help; a planned one answers "not available yet" and exit code 2.
 */
 const modes: Mode[] = [
 	{name: 'operator', command: false, available: false},
-	{name: 'sim', command: true, available: false},
+	defineMode(globalFlags, {
+		name: 'sim',
+		command: true,
+		available: true,
+		summary: 'Run the deterministic simulator over many seeds and check every run',
+		example: 'sim --seeds 500 --faults heavy',
+		flags: simFlags,
+		async run({flags, stdout, stderr}) {
+			const {simCommand} = await import('./source/sim/command.js');
+			return simCommand(flags, stdout, stderr);
+		},
+	}),
 	{name: 'run', command: true, available: false},
 	{name: 'bench', command: true, available: false},
 ];

@@ -21,11 +21,21 @@ export function linkFaults(mix: FaultMix): LinkFaults {
 		}
 
 		case 'light': {
-			return {minLatency: millisecond, maxLatency: 10 * millisecond, dropRate: 0.01, duplicateRate: 0.01};
+			return {
+				minLatency: millisecond,
+				maxLatency: 10 * millisecond,
+				dropRate: 0.01,
+				duplicateRate: 0.01,
+			};
 		}
 
 		case 'heavy': {
-			return {minLatency: millisecond, maxLatency: 40 * millisecond, dropRate: 0.05, duplicateRate: 0.03};
+			return {
+				minLatency: millisecond,
+				maxLatency: 40 * millisecond,
+				dropRate: 0.05,
+				duplicateRate: 0.03,
+			};
 		}
 	}
 }

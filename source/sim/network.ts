@@ -31,7 +31,10 @@ export type Packet = {
  */
 export class Network {
 	faults: LinkFaults;
-	private readonly inFlight = new Heap<Packet>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+	private readonly inFlight = new Heap<Packet>(
+		(a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq),
+	);
+
 	private seq = 0;
 	/** Replicas in different groups cannot talk; undefined = one group. */
 	private groups: readonly number[] | undefined;

@@ -1,6 +1,11 @@
 import {additionEvents, operatorEvents, seedEvents} from '../telemetry/catalogue.js';
 import {serializeEvent} from '../telemetry/serialize.js';
-import {type EventName, type Measurements, type Metadata, Telemetry} from '../telemetry/telemetry.js';
+import {
+	type EventName,
+	type Measurements,
+	type Metadata,
+	Telemetry,
+} from '../telemetry/telemetry.js';
 import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import {InvariantViolation} from '../vsr/assert.js';
 import type {BugName} from '../vsr/bugs.js';
@@ -11,7 +16,16 @@ import type {LogEntry, Message, Send} from '../vsr/messages.js';
 import {Prng} from '../vsr/prng.js';
 import {Replica} from '../vsr/replica.js';
 import type {Result} from '../vsr/state-machine.js';
-import {type Fault, FaultGenerator, type FaultMix, describeFault, linkFaults, millisecond, range, second} from './faults.js';
+import {
+	type Fault,
+	FaultGenerator,
+	type FaultMix,
+	describeFault,
+	linkFaults,
+	millisecond,
+	range,
+	second,
+} from './faults.js';
 import {type HistoryEntry, HistoryRecorder, type KvCommand} from './history.js';
 import {checkLinearizable, describeEntry} from './linearizability.js';
 import {type Address, Network, clientAddress, clientOf} from './network.js';
@@ -35,9 +49,21 @@ export type SimulationOptions = {
 	readonly trace?: number;
 };
 
-export type ViolationKind = 'agreement' | 'divergence' | 'primaries' | 'commit' | 'assertion' | 'linearizability' | 'liveness' | 'lost';
+export type ViolationKind =
+	| 'agreement'
+	| 'divergence'
+	| 'primaries'
+	| 'commit'
+	| 'assertion'
+	| 'linearizability'
+	| 'liveness'
+	| 'lost';
 
-export type Violation = {readonly kind: ViolationKind; readonly message: string; readonly at: number};
+export type Violation = {
+	readonly kind: ViolationKind;
+	readonly message: string;
+	readonly at: number;
+};
 
 export type SimulationResult = {
 	readonly seed: number;
@@ -66,7 +92,13 @@ const maxFaultTime = 300 * second;
 
 type SimClient = {client: Client; index: number | undefined; command: KvCommand | undefined};
 
-type Committed = {view: number; clientId: number; requestNumber: number; digest: number; replica: number};
+type Committed = {
+	view: number;
+	clientId: number;
+	requestNumber: number;
+	digest: number;
+	replica: number;
+};
 
 class Stop extends Error {}
 
@@ -171,7 +203,10 @@ export class Simulation {
 		this.injectFaults();
 		for (const replica of this.replicas) {
 			if (replica) {
-				this.route(replica.id, this.guard(replica, () => replica.tick()));
+				this.route(
+					replica.id,
+					this.guard(replica, () => replica.tick()),
+				);
 			}
 		}
 
@@ -180,7 +215,10 @@ export class Simulation {
 			this.issue(simClient);
 		}
 
-		if (this.faultsEnd !== undefined && this.now - Math.max(this.lastProgress, this.faultsEnd) > livenessBound) {
+		if (
+			this.faultsEnd !== undefined &&
+			this.now - Math.max(this.lastProgress, this.faultsEnd) > livenessBound
+		) {
 			const pending = this.clients.filter(({command}) => command !== undefined).length;
 			this.fail(
 				'liveness',
@@ -194,12 +232,15 @@ export class Simulation {
 			return;
 		}
 
-		const command = this.workload.next(simClient.client.clientId);
+		const {command, operation} = this.workload.next(simClient.client.clientId);
 		this.issued++;
 		simClient.command = command;
-		simClient.index = this.history.invoke(simClient.client.clientId, command, this.now);
-		this.record(() => `${this.time()} client ${simClient.client.clientId} calls ${describeCommand(command)}`);
-		this.route(clientAddress(simClient.client.clientId), simClient.client.submit(command));
+		simClient.index = command && this.history.invoke(simClient.client.clientId, command, this.now);
+		this.record(
+			() =>
+				`${this.time()} client ${simClient.client.clientId} calls ${command ? describeCommand(command) : `malformed ${JSON.stringify(operation)}`}`,
+		);
+		this.route(clientAddress(simClient.client.clientId), simClient.client.submit(operation));
 	}
 
 	private injectFaults(): void {
@@ -207,9 +248,12 @@ export class Simulation {
 			return;
 		}
 
-		const schedule = this.options.schedule;
+		const {schedule} = this.options;
 		if (schedule) {
-			while (this.scheduleIndex < schedule.faults.length && schedule.faults[this.scheduleIndex]!.at <= this.now) {
+			while (
+				this.scheduleIndex < schedule.faults.length &&
+				schedule.faults[this.scheduleIndex]!.at <= this.now
+			) {
 				this.applyFault(schedule.faults[this.scheduleIndex++]!);
 			}
 
@@ -317,8 +361,14 @@ export class Simulation {
 			return;
 		}
 
-		this.record(() => `${this.time()} ${describeAddress(packet.from)} → ${packet.to} ${describeMessage(packet.message)}`);
-		this.route(replica.id, this.guard(replica, () => replica.onMessage(packet.message)));
+		this.record(
+			() =>
+				`${this.time()} ${describeAddress(packet.from)} → ${packet.to} ${describeMessage(packet.message)}`,
+		);
+		this.route(
+			replica.id,
+			this.guard(replica, () => replica.onMessage(packet.message)),
+		);
 	}
 
 	private deliverToClient(clientId: number, message: Message): void {
@@ -328,12 +378,17 @@ export class Simulation {
 		}
 
 		const completion = simClient.client.onReply(message);
-		if (!completion || simClient.index === undefined) {
+		if (!completion) {
 			return;
 		}
 
-		this.history.complete(simClient.index, output(completion.result), this.now);
-		this.record(() => `${this.time()} client ${clientId} gets ${JSON.stringify(output(completion.result))}`);
+		if (simClient.index !== undefined) {
+			this.history.complete(simClient.index, output(completion.result), this.now);
+		}
+
+		this.record(
+			() => `${this.time()} client ${clientId} gets ${JSON.stringify(output(completion.result))}`,
+		);
 		simClient.index = undefined;
 		simClient.command = undefined;
 		this.acked++;
@@ -359,7 +414,10 @@ export class Simulation {
 			sends = step();
 		} catch (error) {
 			const message = error instanceof Error ? error.message : String(error);
-			this.fail('assertion', `replica ${replica.id}: ${error instanceof InvariantViolation ? '' : 'crashed: '}${message}`);
+			this.fail(
+				'assertion',
+				`replica ${replica.id}: ${error instanceof InvariantViolation ? '' : 'crashed: '}${message}`,
+			);
 		}
 
 		this.afterStep(replica);
@@ -371,7 +429,10 @@ export class Simulation {
 	private afterStep(replica: Replica): void {
 		const previous = this.lastCommit[replica.id]!;
 		if (replica.commitNumber < previous) {
-			this.fail('commit', `replica ${replica.id} moved its commit number back from ${previous} to ${replica.commitNumber}`);
+			this.fail(
+				'commit',
+				`replica ${replica.id} moved its commit number back from ${previous} to ${replica.commitNumber}`,
+			);
 		}
 
 		this.lastCommit[replica.id] = replica.commitNumber;
@@ -380,7 +441,10 @@ export class Simulation {
 			if (primary === undefined) {
 				this.primaries.set(replica.view, replica.id);
 			} else if (primary !== replica.id) {
-				this.fail('primaries', `replicas ${primary} and ${replica.id} are both primary of view ${replica.view}`);
+				this.fail(
+					'primaries',
+					`replicas ${primary} and ${replica.id} are both primary of view ${replica.view}`,
+				);
 			}
 		}
 
@@ -400,7 +464,10 @@ export class Simulation {
 	private installed(replica: Replica, checkpoint: Checkpoint): void {
 		const known = this.committed.get(checkpoint.op);
 		if (known && known.digest !== checkpoint.digest) {
-			this.fail('divergence', `replica ${replica.id} installed a checkpoint at op ${checkpoint.op} whose state differs from replica ${known.replica}'s`);
+			this.fail(
+				'divergence',
+				`replica ${replica.id} installed a checkpoint at op ${checkpoint.op} whose state differs from replica ${known.replica}'s`,
+			);
 		}
 	}
 
@@ -417,7 +484,11 @@ export class Simulation {
 			return;
 		}
 
-		if (known.view !== committed.view || known.clientId !== committed.clientId || known.requestNumber !== committed.requestNumber) {
+		if (
+			known.view !== committed.view ||
+			known.clientId !== committed.clientId ||
+			known.requestNumber !== committed.requestNumber
+		) {
 			this.fail(
 				'agreement',
 				`op ${op} was committed as ${describeCommitted(known)} by replica ${known.replica} but as ${describeCommitted(committed)} by replica ${replica.id}`,
@@ -425,15 +496,22 @@ export class Simulation {
 		}
 
 		if (known.digest !== committed.digest) {
-			this.fail('divergence', `replicas ${known.replica} and ${replica.id} reached different states at op ${op}`);
+			this.fail(
+				'divergence',
+				`replicas ${known.replica} and ${replica.id} reached different states at op ${op}`,
+			);
 		}
 	}
 
 	private checkHistory(): void {
-		const live = this.replicas.filter((replica) => replica !== undefined && replica.status === 'normal');
-		const highest = Math.max(0, ...live.map((replica) => replica!.commitNumber));
+		const live = this.replicas.filter((replica) => replica?.status === 'normal');
+		const highest = Math.max(0, ...live.map((replica) => replica?.commitNumber ?? 0));
 		if (!this.outsideModel && live.length > 0 && highest < this.maxCommitted) {
-			this.fail('lost', `op ${this.maxCommitted} was committed but the cluster now commits only up to ${highest}`, false);
+			this.fail(
+				'lost',
+				`op ${this.maxCommitted} was committed but the cluster now commits only up to ${highest}`,
+				false,
+			);
 			return;
 		}
 
@@ -508,13 +586,20 @@ export class Simulation {
 		const names = [...seedEvents, ...additionEvents];
 		const counts = this.eventCounts;
 		const {onEvent} = this.options;
-		this.bus.attachMany('simulation', names, (event: EventName, measurements: Measurements, metadata: Metadata) => {
-			counts.set(event, (counts.get(event) ?? 0) + 1);
-			if (onEvent) {
-				const timed = 'monotonic_time' in measurements ? measurements : {...measurements, monotonic_time: this.now};
-				onEvent(serializeEvent(event, timed, metadata));
-			}
-		});
+		this.bus.attachMany(
+			'simulation',
+			names,
+			(event: EventName, measurements: Measurements, metadata: Metadata) => {
+				counts.set(event, (counts.get(event) ?? 0) + 1);
+				if (onEvent) {
+					const timed =
+						'monotonic_time' in measurements
+							? measurements
+							: {...measurements, monotonic_time: this.now};
+					onEvent(serializeEvent(event, timed, metadata));
+				}
+			},
+		);
 	}
 
 	private count(name: readonly string[]): number {
@@ -568,7 +653,14 @@ export class Simulation {
 }
 
 function output(result: Result): Exclude<HistoryEntry['output'], undefined> {
-	return result.ok ? (result.value as string | boolean | null) : {error: result.error};
+	if (!result.ok) {
+		return {error: result.error};
+	}
+
+	const {value} = result;
+	return typeof value === 'string' || typeof value === 'boolean' || value === null
+		? value
+		: {error: `unexpected result ${JSON.stringify(value)}`};
 }
 
 function describeCommand(command: KvCommand): string {

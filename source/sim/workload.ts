@@ -1,6 +1,8 @@
 import type {Prng} from '../vsr/prng.js';
 import type {KvCommand} from './history.js';
 
+const malformedRate = 0.005;
+
 /**
  * A random key-value workload over a small key set, so that ops collide:
  * appends of unique values make any lost or doubled write visible to the
@@ -19,7 +21,18 @@ export class Workload {
 		this.keys = Array.from({length: keyCount}, (_, i) => `k${i}`);
 	}
 
-	next(clientId: number): KvCommand {
+	/** What a client sends: usually a valid command, now and then a malformed one that must fail alone. */
+	next(clientId: number): {command: KvCommand | undefined; operation: unknown} {
+		if (this.prng.chance(malformedRate)) {
+			// A put without its value: the state machine rejects it, and it is no key-value op to check.
+			return {command: undefined, operation: {op: 'put', key: this.prng.pick(this.keys)}};
+		}
+
+		const command = this.command(clientId);
+		return {command, operation: command};
+	}
+
+	private command(clientId: number): KvCommand {
 		const key = this.prng.pick(this.keys);
 		const value = `${clientId}.${++this.counter}`;
 		const roll = this.prng.next();

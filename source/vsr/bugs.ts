@@ -4,18 +4,27 @@
  * checker is able to fail.
  */
 export const bugs = {
-	'commit-without-quorum': 'the primary commits an op as soon as it prepares it, without waiting for a quorum',
+	'commit-without-quorum':
+		'the primary commits an op as soon as it prepares it, without waiting for a quorum',
 	'ignore-last-normal-view':
 		'the new primary picks the log with the largest op number, ignoring the last normal view',
-	'client-table-forgets-writes': 'the client table forgets executed requests, so a retried write runs twice',
-	'state-transfer-skips-ops': 'a replica applying NewState skips executing the first op it receives',
+	'client-table-forgets-writes':
+		'the client table forgets executed requests, so a retried write runs twice',
+	'state-transfer-skips-ops':
+		'a replica applying NewState skips executing the first op it receives',
 	'recovery-answers-early':
 		'a recovering replica takes part (acks prepares, votes in view changes) before it has recovered',
 } as const;
 
 export type BugName = keyof typeof bugs;
 
-export const bugNames = Object.keys(bugs) as BugName[];
+export const bugNames: readonly BugName[] = [
+	'commit-without-quorum',
+	'ignore-last-normal-view',
+	'client-table-forgets-writes',
+	'state-transfer-skips-ops',
+	'recovery-answers-early',
+];
 
 export function isBugName(name: string): name is BugName {
 	return Object.hasOwn(bugs, name);

@@ -32,7 +32,9 @@ export class ClientTable {
 	}
 
 	snapshot(): ClientTableSnapshot {
-		return [...this.latest].map(([clientId, {requestNumber, result}]) => [clientId, requestNumber, result] as const);
+		return [...this.latest].map(
+			([clientId, {requestNumber, result}]) => [clientId, requestNumber, result] as const,
+		);
 	}
 
 	restore(snapshot: ClientTableSnapshot): void {

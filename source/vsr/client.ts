@@ -13,7 +13,11 @@ export type ClientOptions = {
 	readonly telemetry?: Telemetry;
 };
 
-export type Completion = {readonly requestNumber: number; readonly operation: unknown; readonly result: Result};
+export type Completion = {
+	readonly requestNumber: number;
+	readonly operation: unknown;
+	readonly result: Result;
+};
 
 /**
  * A VR client: one request at a time, numbered 1, 2, 3, … It sends to the
@@ -69,17 +73,24 @@ export class Client {
 			this.view = reply.view;
 		}
 
-		const pending = this.pending;
-		if (reply.clientId !== this.clientId || pending?.request.requestNumber !== reply.requestNumber) {
+		const {pending} = this;
+		if (
+			reply.clientId !== this.clientId ||
+			pending?.request.requestNumber !== reply.requestNumber
+		) {
 			return undefined;
 		}
 
 		this.pending = undefined;
-		return {requestNumber: reply.requestNumber, operation: pending.request.operation, result: reply.result};
+		return {
+			requestNumber: reply.requestNumber,
+			operation: pending.request.operation,
+			result: reply.result,
+		};
 	}
 
 	tick(): Send[] {
-		const pending = this.pending;
+		const {pending} = this;
 		if (!pending || ++pending.ticks < this.requestTimeout) {
 			return [];
 		}

@@ -20,24 +20,22 @@ function mix(hash: number, value: number): number {
 
 function mixString(hash: number, value: string): number {
 	for (let i = 0; i < value.length; i++) {
-		hash = mix(hash, value.charCodeAt(i));
+		hash = mix(hash, value.codePointAt(i) ?? 0);
 	}
 
 	return hash;
 }
 
 function mixValue(hash: number, value: unknown): number {
-	switch (typeof value) {
-		case 'string': {
-			return mixString(mix(hash, 1), value);
-		}
-
-		case 'boolean': {
-			return mix(hash, value ? 2 : 3);
-		}
-
-		default: {
-			return value === null || value === undefined ? mix(hash, 4) : mixString(mix(hash, 5), JSON.stringify(value));
-		}
+	if (typeof value === 'string') {
+		return mixString(mix(hash, 1), value);
 	}
+
+	if (typeof value === 'boolean') {
+		return mix(hash, value ? 2 : 3);
+	}
+
+	return value === null || value === undefined
+		? mix(hash, 4)
+		: mixString(mix(hash, 5), JSON.stringify(value));
 }

@@ -5,7 +5,12 @@ export type KvOperation =
 	| {readonly op: 'get'; readonly key: string}
 	| {readonly op: 'put'; readonly key: string; readonly value: string}
 	| {readonly op: 'append'; readonly key: string; readonly value: string}
-	| {readonly op: 'cas'; readonly key: string; readonly expected: string | null; readonly value: string};
+	| {
+			readonly op: 'cas';
+			readonly key: string;
+			readonly expected: string | null;
+			readonly value: string;
+	  };
 
 export type KvOutput = string | null | boolean;
 
@@ -19,9 +24,16 @@ export function parseKvOperation(operation: unknown): KvOperation {
 		throw new TypeError('malformed operation: expected an object');
 	}
 
-	const {op, key, value, expected} = operation as Record<string, unknown>;
+	const {op, key, value, expected} = operation as {
+		op?: unknown;
+		key?: unknown;
+		value?: unknown;
+		expected?: unknown;
+	};
 	if (typeof op !== 'string' || !kinds.has(op)) {
-		throw new TypeError(`unknown operation ${JSON.stringify(op)}: expected get, put, append or cas`);
+		throw new TypeError(
+			`unknown operation ${JSON.stringify(op)}: expected get, put, append or cas`,
+		);
 	}
 
 	if (typeof key !== 'string') {
@@ -44,7 +56,7 @@ export function parseKvOperation(operation: unknown): KvOperation {
 		return {op, key, expected, value};
 	}
 
-	return {op: op as 'put' | 'append', key, value};
+	return op === 'put' ? {op, key, value} : {op: 'append', key, value};
 }
 
 /**
@@ -93,15 +105,23 @@ export class KvStore implements StateMachine {
 	}
 
 	snapshot(): KvSnapshot {
-		return [...this.data].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+		return [...this.data].toSorted(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 	}
 
 	restore(snapshot: unknown): void {
+		if (!Array.isArray(snapshot)) {
+			throw new TypeError('a key-value snapshot is a list of [key, value] pairs');
+		}
+
+		// Snapshots come from our own `snapshot()`: pairs of strings.
 		this.data = new Map(snapshot as KvSnapshot);
 	}
 
 	kind(operation: unknown): string {
-		const op = (operation as {op?: unknown} | undefined)?.op;
+		const op =
+			typeof operation === 'object' && operation !== null && 'op' in operation
+				? operation.op
+				: undefined;
 		return typeof op === 'string' && kinds.has(op) ? op : 'invalid';
 	}
 }

@@ -29,7 +29,10 @@ export class Log {
 
 	get(op: number): LogEntry {
 		const entry = this.entries[op - this.baseOp - 1];
-		assert(entry?.op === op, () => `log has no op ${op} (base ${this.baseOp}, op ${this.opNumber})`);
+		assert(
+			entry?.op === op,
+			() => `log has no op ${op} (base ${this.baseOp}, op ${this.opNumber})`,
+		);
 		return entry;
 	}
 
@@ -44,20 +47,29 @@ export class Log {
 	}
 
 	append(entry: LogEntry): void {
-		assert(entry.op === this.opNumber + 1, () => `log gap: appending op ${entry.op} after op ${this.opNumber}`);
+		assert(
+			entry.op === this.opNumber + 1,
+			() => `log gap: appending op ${entry.op} after op ${this.opNumber}`,
+		);
 		this.entries.push(entry);
 	}
 
 	/** Entries after `op`, in order (op must not be below the base). */
 	after(op: number, limit = Number.POSITIVE_INFINITY): LogEntry[] {
-		assert(op >= this.baseOp, () => `log prefix up to ${this.baseOp} was collected; cannot read after ${op}`);
+		assert(
+			op >= this.baseOp,
+			() => `log prefix up to ${this.baseOp} was collected; cannot read after ${op}`,
+		);
 		const start = op - this.baseOp;
 		return this.entries.slice(start, Math.min(this.entries.length, start + limit));
 	}
 
 	/** Drops every entry after `op`; returns the dropped ones. */
 	truncateAfter(op: number): LogEntry[] {
-		assert(op >= this.baseOp, () => `cannot truncate below the collected prefix (${op} < ${this.baseOp})`);
+		assert(
+			op >= this.baseOp,
+			() => `cannot truncate below the collected prefix (${op} < ${this.baseOp})`,
+		);
 		return this.entries.splice(op - this.baseOp);
 	}
 

@@ -102,8 +102,7 @@ export type RecoveryResponse = FromReplica & {
 	readonly nonce: number;
 	/** Only the primary sends its state; backups answer with their view alone. */
 	readonly primaryState:
-		| {readonly log: LogSlice; readonly opNumber: number; readonly commitNumber: number}
-		| undefined;
+		{readonly log: LogSlice; readonly opNumber: number; readonly commitNumber: number} | undefined;
 };
 
 export type GetState = FromReplica & {

@@ -1,7 +1,6 @@
 import {events} from '../telemetry/catalogue.js';
 import type {SpanToken} from '../telemetry/telemetry.js';
-import type {VsrStateView, VsrStatus} from '../telemetry/vsr-telemetry.js';
-import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
+import {type VsrStateView, type VsrStatus, type VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import {assert} from './assert.js';
 import type {BugName} from './bugs.js';
 import type {Checkpoint} from './checkpoint.js';
@@ -128,7 +127,7 @@ export class Replica implements VsrStateView {
 	private viewChangeStartedAt = 0n;
 
 	// Recovery and state transfer.
-	private recoveryNonce = 0;
+	private readonly recoveryNonce: number = 0;
 	private readonly recoveryResponses = new Map<number, RecoveryResponse>();
 	private recoveryTicks = 0;
 	private stateTransfer: StateTransfer | undefined;
@@ -207,22 +206,11 @@ export class Replica implements VsrStateView {
 	}
 
 	onMessage(message: Message): Send[] {
-		switch (message.type) {
-			case 'request': {
-				this.onRequest(message);
-				break;
-			}
-
-			case 'reply': {
-				// Replies are for clients; a replica has nothing to do with one.
-				break;
-			}
-
-			default: {
-				if (this.acceptFrom(message)) {
-					this.dispatch(message);
-				}
-			}
+		if (message.type === 'request') {
+			this.onRequest(message);
+		} else if (message.type !== 'reply' && this.acceptFrom(message)) {
+			// (Replies are for clients; a replica has nothing to do with one.)
+			this.dispatch(message);
 		}
 
 		return this.flush();
@@ -289,7 +277,12 @@ export class Replica implements VsrStateView {
 	 */
 	private acceptFrom(message: ReplicaMessage): boolean {
 		const {from} = message;
-		if (!Number.isInteger(from) || from < 0 || from >= this.configuration.replicaCount || from === this.id) {
+		if (
+			!Number.isInteger(from) ||
+			from < 0 ||
+			from >= this.configuration.replicaCount ||
+			from === this.id
+		) {
 			return false;
 		}
 
@@ -407,7 +400,11 @@ export class Replica implements VsrStateView {
 			}
 		} else if (message.op === this.log.opNumber + 1) {
 			this.acceptPrepare(message);
-			for (let next = this.early.get(this.log.opNumber + 1); next; next = this.early.get(this.log.opNumber + 1)) {
+			for (
+				let next = this.early.get(this.log.opNumber + 1);
+				next;
+				next = this.early.get(this.log.opNumber + 1)
+			) {
 				this.early.delete(next.op);
 				this.acceptPrepare(next);
 			}
@@ -434,7 +431,8 @@ export class Replica implements VsrStateView {
 
 		assert(
 			message.op <= this.log.opNumber,
-			() => `replica ${message.from} acked op ${message.op} beyond the primary's ${this.log.opNumber}`,
+			() =>
+				`replica ${message.from} acked op ${message.op} beyond the primary's ${this.log.opNumber}`,
 		);
 		this.emit(events.prepareOkReceived, undefined, {from: message.from, op: message.op});
 		if (message.op > (this.acked[message.from] ?? 0)) {
@@ -446,7 +444,7 @@ export class Replica implements VsrStateView {
 	/** Commits every op that a quorum (the primary included) holds in this view. */
 	private advanceCommit(): void {
 		this.acked[this.id] = this.log.opNumber;
-		const sorted = [...this.acked].sort((a, b) => b - a);
+		const sorted = this.acked.toSorted((a, b) => b - a);
 		const committable = sorted[this.configuration.quorum - 1] ?? 0;
 		if (committable <= this.commitNumber) {
 			return;
@@ -518,7 +516,9 @@ export class Replica implements VsrStateView {
 		if (executed && entry.requestNumber <= executed.requestNumber) {
 			// A request can reach the log twice across view changes; it runs once.
 			result =
-				entry.requestNumber === executed.requestNumber ? executed.result : {ok: false, error: 'stale request'};
+				entry.requestNumber === executed.requestNumber
+					? executed.result
+					: {ok: false, error: 'stale request'};
 		} else if (this.skipNextExecution) {
 			this.skipNextExecution = false;
 			result = {ok: true, value: null};
@@ -561,7 +561,10 @@ export class Replica implements VsrStateView {
 		if (span && this.telemetry) {
 			this.clientSpans.delete(entry.op);
 			if (result.ok) {
-				this.telemetry.spanStop(span, this, {client_id: entry.clientId, request_number: entry.requestNumber});
+				this.telemetry.spanStop(span, this, {
+					client_id: entry.clientId,
+					request_number: entry.requestNumber,
+				});
 			} else {
 				this.telemetry.spanException(span, this, 'error', result.error, undefined, {
 					client_id: entry.clientId,
@@ -610,7 +613,8 @@ export class Replica implements VsrStateView {
 	private install(checkpoint: Checkpoint): void {
 		assert(
 			checkpoint.op > this.commitNumber,
-			() => `installing checkpoint ${checkpoint.op} would move commit back from ${this.commitNumber}`,
+			() =>
+				`installing checkpoint ${checkpoint.op} would move commit back from ${this.commitNumber}`,
 		);
 		this.stateMachine.restore(checkpoint.stateMachine);
 		this.clientTable.restore(checkpoint.clientTable);
@@ -625,7 +629,11 @@ export class Replica implements VsrStateView {
 	/** Our log after `after`; when that prefix was collected, from the checkpoint on, with the checkpoint. */
 	private logSlice(after?: number): LogSlice {
 		if (after === undefined || after < this.log.base) {
-			return {base: this.log.base, checkpoint: this.checkpoint, entries: this.log.after(this.log.base)};
+			return {
+				base: this.log.base,
+				checkpoint: this.checkpoint,
+				entries: this.log.after(this.log.base),
+			};
 		}
 
 		return {base: after, checkpoint: undefined, entries: this.log.after(after)};
@@ -638,14 +646,20 @@ export class Replica implements VsrStateView {
 	 * with the checkpoint that covers the gap.
 	 */
 	private adoptLog(slice: LogSlice, keep: number): void {
-		assert(keep >= this.commitNumber && keep <= this.log.opNumber, () => `cannot keep the log up to ${keep}`);
+		assert(
+			keep >= this.commitNumber && keep <= this.log.opNumber,
+			() => `cannot keep the log up to ${keep}`,
+		);
 		const sliceEnd = slice.base + slice.entries.length;
 		assert(
 			sliceEnd >= this.commitNumber,
 			() => `an adopted log ends at ${sliceEnd}, before committed op ${this.commitNumber}`,
 		);
 		if (slice.base > keep) {
-			assert(slice.checkpoint?.op === slice.base, () => `a log from op ${slice.base} needs its checkpoint`);
+			assert(
+				slice.checkpoint?.op === slice.base,
+				() => `a log from op ${slice.base} needs its checkpoint`,
+			);
 			this.install(slice.checkpoint);
 			keep = slice.base;
 		}
@@ -762,7 +776,7 @@ export class Replica implements VsrStateView {
 			from: this.id,
 			incarnation: this.incarnation,
 		};
-		const primary = this.primary;
+		const {primary} = this;
 		if (primary === this.id) {
 			this.doViewChanges.set(this.id, message);
 			this.maybeCompleteViewChange();
@@ -793,12 +807,12 @@ export class Replica implements VsrStateView {
 
 		this.emit(events.doViewChangeReceived, undefined, {from: message.from});
 		this.doViewChanges.set(message.from, message);
-		if (!this.doViewChangeSent) {
+		if (this.doViewChangeSent) {
+			this.maybeCompleteViewChange();
+		} else {
 			// Others are voting for our view, so a quorum has started it: our own vote counts too.
 			this.doViewChangeSent = true;
 			this.sendDoViewChange();
-		} else {
-			this.maybeCompleteViewChange();
 		}
 	}
 
@@ -851,7 +865,10 @@ export class Replica implements VsrStateView {
 			return a.opNumber > b.opNumber;
 		}
 
-		return a.lastNormalView > b.lastNormalView || (a.lastNormalView === b.lastNormalView && a.opNumber > b.opNumber);
+		return (
+			a.lastNormalView > b.lastNormalView ||
+			(a.lastNormalView === b.lastNormalView && a.opNumber > b.opNumber)
+		);
 	}
 
 	private sendStartView(to: number): void {
@@ -974,7 +991,10 @@ export class Replica implements VsrStateView {
 		}
 	}
 
-	private completeRecovery(view: number, state: NonNullable<RecoveryResponse['primaryState']>): void {
+	private completeRecovery(
+		view: number,
+		state: NonNullable<RecoveryResponse['primaryState']>,
+	): void {
 		if (view > this.view) {
 			this.setView(view);
 		}
@@ -1027,7 +1047,11 @@ export class Replica implements VsrStateView {
 			from: this.id,
 			incarnation: this.incarnation,
 		});
-		this.emit(events.stateTransferRequestSent, undefined, {view: pending.view, from_op: pending.op, to: target});
+		this.emit(events.stateTransferRequestSent, undefined, {
+			view: pending.view,
+			from_op: pending.op,
+			to: target,
+		});
 	}
 
 	private onGetState(message: GetState): void {
@@ -1035,7 +1059,10 @@ export class Replica implements VsrStateView {
 			return;
 		}
 
-		this.emit(events.stateTransferRequestReceived, undefined, {from: message.from, from_op: message.op});
+		this.emit(events.stateTransferRequestReceived, undefined, {
+			from: message.from,
+			from_op: message.op,
+		});
 		const log = this.logSlice(message.op);
 		this.send(message.from, {
 			type: 'new_state',
@@ -1047,12 +1074,16 @@ export class Replica implements VsrStateView {
 			from: this.id,
 			incarnation: this.incarnation,
 		} satisfies NewState);
-		this.emit(events.snapshotSent, {entries: log.entries.length}, {
-			to: message.from,
-			from_op: log.base,
-			to_op: this.log.opNumber,
-			checkpoint: log.checkpoint !== undefined,
-		});
+		this.emit(
+			events.snapshotSent,
+			{entries: log.entries.length},
+			{
+				to: message.from,
+				from_op: log.base,
+				to_op: this.log.opNumber,
+				checkpoint: log.checkpoint !== undefined,
+			},
+		);
 	}
 
 	private onNewState(message: NewState): void {
@@ -1077,15 +1108,20 @@ export class Replica implements VsrStateView {
 			this.setView(message.view);
 		}
 
-		const installsCheckpoint = message.log.base > (sameView ? this.log.opNumber : this.commitNumber);
+		const installsCheckpoint =
+			message.log.base > (sameView ? this.log.opNumber : this.commitNumber);
 		this.adoptLog(message.log, sameView ? this.log.opNumber : this.commitNumber);
 		this.becomeBackup(wasPrimary);
-		this.emit(events.snapshotReceived, {entries: message.log.entries.length}, {
-			from: message.from,
-			from_op: message.log.base,
-			to_op: message.opNumber,
-			checkpoint: installsCheckpoint,
-		});
+		this.emit(
+			events.snapshotReceived,
+			{entries: message.log.entries.length},
+			{
+				from: message.from,
+				from_op: message.log.base,
+				to_op: message.opNumber,
+				checkpoint: installsCheckpoint,
+			},
+		);
 		if (this.bugs.has('state-transfer-skips-ops') && this.commitNumber < message.commitNumber) {
 			this.skipNextExecution = true;
 		}
@@ -1164,7 +1200,10 @@ export class Replica implements VsrStateView {
 			}
 		}
 
-		if (this.log.opNumber > this.commitNumber && this.ticksSinceProgress >= this.timeouts.prepareResend) {
+		if (
+			this.log.opNumber > this.commitNumber &&
+			this.ticksSinceProgress >= this.timeouts.prepareResend
+		) {
 			this.ticksSinceProgress = 0;
 			this.resendPrepares();
 		}
@@ -1303,10 +1342,14 @@ export class Replica implements VsrStateView {
 		);
 		assert(
 			this.log.base === (this.checkpoint?.op ?? 0),
-			() => `log starts after ${this.log.base} but the checkpoint is at ${this.checkpoint?.op ?? 0}`,
+			() =>
+				`log starts after ${this.log.base} but the checkpoint is at ${this.checkpoint?.op ?? 0}`,
 		);
 		assert(this.log.base <= this.commitNumber, 'checkpoint beyond commit');
 		assert(this.lastNormalView <= this.view, 'last normal view after the current view');
-		assert(this.status !== 'normal' || this.lastNormalView === this.view, 'normal status in an unestablished view');
+		assert(
+			this.status !== 'normal' || this.lastNormalView === this.view,
+			'normal status in an unestablished view',
+		);
 	}
 }

@@ -1,5 +1,6 @@
 /** What a replica answers a client: the operation's value, or why it failed. */
-export type Result = {readonly ok: true; readonly value: unknown} | {readonly ok: false; readonly error: string};
+export type Result =
+	{readonly ok: true; readonly value: unknown} | {readonly ok: false; readonly error: string};
 
 /**
  * The replicated service. `apply` must be deterministic: every replica runs

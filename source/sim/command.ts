@@ -1,0 +1,203 @@
+import {createWriteStream, type WriteStream} from 'node:fs';
+import {once} from 'node:events';
+import {UsageError} from '../cli/flags.js';
+import {type BugName, bugNames, bugs} from '../vsr/bugs.js';
+import {describeFault, type FaultMix, millisecond} from './faults.js';
+import {runSeeds} from './parallel.js';
+import {type RunSummary, runSeed, type SeedsOptions, summarize} from './seeds.js';
+import {shrink} from './shrink.js';
+import {Simulation, type SimulationOptions} from './simulation.js';
+
+export type SimCommandOptions = {
+	readonly replicas: number;
+	readonly seeds: number | undefined;
+	readonly seed: number | undefined;
+	readonly ops: number;
+	readonly clients: number;
+	readonly faults: FaultMix;
+	readonly checkpointInterval: number;
+	readonly events: string | undefined;
+	readonly json: boolean;
+	readonly injectBug: BugName | undefined;
+	readonly listBugs: boolean;
+};
+
+type Totals = {
+	runs: number;
+	violations: number;
+	outside_model: number;
+	ops_committed: number;
+	view_changes: number;
+	recoveries: number;
+	state_transfers: number;
+	checkpoints: number;
+	events: number;
+};
+
+/** `vsr-tui sim`: many seeded runs, a summary, and for a failure the seed, what broke and a shrunk trace. */
+export async function simCommand(
+	options: SimCommandOptions,
+	stdout: NodeJS.WritableStream,
+	stderr: NodeJS.WritableStream,
+): Promise<number> {
+	if (options.listBugs) {
+		for (const name of bugNames) {
+			stdout.write(
+				options.json ? `${JSON.stringify({name, description: bugs[name]})}\n` : `${name}\n`,
+			);
+		}
+
+		return 0;
+	}
+
+	if (options.events === '-' && !options.json) {
+		// Events and the human summary would interleave on one stream.
+		throw new UsageError(
+			'--events - writes events to standard output; add --json, or give a file name',
+		);
+	}
+
+	const first = options.seed ?? 1;
+	const count = options.seeds ?? (options.seed === undefined ? 100 : 1);
+	if (first + count - 1 > 0xff_ff_ff_ff) {
+		throw new UsageError(
+			`--seed plus --seeds must stay below 2^32 (got seeds ${first} to ${first + count - 1})`,
+		);
+	}
+
+	const seeds = Array.from({length: count}, (_, i) => first + i);
+	const seedsOptions: SeedsOptions = {
+		replicas: options.replicas,
+		ops: options.ops,
+		clients: options.clients,
+		faults: options.faults,
+		checkpointInterval: options.checkpointInterval,
+		bugs: options.injectBug ? [options.injectBug] : [],
+	};
+	const log = (line: string) => {
+		if (!options.json) {
+			stdout.write(`${line}\n`);
+		}
+	};
+
+	log(
+		`sim: ${count} seed${count === 1 ? '' : 's'} from ${first}, ${options.replicas} replicas, ${options.ops} ops, ${options.clients} clients, ${options.faults} faults${options.injectBug ? `, bug ${options.injectBug}` : ''}`,
+	);
+	const started = performance.now();
+	const totals: Totals = {
+		runs: 0,
+		violations: 0,
+		outside_model: 0,
+		ops_committed: 0,
+		view_changes: 0,
+		recoveries: 0,
+		state_transfers: 0,
+		checkpoints: 0,
+		events: 0,
+	};
+	const failures: RunSummary[] = [];
+	const add = (summary: RunSummary) => {
+		totals.runs++;
+		totals.ops_committed += summary.opsCommitted;
+		totals.view_changes += summary.viewChanges;
+		totals.recoveries += summary.recoveries;
+		totals.state_transfers += summary.stateTransfers;
+		totals.checkpoints += summary.checkpoints;
+		totals.events += summary.events;
+		if (summary.outsideModel) {
+			totals.outside_model++;
+		}
+
+		if (summary.violation && !summary.outsideModel) {
+			totals.violations++;
+			failures.push(summary);
+			log(
+				`seed ${summary.seed}: ${summary.violation.kind} violation: ${firstLine(summary.violation.message)}`,
+			);
+		}
+	};
+
+	if (options.events === undefined) {
+		await runSeeds(seeds, seedsOptions, add);
+	} else {
+		// Events go out in seed order, so these runs stay in this thread.
+		const file = options.events === '-' ? undefined : createWriteStream(options.events);
+		const sink = file ?? stdout;
+		for (const seed of seeds) {
+			add(
+				summarize(
+					runSeed(seed, seedsOptions, (line) => {
+						write(sink, line);
+					}),
+				),
+			);
+		}
+
+		if (file) {
+			await closeStream(file);
+		}
+	}
+
+	const seconds = (performance.now() - started) / 1000;
+	if (options.json) {
+		stdout.write(`${JSON.stringify({...totals, failed_seeds: failures.map(({seed}) => seed)})}\n`);
+	} else {
+		log(
+			`${totals.violations === 0 ? 'ok' : 'FAILED'}: ${totals.violations} violation${totals.violations === 1 ? '' : 's'} in ${totals.runs} runs · ${totals.ops_committed} ops committed · ${totals.view_changes} view changes · ${totals.recoveries} recoveries · ${totals.state_transfers} state transfers · ${totals.checkpoints} checkpoints · ${totals.events} events · ${seconds.toFixed(1)} s (${(totals.runs / seconds).toFixed(0)} seeds/s)`,
+		);
+		if (totals.outside_model > 0) {
+			log(
+				`${totals.outside_model} run(s) went outside the failure model (more than f replicas down at once); they are not counted as passes or failures.`,
+			);
+		}
+	}
+
+	const failure = failures[0];
+	if (failure) {
+		const report = explain(
+			{...seedsOptions, seed: failure.seed, bugs: new Set(seedsOptions.bugs)},
+			options,
+		);
+		(options.json ? stderr : stdout).write(report);
+	}
+
+	return totals.violations > 0 ? 1 : 0;
+}
+
+/** Re-runs a failing seed, shrinks it, and replays the smallest failing case with a trace. */
+function explain(simulation: SimulationOptions, options: SimCommandOptions): string {
+	const failed = new Simulation(simulation).run();
+	const shrunk = shrink(simulation, failed);
+	const final = new Simulation({...shrunk.options, trace: 40}).run();
+	const faults = shrunk.options.schedule?.faults ?? [];
+	const lines = [
+		'',
+		`seed ${simulation.seed} broke: ${final.violation?.kind ?? failed.violation?.kind} violation at ${((final.violation?.at ?? 0) / millisecond).toFixed(1)} ms of virtual time`,
+		...indent(final.violation?.message ?? failed.violation?.message ?? ''),
+		`shrunk in ${shrunk.runs} replays to ${shrunk.options.ops} ops and ${faults.length} of ${failed.faults.length} faults:`,
+		...faults.map((fault) => `    ${describeFault(fault)}`),
+		`    ${((shrunk.options.schedule?.faultsEnd ?? 0) / millisecond).toFixed(0)}ms faults stop`,
+		'the last steps before it broke:',
+		...final.trace.map((line) => `    ${line}`),
+		`replay: vsr-tui sim --seed ${simulation.seed} --replicas ${options.replicas} --ops ${options.ops} --clients ${options.clients} --faults ${options.faults} --checkpoint-interval ${options.checkpointInterval}${options.injectBug ? ` --inject-bug ${options.injectBug}` : ''}`,
+		'',
+	];
+	return lines.join('\n');
+}
+
+function indent(text: string): string[] {
+	return text.split('\n').map((line) => `    ${line.trimStart()}`);
+}
+
+function firstLine(text: string): string {
+	return text.split('\n', 1)[0] ?? '';
+}
+
+function write(sink: NodeJS.WritableStream, line: string): void {
+	sink.write(`${line}\n`);
+}
+
+async function closeStream(stream: WriteStream): Promise<void> {
+	stream.end();
+	await once(stream, 'close');
+}

@@ -1,0 +1,47 @@
+import type {BugName} from '../vsr/bugs.js';
+import type {FaultMix} from './faults.js';
+import {Simulation, type SimulationResult} from './simulation.js';
+
+export type SeedsOptions = {
+	readonly replicas: number;
+	readonly ops: number;
+	readonly clients: number;
+	readonly faults: FaultMix;
+	readonly checkpointInterval: number;
+	readonly bugs: readonly BugName[];
+};
+
+/** What one run contributes to the summary; small enough to post between threads. */
+export type RunSummary = {
+	readonly seed: number;
+	readonly violation: SimulationResult['violation'];
+	readonly outsideModel: boolean;
+	readonly opsCommitted: number;
+	readonly viewChanges: number;
+	readonly recoveries: number;
+	readonly stateTransfers: number;
+	readonly checkpoints: number;
+	readonly events: number;
+};
+
+export function runSeed(
+	seed: number,
+	options: SeedsOptions,
+	onEvent?: (line: string) => void,
+): SimulationResult {
+	return new Simulation({...options, seed, bugs: new Set(options.bugs), onEvent}).run();
+}
+
+export function summarize(result: SimulationResult): RunSummary {
+	return {
+		seed: result.seed,
+		violation: result.violation,
+		outsideModel: result.outsideModel,
+		opsCommitted: result.opsCommitted,
+		viewChanges: result.viewChanges,
+		recoveries: result.recoveries,
+		stateTransfers: result.stateTransfers,
+		checkpoints: result.checkpoints,
+		events: result.events,
+	};
+}
