@@ -25,9 +25,9 @@ test('--help prints the usage, the global flags and a note, and exits 0', async 
 	);
 	t.regex(output, /--help\s+Show this help/v);
 	t.regex(output, /--version\s+Print the version/v);
-	t.regex(output, /No mode is available in this version yet/v);
-	// Modes appear in --help only once they work; none does yet.
-	t.notRegex(output, /\b(?:sim|run|bench|operator)\b/v);
+	// Modes appear in --help only once they work, each with an example.
+	t.regex(output, /\n {4}sim {2}Run the deterministic simulator/v);
+	t.regex(output, /Example: \$ vsr-tui sim --seeds 500 --faults heavy/v);
 });
 
 test('--version prints the version from package.json', async (t) => {
@@ -57,7 +57,16 @@ const badArguments: Array<[string[], string]> = [
 	// Modes that are not built yet.
 	[[], '"operator" is not available yet'],
 	[['--replicas', '5'], '"operator" is not available yet'],
-	[['sim'], '"sim" is not available yet'],
+	[['sim', '--faults', 'extreme'], '--faults must be one of: none, light, heavy (got extreme)'],
+	[
+		['sim', '--inject-bug', 'nope'],
+		'--inject-bug must be one of: commit-without-quorum, ignore-last-normal-view, client-table-forgets-writes, state-transfer-skips-ops, recovery-answers-early (got nope)',
+	],
+	[['sim', '--seeds', '0'], '--seeds must be an integer from 1 to 10000000 (got 0)'],
+	[
+		['sim', '--events', '-'],
+		'--events - writes events to standard output; add --json, or give a file name',
+	],
 	[['run', '--anything'], '"run" is not available yet'],
 	[['bench'], '"bench" is not available yet'],
 ];
