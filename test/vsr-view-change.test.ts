@@ -1,0 +1,261 @@
+import test from 'ava';
+import {events} from '../source/telemetry/catalogue.js';
+import {InvariantViolation} from '../source/vsr/assert.js';
+import type {BugName} from '../source/vsr/bugs.js';
+import {Cluster, logOf, put, stateOf} from './helpers/cluster-harness.js';
+
+/** Messages among these replicas (and from clients to them) only. */
+const among =
+	(...ids: number[]) =>
+	(envelope: {from: number | 'client'; to: number | 'client'}) =>
+		(envelope.from === 'client' || ids.includes(envelope.from)) &&
+		(envelope.to === 'client' || ids.includes(envelope.to));
+
+test('a crashed primary is replaced: view 1 is led by replica 1 and keeps every committed op', (t) => {
+	const cluster = new Cluster({replicaCount: 3});
+	cluster.commit(1, 1, put('x', '1'));
+	cluster.commit(1, 2, put('y', '2'));
+	cluster.crash(0);
+	cluster.queue = [];
+	cluster.clearRecords();
+
+	cluster.tickUntil(1, (replica) => replica.status === 'view_change');
+	t.is(cluster.replica(1).view, 1);
+	t.like(cluster.eventsOf(events.primaryTimeout, 1)[0]?.metadata, {primary: 0, view_number: 0});
+	t.like(cluster.eventsOf(events.viewChangeStart, 1)[0]?.metadata, {new_view: 1});
+	t.deepEqual(
+		cluster.pending({type: 'start_view_change'}).map((envelope) => envelope.to),
+		[0, 2],
+	);
+
+	cluster.run();
+	for (const id of [1, 2]) {
+		const replica = cluster.replica(id);
+		t.is(replica.view, 1, `replica ${id}`);
+		t.is(replica.status, 'normal');
+		t.is(replica.lastNormalView, 1);
+		t.is(replica.commitNumber, 2);
+		t.deepEqual(logOf(replica), [
+			[1, 0, 1, 1],
+			[2, 0, 1, 2],
+		]);
+	}
+
+	t.true(cluster.replica(1).isPrimary, 'primary = view mod n');
+	t.false(cluster.replica(2).isPrimary);
+	t.is(cluster.eventsOf(events.voteReceived, 1).length, 1);
+	t.like(cluster.eventsOf(events.doViewChangeSent, 2)[0]?.metadata, {to: 1});
+	t.like(cluster.eventsOf(events.doViewChangeReceived, 1)[0]?.metadata, {from: 2});
+	t.is(
+		cluster.eventsOf(events.viewChangeComplete).length,
+		2,
+		'both replicas complete the view change',
+	);
+	t.like(cluster.eventsOf(events.roleChange, 1)[0]?.metadata, {from: 'backup', to: 'primary'});
+
+	t.is(cluster.commit(2, 1, put('z', '3')).view, 1);
+	t.deepEqual(cluster.replica(2).stateMachine.snapshot(), [
+		['x', '1'],
+		['y', '2'],
+		['z', '3'],
+	]);
+});
+
+test('the primary rotates with the view: view v is led by replica v mod n', (t) => {
+	const cluster = new Cluster({replicaCount: 3});
+	let requestNumber = 0;
+	for (let view = 1; view <= 4; view++) {
+		const old = cluster.primary!;
+		cluster.commit(1, ++requestNumber, put('k', String(view)));
+		cluster.crash(old.id);
+		cluster.queue = [];
+		cluster.settle(() => cluster.primary?.view === view);
+		t.is(cluster.primary?.id, view % 3, `view ${view}`);
+		cluster.restart(old.id);
+		cluster.settle(() => cluster.replicas.every((replica) => replica?.status === 'normal'));
+		for (const id of cluster.ids()) {
+			t.is(cluster.replica(id).view, view);
+			t.is(cluster.replica(id).commitNumber, requestNumber, `replica ${id} in view ${view}`);
+		}
+	}
+});
+
+/**
+Five replicas end up with two different logs:
+- `stale` holds ops 2 and 3 prepared in view 0 by replica 0 (never committed),
+  and never hears of view 1: its last normal view is 0 and its log is the longest;
+- the others formed view 1 without it and committed a different op 2 there.
+Then replicas 0 and 1 are crashed, and replicas 2, 3, 4 form view 2 (led by 2).
+*/
+function staleSuffixCluster(stale: 2 | 4, bugs?: ReadonlySet<BugName>) {
+	const cluster = new Cluster({replicaCount: 5, bugs});
+	cluster.commit(1, 1, put('x', '1'));
+	cluster.request(2, 1, put('y', 'stale'));
+	cluster.request(3, 1, put('z', 'stale'));
+	cluster.deliver({from: 'client'});
+	cluster.deliver({type: 'prepare', to: stale});
+	cluster.queue = []; // The other prepares, and the stale replica's acks, are lost.
+	cluster.crash(0);
+
+	const view1 = [1, 2, 3, 4].filter((id) => id !== stale);
+	cluster.tickUntil(1, (replica) => replica.status === 'view_change');
+	cluster.run(among(...view1));
+	cluster.drop(outside(...view1));
+	cluster.request(4, 1, put('y', 'fresh'), 1);
+	cluster.run(among(...view1));
+	cluster.tick(1); // Commit, to the backups of view 1 only.
+	cluster.run(among(...view1));
+	cluster.queue = [];
+	cluster.crash(1);
+	return cluster;
+}
+
+function outside(...ids: number[]) {
+	return (envelope: {from: number | 'client'; to: number | 'client'}) => !among(...ids)(envelope);
+}
+
+for (const stale of [2, 4] as const) {
+	test(`log selection: the latest normal view wins over the longest log (stale replica ${stale}${stale === 2 ? ', the new primary' : ''})`, (t) => {
+		const cluster = staleSuffixCluster(stale);
+		t.like(stateOf(cluster.replica(stale)), {
+			view: 0,
+			lastNormalView: 0,
+			opNumber: 3,
+			commitNumber: 1,
+		});
+		const fresh = stale === 2 ? 3 : 2;
+		t.like(stateOf(cluster.replica(fresh)), {
+			view: 1,
+			lastNormalView: 1,
+			opNumber: 2,
+			commitNumber: 2,
+		});
+		cluster.clearRecords();
+
+		// A replica of view 1 times out (a stale replica of view 0 could not unseat view 1 by itself).
+		cluster.tickUntil(fresh, (replica) => replica.view === 2);
+		cluster.run(among(2, 3, 4));
+		const primary = cluster.replica(2);
+		t.true(primary.isPrimary);
+		t.is(primary.view, 2);
+
+		const expectedLog = [
+			[1, 0, 1, 1],
+			[2, 1, 4, 1],
+		];
+		for (const id of [2, 3, 4]) {
+			const replica = cluster.replica(id);
+			t.is(replica.view, 2, `replica ${id}`);
+			t.is(replica.status, 'normal');
+			t.deepEqual(logOf(replica), expectedLog, `replica ${id} holds the log of view 1`);
+			t.is(replica.commitNumber, 2, 'the op committed in view 1 is not lost');
+			t.deepEqual(replica.stateMachine.snapshot(), [
+				['x', '1'],
+				['y', 'fresh'],
+			]);
+		}
+
+		const conflicts = cluster.eventsOf(events.logConflict);
+		t.is(conflicts.length, 1, 'only the stale replica replaces a suffix');
+		t.like(conflicts[0]?.metadata, {node_id: stale, from_op: 2, to_op: 3, count: 2});
+
+		// The stale ops were never executed anywhere, and the cluster goes on.
+		t.false(
+			cluster
+				.ids()
+				.some((id) => cluster.executions[id]!.some((execution) => execution.entry.clientId === 2)),
+		);
+		cluster.propagateCommit();
+		t.is(cluster.commit(5, 1, put('w', '1')).view, 2);
+	});
+}
+
+test('log selection: with the planted bug ignore-last-normal-view the stale log is chosen and the new primary fails its own check', (t) => {
+	const cluster = staleSuffixCluster(4, new Set(['ignore-last-normal-view']));
+	cluster.tickUntil(2, (replica) => replica.view === 2);
+	t.throws(
+		() => {
+			cluster.run(among(2, 3, 4));
+		},
+		{instanceOf: InvariantViolation, message: /disagrees on op 2/v},
+	);
+});
+
+test('a backup in view_change ignores a Prepare and a Commit of the old view', (t) => {
+	const cluster = new Cluster({replicaCount: 3});
+	cluster.commit(1, 1, put('x', '1'));
+	cluster.request(1, 2, put('x', '2'));
+	cluster.deliver({from: 'client'});
+	const [late] = cluster.take({type: 'prepare', to: 1});
+	cluster.queue = [];
+
+	cluster.tickUntil(1, (replica) => replica.status === 'view_change');
+	cluster.queue = [];
+	const before = stateOf(cluster.replica(1));
+	t.like(before, {view: 1, status: 'view_change', opNumber: 1, commitNumber: 1});
+	cluster.clearRecords();
+
+	t.deepEqual(cluster.deliverEnvelope(late!), [], 'no PrepareOk, no GetState');
+	t.deepEqual(cluster.forge(1, {type: 'commit', view: 0, commit: 2, from: 0, incarnation: 0}), []);
+	t.deepEqual(stateOf(cluster.replica(1)), before);
+	t.is(cluster.eventsOf(events.logAppend).length, 0);
+	t.is(cluster.eventsOf(events.prepareOkSent).length, 0);
+});
+
+test('two view changes back to back: the would-be primary of view 1 is down, the cluster settles in view 2', (t) => {
+	const cluster = new Cluster({replicaCount: 5});
+	cluster.commit(1, 1, put('x', '1'));
+	cluster.crash(0);
+	cluster.crash(1);
+	cluster.queue = [];
+	cluster.clearRecords();
+
+	cluster.settle(() => cluster.primary !== undefined, {limit: 1000});
+	const primary = cluster.primary!;
+	t.is(primary.id, 2);
+	t.is(primary.view, 2);
+	t.deepEqual(
+		[...new Set(cluster.eventsOf(events.viewChangeStart).map((event) => event.metadata.new_view))],
+		[1, 2],
+		'view 1 was tried and abandoned',
+	);
+	cluster.settle(() => [2, 3, 4].every((id) => cluster.replica(id).status === 'normal'));
+	for (const id of [2, 3, 4]) {
+		t.like(
+			stateOf(cluster.replica(id)),
+			{view: 2, status: 'normal', commitNumber: 1},
+			`replica ${id}`,
+		);
+	}
+
+	t.is(cluster.commit(2, 1, put('y', '2')).view, 2);
+	t.is(cluster.replica(4).commitNumber, 2);
+});
+
+test('a deposed primary ends its pending requests with client_request.exception and drops its uncommitted suffix', (t) => {
+	const cluster = new Cluster({replicaCount: 3});
+	cluster.commit(1, 1, put('x', '1'));
+	cluster.request(2, 1, put('y', 'lost'));
+	cluster.deliver({from: 'client'});
+	cluster.queue = []; // Replica 0 is cut off: its prepares never arrive.
+	cluster.clearRecords();
+
+	cluster.tickUntil(1, (replica) => replica.status === 'view_change');
+	cluster.run(among(1, 2));
+	t.true(cluster.replica(1).isPrimary);
+	cluster.drop({to: 0});
+	t.true(cluster.replica(0).isPrimary, 'replica 0 still thinks it leads view 0');
+
+	// The network heals: the new primary's heartbeat reaches the old one, which fetches the new state.
+	cluster.settle(() => cluster.replica(0).view === 1 && cluster.replica(0).status === 'normal');
+	const old = cluster.replica(0);
+	t.false(old.isPrimary);
+	t.deepEqual(logOf(old), [[1, 0, 1, 1]]);
+
+	const exceptions = cluster.eventsOf(events.clientRequestException, 0);
+	t.is(exceptions.length, 1);
+	t.like(exceptions[0]?.metadata, {client_id: 2, request_number: 1, reason: 'lost primacy'});
+	t.like(cluster.eventsOf(events.logConflict, 0)[0]?.metadata, {from_op: 2, to_op: 2, count: 1});
+	t.like(cluster.eventsOf(events.roleChange, 0)[0]?.metadata, {from: 'primary', to: 'backup'});
+	t.is(cluster.repliesTo(2).length, 0, 'the lost request got no reply');
+});
