@@ -64,10 +64,29 @@ export type RequestOutcome = {
 	readonly latencyMs: number;
 };
 
+/**
+ * What one replica summarised in a telemetry report, instead of forwarding every
+ * event in full (the bus carries a bounded sample at full load). Deltas since
+ * that replica's previous report.
+ */
+export type TelemetrySummary = {
+	readonly node: number;
+	/** Events raised, by name joined with dots (`vsr.protocol.prepare.sent`), forwarded in full or not. */
+	readonly counts?: Readonly<Record<string, number>>;
+	/** hdr-histogram-js histograms (compressed base64) of the `duration` measurement, in ns, by event name. */
+	readonly spans?: Readonly<Record<string, string>>;
+};
+
 export type OperatorControls = {
 	/** The operator's bus: every replica's events arrive here (with their original metadata) plus `vsr_tui.operator.*`. */
 	readonly telemetry: Telemetry;
 	snapshot(): ClusterSnapshot;
+	/**
+	 * Optional (added for the UI): calls `listener` with every replica's telemetry report,
+	 * so that a driver counts and times every event while the bus carries a sample.
+	 * Without it, the events on the bus are all there is. Returns the unsubscribe.
+	 */
+	onTelemetryReport?(listener: (summary: TelemetrySummary) => void): () => void;
 	/** Resolves with the reply; a put of a fresh key when no operation is given. */
 	submit(operation?: KvOperation): Promise<RequestOutcome>;
 	burst(count: number): void;
