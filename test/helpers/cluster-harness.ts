@@ -166,6 +166,8 @@ export class Cluster {
 	readonly completions: Completion[] = [];
 	/** Sends dropped because their target was crashed at delivery time. */
 	readonly lost: Envelope[] = [];
+	/** Every message ever sent (queued), in order, whatever became of it. */
+	readonly sent: Envelope[] = [];
 	queue: Envelope[] = [];
 	now = 0n;
 
@@ -229,7 +231,10 @@ export class Cluster {
 		this.replicas[id] = undefined;
 	}
 
-	/** A new life: no memory, the next incarnation, and the recovery protocol first. */
+	/**
+	A new life: no memory, the next incarnation, and the recovery protocol
+	first. The replica is ticked once so that its Recovery is queued.
+	*/
 	restart(id: number): Replica {
 		if (this.replicas[id]) {
 			this.crash(id);
@@ -239,6 +244,8 @@ export class Cluster {
 		this.executions[id] = [];
 		const replica = this.create(id, true);
 		this.replicas[id] = replica;
+		// What the constructor sends (its Recovery) leaves with its first output: a boot tick.
+		this.enqueue(id, replica.incarnation, replica.tick());
 		return replica;
 	}
 
@@ -451,6 +458,17 @@ export class Cluster {
 		);
 	}
 
+	/** Types of the messages replica `id` sent so far (all lives, or one incarnation). */
+	sentTypes(id: number, incarnation?: number): string[] {
+		return this.sent
+			.filter(
+				(envelope) =>
+					envelope.from === id &&
+					(incarnation === undefined || envelope.incarnation === incarnation),
+			)
+			.map((envelope) => envelope.message.type);
+	}
+
 	/** Recorded events with this catalogue name, optionally from one node. */
 	eventsOf(event: VsrEventName, nodeId?: number): RecordedEvent[] {
 		const name = vsrEventName(event).join('.');
@@ -537,6 +555,7 @@ export class Cluster {
 			send,
 		}));
 		this.queue.push(...added);
+		this.sent.push(...added);
 		return added;
 	}
 }
