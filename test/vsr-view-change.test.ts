@@ -2,14 +2,7 @@ import test from 'ava';
 import {events} from '../source/telemetry/catalogue.js';
 import {InvariantViolation} from '../source/vsr/assert.js';
 import type {BugName} from '../source/vsr/bugs.js';
-import {Cluster, logOf, put, stateOf} from './helpers/cluster-harness.js';
-
-/** Messages among these replicas (and from clients to them) only. */
-const among =
-	(...ids: number[]) =>
-	(envelope: {from: number | 'client'; to: number | 'client'}) =>
-		(envelope.from === 'client' || ids.includes(envelope.from)) &&
-		(envelope.to === 'client' || ids.includes(envelope.to));
+import {Cluster, among, logOf, put, staleSuffix, stateOf} from './helpers/cluster-harness.js';
 
 test('a crashed primary is replaced: view 1 is led by replica 1 and keeps every committed op', (t) => {
 	const cluster = new Cluster({replicaCount: 3});
@@ -80,38 +73,10 @@ test('the primary rotates with the view: view v is led by replica v mod n', (t) 
 	}
 });
 
-/**
-Five replicas end up with two different logs:
-- `stale` holds ops 2 and 3 prepared in view 0 by replica 0 (never committed),
-  and never hears of view 1: its last normal view is 0 and its log is the longest;
-- the others formed view 1 without it and committed a different op 2 there.
-Then replicas 0 and 1 are crashed, and replicas 2, 3, 4 form view 2 (led by 2).
-*/
 function staleSuffixCluster(stale: 2 | 4, bugs?: ReadonlySet<BugName>) {
-	const cluster = new Cluster({replicaCount: 5, bugs});
-	cluster.commit(1, 1, put('x', '1'));
-	cluster.request(2, 1, put('y', 'stale'));
-	cluster.request(3, 1, put('z', 'stale'));
-	cluster.deliver({from: 'client'});
-	cluster.deliver({type: 'prepare', to: stale});
-	cluster.queue = []; // The other prepares, and the stale replica's acks, are lost.
-	cluster.crash(0);
-
-	const view1 = [1, 2, 3, 4].filter((id) => id !== stale);
-	cluster.tickUntil(1, (replica) => replica.status === 'view_change');
-	cluster.run(among(...view1));
-	cluster.drop(outside(...view1));
-	cluster.request(4, 1, put('y', 'fresh'), 1);
-	cluster.run(among(...view1));
-	cluster.tick(1); // Commit, to the backups of view 1 only.
-	cluster.run(among(...view1));
-	cluster.queue = [];
+	const cluster = staleSuffix({stale, bugs});
 	cluster.crash(1);
 	return cluster;
-}
-
-function outside(...ids: number[]) {
-	return (envelope: {from: number | 'client'; to: number | 'client'}) => !among(...ids)(envelope);
 }
 
 for (const stale of [2, 4] as const) {

@@ -143,6 +143,19 @@ export function any(...selectors: Selector[]): Selector {
 
 export const everything: Selector = () => true;
 
+/** Messages among these replicas (and between them and clients) only. */
+export function among(...ids: number[]): Selector {
+	return (envelope) =>
+		(envelope.from === 'client' || ids.includes(envelope.from)) &&
+		(envelope.to === 'client' || ids.includes(envelope.to));
+}
+
+/** Messages to or from a replica that is not one of these. */
+export function outside(...ids: number[]): Selector {
+	const inside = among(...ids);
+	return (envelope) => !matches(inside, envelope);
+}
+
 /** KV operations as a client sends them. */
 export const get = (key: string) => ({op: 'get', key}) as const;
 export const put = (key: string, value: string) => ({op: 'put', key, value}) as const;
@@ -345,7 +358,12 @@ export class Cluster {
 
 	createClient(clientId: number, requestTimeout?: number): Client {
 		return this.addClient(
-			new Client({clientId, replicaCount: this.replicaCount, requestTimeout, telemetry: this.bus}),
+			new Client({
+				clientId,
+				replicaCount: this.replicaCount,
+				requestTimeout,
+				telemetry: this.telemetry,
+			}),
 		);
 	}
 
@@ -578,4 +596,48 @@ export function stateOf(replica: Replica): ReplicaState {
 		data: replica.stateMachine.snapshot(),
 		clientTable: replica.clientTable.snapshot(),
 	};
+}
+
+/**
+A scripted history with two different logs in five replicas:
+- `stale` holds ops 2 and 3, prepared in view 0 by replica 0 and never
+  committed, and never hears of view 1: its last normal view is 0 and its
+  log is the longest;
+- the others (replica 0 crashed) formed view 1, led by replica 1, and
+  committed `freshOps` different ops from op 2 on (client 4, put y).
+The network is left empty; replica 1 is still up.
+*/
+export function staleSuffix(options: {
+	stale: number;
+	freshOps?: number;
+	bugs?: ReadonlySet<BugName>;
+	checkpointInterval?: number;
+}): Cluster {
+	const {stale, freshOps = 1} = options;
+	const cluster = new Cluster({
+		replicaCount: 5,
+		bugs: options.bugs,
+		checkpointInterval: options.checkpointInterval,
+	});
+	cluster.commit(1, 1, put('x', '1'));
+	cluster.request(2, 1, put('y', 'stale'));
+	cluster.request(3, 1, put('z', 'stale'));
+	cluster.deliver({from: 'client'});
+	cluster.deliver({type: 'prepare', to: stale});
+	cluster.queue = []; // The other prepares, and the stale replica's acks, are lost.
+	cluster.crash(0);
+
+	const view1 = [1, 2, 3, 4].filter((id) => id !== stale);
+	cluster.tickUntil(1, (replica) => replica.status === 'view_change');
+	cluster.run(among(...view1));
+	cluster.drop(outside(...view1));
+	for (let i = 1; i <= freshOps; i++) {
+		cluster.request(4, i, put('y', i === 1 ? 'fresh' : `fresh${i}`), 1);
+		cluster.run(among(...view1));
+	}
+
+	cluster.tick(1); // Commit, to the backups of view 1 only.
+	cluster.run(among(...view1));
+	cluster.queue = [];
+	return cluster;
 }

@@ -1,0 +1,225 @@
+import test from 'ava';
+import {events} from '../source/telemetry/catalogue.js';
+import {Cluster, among, logOf, put, staleSuffix, stateOf} from './helpers/cluster-harness.js';
+
+/** Three ops in flight from primary 0; replica 2 gets op 1 and op 3 but not op 2. */
+function gapCluster() {
+	const cluster = new Cluster({replicaCount: 3, timeouts: {stateTransferResend: 25}});
+	for (let client = 1; client <= 3; client++) {
+		cluster.request(client, 1, put(`k${client}`, 'v'));
+	}
+
+	cluster.deliver({from: 'client'});
+	cluster.run({to: 1});
+	cluster.run({type: 'prepare_ok'});
+	cluster.run({type: 'prepare', to: 2, op: 1});
+	const [missing] = cluster.take({type: 'prepare', to: 2, op: 2});
+	return {cluster, missing: missing!};
+}
+
+test('a Prepare beyond a gap is not appended out of order; the late op fills the gap and both are appended', (t) => {
+	const {cluster, missing} = gapCluster();
+	const backup = cluster.replica(2);
+	cluster.run({type: 'prepare', to: 2, op: 3});
+	t.is(backup.opNumber, 1, 'op 3 waits for op 2');
+	t.deepEqual(logOf(backup), [[1, 0, 1, 1]]);
+
+	cluster.deliverEnvelope(missing);
+	t.deepEqual(
+		logOf(backup).map(([op]) => op),
+		[1, 2, 3],
+	);
+	const acks = cluster.pending({type: 'prepare_ok', from: 2});
+	t.like(acks.at(-1)?.message, {op: 3});
+	t.deepEqual(cluster.pending({type: 'get_state'}), []);
+});
+
+test('a gap that lasts is fetched with GetState and filled by NewState', (t) => {
+	const {cluster} = gapCluster();
+	const backup = cluster.replica(2);
+	cluster.run({type: 'prepare', to: 2, op: 3});
+	cluster.clearRecords();
+
+	cluster.tick(2, 24);
+	t.deepEqual(cluster.pending({type: 'get_state'}), [], 'a short gap may be a reordering');
+	cluster.tick(2);
+	const [request] = cluster.pending({type: 'get_state'});
+	t.like(request, {from: 2, to: 0});
+	t.like(request?.message, {type: 'get_state', view: 0, op: 1});
+	t.like(cluster.eventsOf(events.stateTransferRequestSent, 2)[0]?.metadata, {
+		view: 0,
+		from_op: 1,
+		to: 0,
+	});
+	t.is(backup.opNumber, 1, 'nothing changes until NewState arrives');
+
+	cluster.run({type: 'get_state'});
+	t.like(cluster.eventsOf(events.stateTransferRequestReceived, 0)[0]?.metadata, {
+		from: 2,
+		from_op: 1,
+	});
+	const sent = cluster.eventsOf(events.snapshotSent, 0)[0];
+	t.like(sent?.metadata, {to: 2, from_op: 1, to_op: 3, checkpoint: false});
+	t.is(sent?.measurements.entries, 2);
+
+	cluster.run({type: 'new_state'});
+	t.like(cluster.eventsOf(events.snapshotReceived, 2)[0]?.metadata, {
+		from: 0,
+		from_op: 1,
+		to_op: 3,
+		checkpoint: false,
+	});
+	t.deepEqual(logOf(backup), logOf(cluster.replica(0)));
+	t.is(backup.commitNumber, cluster.replica(0).commitNumber);
+	t.false(backup.stateTransferPending);
+
+	cluster.run();
+	cluster.propagateCommit();
+	t.deepEqual(stateOf(backup), stateOf(cluster.replica(1)));
+});
+
+test('a lost NewState is asked for again', (t) => {
+	const {cluster} = gapCluster();
+	cluster.run({type: 'prepare', to: 2, op: 3});
+	cluster.tick(2, 25);
+	cluster.run({type: 'get_state'});
+	t.is(cluster.drop({type: 'new_state'}), 1);
+	cluster.tick(2, 25);
+	t.is(cluster.pending({type: 'get_state', from: 2}).length, 1, 'GetState is resent');
+	cluster.run();
+	t.is(cluster.replica(2).opNumber, 3);
+});
+
+test('a NewState that answers another request (wrong nonce) is ignored', (t) => {
+	const {cluster} = gapCluster();
+	const backup = cluster.replica(2);
+	const before = stateOf(backup);
+	const primary = cluster.replica(0);
+	cluster.forge(2, {
+		type: 'new_state',
+		view: 0,
+		nonce: 12_345,
+		log: {base: 1, checkpoint: undefined, entries: primary.log.after(1)},
+		opNumber: 3,
+		commitNumber: 3,
+		from: 0,
+		incarnation: 0,
+	});
+	t.deepEqual(stateOf(backup), before);
+});
+
+test('a Commit beyond the log starts a state transfer once the gap lasts', (t) => {
+	const cluster = new Cluster({replicaCount: 3, timeouts: {stateTransferResend: 25}});
+	cluster.commit(1, 1, put('a', '1'));
+	cluster.request(1, 2, put('a', '2'));
+	cluster.deliver({from: 'client'});
+	cluster.drop({type: 'prepare', to: 2});
+	cluster.run();
+	cluster.tick(0);
+	cluster.run();
+	const backup = cluster.replica(2);
+	t.like(stateOf(backup), {opNumber: 1, commitNumber: 1});
+	cluster.tick(2, 25);
+	cluster.run();
+	t.like(stateOf(backup), {opNumber: 2, commitNumber: 2});
+	t.deepEqual(backup.stateMachine.snapshot(), [['a', '2']]);
+});
+
+test('a replica of an older view changes nothing on a Prepare of a newer view, then drops its uncommitted suffix when NewState arrives', (t) => {
+	const cluster = staleSuffix({stale: 4, freshOps: 2});
+	const stale = cluster.replica(4);
+	const primary = cluster.replica(1);
+	t.like(stateOf(primary), {view: 1, opNumber: 3, commitNumber: 3});
+	const before = stateOf(stale);
+	t.like(before, {view: 0, opNumber: 3, commitNumber: 1});
+	cluster.clearRecords();
+
+	// The next Prepare of view 1 reaches the stale replica.
+	cluster.request(5, 1, put('w', '1'), 1);
+	cluster.deliver({from: 'client'});
+	cluster.take({type: 'prepare', to: [0, 2, 3]});
+	cluster.deliver({type: 'prepare', to: 4});
+	t.deepEqual(stateOf(stale), before, 'no eager truncation or view change before NewState');
+	const [getState] = cluster.pending({type: 'get_state'});
+	t.like(getState, {from: 4, to: 1});
+	t.like(getState?.message, {view: 1, op: 1}, 'it keeps only its committed prefix');
+	t.deepEqual(cluster.pending({from: 4, type: 'prepare_ok'}), []);
+
+	cluster.run(among(1, 4));
+	t.like(stateOf(stale), {view: 1, status: 'normal', lastNormalView: 1, opNumber: 4});
+	t.deepEqual(logOf(stale), logOf(primary));
+	const conflict = cluster.eventsOf(events.logConflict, 4);
+	t.is(conflict.length, 1);
+	t.like(conflict[0]?.metadata, {from_op: 2, to_op: 3, count: 2, view_number: 1});
+	t.true(cluster.eventsOf(events.stateViewChange, 4).some((event) => event.metadata.to === 1));
+	t.is(stale.commitNumber, primary.commitNumber);
+	t.deepEqual(stale.stateMachine.snapshot(), [
+		['x', '1'],
+		['y', 'fresh2'],
+	]);
+	t.false(
+		cluster.executions[4]!.some(
+			(execution) => execution.entry.clientId === 2 || execution.entry.clientId === 3,
+		),
+		'the stale ops were never executed',
+	);
+});
+
+test('with the planted bug state-transfer-skips-ops, a replica that applies NewState diverges (its digest differs)', (t) => {
+	const cluster = new Cluster({replicaCount: 3, bugs: new Set(['state-transfer-skips-ops'])});
+	cluster.commit(1, 1, put('a', '1'));
+	cluster.request(1, 2, put('a', '2'));
+	cluster.deliver({from: 'client'});
+	cluster.drop({type: 'prepare', to: 2});
+	cluster.run();
+	cluster.tick(0);
+	cluster.run();
+	cluster.tick(2, 50);
+	cluster.run();
+	const backup = cluster.replica(2);
+	t.is(backup.commitNumber, 2);
+	t.not(backup.digest, cluster.replica(0).digest);
+});
+
+test('a snapshot: a replica that lags behind a collected log prefix gets the checkpoint, then the suffix, and ends with the same state', (t) => {
+	const cluster = new Cluster({replicaCount: 3, checkpointInterval: 4});
+	cluster.drop({to: 2});
+	for (let i = 1; i <= 10; i++) {
+		cluster.request(i % 3, Math.ceil(i / 3), put(`k${i % 4}`, String(i)));
+		cluster.run(among(0, 1));
+		cluster.drop({to: 2});
+	}
+
+	const primary = cluster.replica(0);
+	t.like(stateOf(primary), {opNumber: 10, commitNumber: 10});
+	t.is(primary.log.base, 8, 'ops up to 8 were collected at the checkpoint');
+	const lagging = cluster.replica(2);
+	t.is(lagging.opNumber, 0);
+	cluster.clearRecords();
+
+	cluster.settle(() => lagging.commitNumber === 10, {limit: 200});
+	const sent = cluster.eventsOf(events.snapshotSent, 0);
+	t.true(
+		sent.some((event) => event.metadata.checkpoint === true),
+		'the primary ships its checkpoint',
+	);
+	t.like(cluster.eventsOf(events.snapshotReceived, 2)[0]?.metadata, {checkpoint: true, from_op: 8});
+	t.deepEqual(cluster.executedOps(2), [9, 10], 'the suffix after the checkpoint is executed');
+	t.is(lagging.checkpoint?.op, 8);
+	t.is(lagging.log.base, 8);
+	for (const field of [
+		'opNumber',
+		'commitNumber',
+		'digest',
+		'data',
+		'clientTable',
+		'log',
+	] as const) {
+		t.deepEqual(stateOf(lagging)[field], stateOf(primary)[field], `${field}`);
+	}
+
+	cluster.commit(9, 1, put('after', 'yes'));
+	cluster.propagateCommit();
+	t.is(lagging.commitNumber, 11);
+	t.is(lagging.digest, primary.digest);
+});
