@@ -47,6 +47,8 @@ export type SimulationOptions = {
 	readonly onEvent?: (line: string) => void;
 	/** Keep the last N lines of a readable trace, for reports. */
 	readonly trace?: number;
+	/** Record the client history and check it (default true); off for long benchmark runs. */
+	readonly recordHistory?: boolean;
 };
 
 export type ViolationKind =
@@ -126,7 +128,7 @@ export class Simulation {
 	private readonly committed = new Map<number, Committed>();
 	private readonly primaries = new Map<number, number>();
 	private readonly lastCommit: number[];
-	private readonly eventCounts = new Map<EventName, number>();
+	private operatorEvents = 0;
 	private issued = 0;
 	private acked = 0;
 	private faultsEnd: number | undefined;
@@ -158,7 +160,7 @@ export class Simulation {
 				clientId: i + 1,
 				replicaCount: options.replicas,
 				requestTimeout: 40,
-				telemetry: this.bus,
+				telemetry: this.telemetry,
 			}),
 			index: undefined,
 			command: undefined,
@@ -235,7 +237,10 @@ export class Simulation {
 		const {command, operation} = this.workload.next(simClient.client.clientId);
 		this.issued++;
 		simClient.command = command;
-		simClient.index = command && this.history.invoke(simClient.client.clientId, command, this.now);
+		simClient.index =
+			command && this.options.recordHistory !== false
+				? this.history.invoke(simClient.client.clientId, command, this.now)
+				: undefined;
 		this.record(
 			() =>
 				`${this.time()} client ${simClient.client.clientId} calls ${command ? describeCommand(command) : `malformed ${JSON.stringify(operation)}`}`,
@@ -309,7 +314,7 @@ export class Simulation {
 				}
 
 				this.replicas[fault.replica] = undefined;
-				this.bus.execute(operatorEvents.operatorCrash, {}, {node_id: fault.replica});
+				this.operatorEvent(operatorEvents.operatorCrash, {node_id: fault.replica});
 				break;
 			}
 
@@ -321,19 +326,19 @@ export class Simulation {
 				this.boots[fault.replica]!++;
 				this.lastCommit[fault.replica] = 0;
 				this.replicas[fault.replica] = this.createReplica(fault.replica, true);
-				this.bus.execute(operatorEvents.operatorRestart, {}, {node_id: fault.replica});
+				this.operatorEvent(operatorEvents.operatorRestart, {node_id: fault.replica});
 				break;
 			}
 
 			case 'partition': {
 				this.network.partition(fault.groups);
-				this.bus.execute(operatorEvents.operatorPartition, {}, {groups: fault.groups});
+				this.operatorEvent(operatorEvents.operatorPartition, {groups: fault.groups});
 				break;
 			}
 
 			case 'heal': {
 				this.network.heal();
-				this.bus.execute(operatorEvents.operatorHeal, {}, {});
+				this.operatorEvent(operatorEvents.operatorHeal, {});
 				break;
 			}
 		}
@@ -452,13 +457,7 @@ export class Simulation {
 	}
 
 	private executed(replica: Replica, entry: LogEntry): void {
-		this.agree(replica, entry.op, {
-			view: entry.view,
-			clientId: entry.clientId,
-			requestNumber: entry.requestNumber,
-			digest: replica.digest,
-			replica: replica.id,
-		});
+		this.agree(replica, entry);
 	}
 
 	private installed(replica: Replica, checkpoint: Checkpoint): void {
@@ -472,10 +471,17 @@ export class Simulation {
 	}
 
 	/** Every replica that executes op n executes the same op and reaches the same state. */
-	private agree(replica: Replica, op: number, committed: Committed): void {
+	private agree(replica: Replica, entry: LogEntry): void {
+		const {op} = entry;
 		const known = this.committed.get(op);
 		if (!known) {
-			this.committed.set(op, committed);
+			this.committed.set(op, {
+				view: entry.view,
+				clientId: entry.clientId,
+				requestNumber: entry.requestNumber,
+				digest: replica.digest,
+				replica: replica.id,
+			});
 			if (op > this.maxCommitted) {
 				this.maxCommitted = op;
 				this.committed.delete(op - 8192); // Bounded memory on long runs.
@@ -485,17 +491,17 @@ export class Simulation {
 		}
 
 		if (
-			known.view !== committed.view ||
-			known.clientId !== committed.clientId ||
-			known.requestNumber !== committed.requestNumber
+			known.view !== entry.view ||
+			known.clientId !== entry.clientId ||
+			known.requestNumber !== entry.requestNumber
 		) {
 			this.fail(
 				'agreement',
-				`op ${op} was committed as ${describeCommitted(known)} by replica ${known.replica} but as ${describeCommitted(committed)} by replica ${replica.id}`,
+				`op ${op} was committed as ${describeCommitted(known)} by replica ${known.replica} but as ${describeCommitted({...entry, replica: replica.id})} by replica ${replica.id}`,
 			);
 		}
 
-		if (known.digest !== committed.digest) {
+		if (known.digest !== replica.digest) {
 			this.fail(
 				'divergence',
 				`replicas ${known.replica} and ${replica.id} reached different states at op ${op}`,
@@ -568,7 +574,14 @@ export class Simulation {
 	}
 
 	private downCount(): number {
-		return range(this.options.replicas).filter((replica) => this.isDown(replica)).length;
+		let down = 0;
+		for (let replica = 0; replica < this.options.replicas; replica++) {
+			if (this.isDown(replica)) {
+				down++;
+			}
+		}
+
+		return down;
 	}
 
 	private currentPrimary(): number | undefined {
@@ -582,34 +595,29 @@ export class Simulation {
 		return best?.id;
 	}
 
+	/** Events are counted by the wrapper; a handler (and so metadata) only when they are exported. */
 	private attachTelemetry(): void {
-		const names = [...seedEvents, ...additionEvents];
-		const counts = this.eventCounts;
 		const {onEvent} = this.options;
+		if (!onEvent) {
+			return;
+		}
+
 		this.bus.attachMany(
 			'simulation',
-			names,
+			[...seedEvents, ...additionEvents],
 			(event: EventName, measurements: Measurements, metadata: Metadata) => {
-				counts.set(event, (counts.get(event) ?? 0) + 1);
-				if (onEvent) {
-					const timed =
-						'monotonic_time' in measurements
-							? measurements
-							: {...measurements, monotonic_time: this.now};
-					onEvent(serializeEvent(event, timed, metadata));
-				}
+				const timed =
+					'monotonic_time' in measurements
+						? measurements
+						: {...measurements, monotonic_time: this.now};
+				onEvent(serializeEvent(event, timed, metadata));
 			},
 		);
 	}
 
-	private count(name: readonly string[]): number {
-		for (const [event, count] of this.eventCounts) {
-			if (event.length === name.length && event.every((part, i) => part === name[i])) {
-				return count;
-			}
-		}
-
-		return 0;
+	private operatorEvent(event: EventName, metadata: Metadata): void {
+		this.operatorEvents++;
+		this.bus.execute(event, {}, metadata);
 	}
 
 	private record(line: () => string): void {
@@ -627,11 +635,7 @@ export class Simulation {
 	}
 
 	private result(): SimulationResult {
-		let events = 0;
-		for (const count of this.eventCounts.values()) {
-			events += count;
-		}
-
+		const counts = this.telemetry.counts();
 		return {
 			seed: this.options.seed,
 			violation: this.violation,
@@ -639,10 +643,10 @@ export class Simulation {
 			opsCommitted: this.maxCommitted,
 			acked: this.acked,
 			viewChanges: Math.max(0, this.primaries.size - 1),
-			recoveries: this.count(['vsr', 'recovery', 'complete']),
-			stateTransfers: this.count(['vsr', 'state_transfer', 'snapshot_received']),
-			checkpoints: this.count(['vsr', 'checkpoint', 'taken']),
-			events,
+			recoveries: counts.get('vsr.recovery.complete') ?? 0,
+			stateTransfers: counts.get('vsr.state_transfer.snapshot_received') ?? 0,
+			checkpoints: counts.get('vsr.checkpoint.taken') ?? 0,
+			events: this.telemetry.total() + this.operatorEvents,
 			virtualTime: this.now,
 			faults: this.faultsApplied,
 			faultsEnd: this.faultsEnd ?? this.now,
@@ -680,7 +684,7 @@ function describeCommand(command: KvCommand): string {
 	}
 }
 
-function describeCommitted(committed: Committed): string {
+function describeCommitted(committed: Omit<Committed, 'digest'>): string {
 	return `(view ${committed.view}, client ${committed.clientId} request ${committed.requestNumber})`;
 }
 

@@ -1,5 +1,5 @@
-import {events, vsrEventName} from '../telemetry/catalogue.js';
-import type {Telemetry} from '../telemetry/telemetry.js';
+import {events} from '../telemetry/catalogue.js';
+import type {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import {assert} from './assert.js';
 import {Configuration} from './configuration.js';
 import type {Reply, Request, Send} from './messages.js';
@@ -10,7 +10,7 @@ export type ClientOptions = {
 	readonly replicaCount: number;
 	/** Ticks to wait for a reply before sending the request again. */
 	readonly requestTimeout?: number;
-	readonly telemetry?: Telemetry;
+	readonly telemetry?: VsrTelemetry;
 };
 
 export type Completion = {
@@ -29,7 +29,7 @@ export class Client {
 	readonly clientId: number;
 	private readonly configuration: Configuration;
 	private readonly requestTimeout: number;
-	private readonly telemetry: Telemetry | undefined;
+	private readonly telemetry: VsrTelemetry | undefined;
 	private view = 0;
 	private requestNumber = 0;
 	private pending: {request: Request; ticks: number; attempts: number} | undefined;
@@ -97,8 +97,8 @@ export class Client {
 
 		pending.ticks = 0;
 		pending.attempts++;
-		this.telemetry?.execute(
-			vsrEventName(events.clientRetry),
+		this.telemetry?.emit(
+			events.clientRetry,
 			{attempt: pending.attempts},
 			{client_id: this.clientId, request_number: pending.request.requestNumber},
 		);

@@ -1,4 +1,4 @@
-import {events} from '../telemetry/catalogue.js';
+import {events, type VsrEventName} from '../telemetry/catalogue.js';
 import type {SpanToken} from '../telemetry/telemetry.js';
 import {type VsrStateView, type VsrStatus, type VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import {assert} from './assert.js';
@@ -33,6 +33,35 @@ import type {Result, StateMachine} from './state-machine.js';
 export type Status = Exclude<VsrStatus, 'state_transfer'>;
 
 const maxEarlyPrepares = 1024;
+
+const noMetadata = Object.freeze({});
+
+function failed(error: unknown): Result {
+	return {ok: false, error: error instanceof Error ? error.message : String(error)};
+}
+
+/** The highest op that at least `quorum` of the acks reach (acks are cumulative). */
+function quorumOp(acked: readonly number[], quorum: number): number {
+	let best = 0;
+	for (const candidate of acked) {
+		if (candidate <= best) {
+			continue;
+		}
+
+		let reached = 0;
+		for (const ack of acked) {
+			if (ack >= candidate) {
+				reached++;
+			}
+		}
+
+		if (reached >= quorum) {
+			best = candidate;
+		}
+	}
+
+	return best;
+}
 
 export type ReplicaOptions = {
 	readonly id: number;
@@ -102,6 +131,7 @@ export class Replica implements VsrStateView {
 
 	// Primary.
 	private readonly acked: number[];
+	private readonly backupCount: Readonly<Record<string, number>>;
 	private readonly clientSpans = new Map<number, SpanToken>();
 	private leadershipSpan: SpanToken | undefined;
 	private ticksSinceSend = 0;
@@ -152,6 +182,7 @@ export class Replica implements VsrStateView {
 		const n = this.configuration.replicaCount;
 		this.incarnations = Array.from({length: n}, (_, i) => (i === this.id ? this.incarnation : 0));
 		this.acked = Array.from({length: n}, () => 0);
+		this.backupCount = Object.freeze({count: n - 1});
 		this.primaryTimeout = this.jitter(this.timeouts.primary);
 
 		if (options.recovering) {
@@ -344,12 +375,12 @@ export class Replica implements VsrStateView {
 		};
 		this.append(entry);
 		if (this.telemetry) {
+			const metadata = this.telemetry.spanEnabled(events.clientRequest)
+				? {client_id: request.clientId, request_number: request.requestNumber}
+				: noMetadata;
 			this.clientSpans.set(
 				entry.op,
-				this.telemetry.spanStart(events.clientRequest, this, {
-					client_id: request.clientId,
-					request_number: request.requestNumber,
-				}),
+				this.telemetry.spanStart(events.clientRequest, this, metadata),
 			);
 		}
 
@@ -366,7 +397,7 @@ export class Replica implements VsrStateView {
 		this.broadcast(prepare);
 		this.lastSentCommit = this.commitNumber;
 		this.ticksSinceSend = 0;
-		this.emit(events.prepareSent, {count: this.configuration.replicaCount - 1});
+		this.emit(events.prepareSent, this.backupCount);
 
 		if (this.bugs.has('commit-without-quorum')) {
 			this.commitUpTo(entry.op);
@@ -421,7 +452,7 @@ export class Replica implements VsrStateView {
 	private acceptPrepare(message: Prepare): void {
 		assert(message.entry.op === message.op, 'prepare carries the entry of its op');
 		this.append(message.entry);
-		this.emit(events.prepareReceived, undefined, {op: message.op});
+		this.emitField(events.prepareReceived, 'op', message.op);
 	}
 
 	private onPrepareOk(message: PrepareOk): void {
@@ -434,7 +465,7 @@ export class Replica implements VsrStateView {
 			() =>
 				`replica ${message.from} acked op ${message.op} beyond the primary's ${this.log.opNumber}`,
 		);
-		this.emit(events.prepareOkReceived, undefined, {from: message.from, op: message.op});
+		this.emitField(events.prepareOkReceived, 'from', message.from, 'op', message.op);
 		if (message.op > (this.acked[message.from] ?? 0)) {
 			this.acked[message.from] = message.op;
 			this.advanceCommit();
@@ -444,14 +475,13 @@ export class Replica implements VsrStateView {
 	/** Commits every op that a quorum (the primary included) holds in this view. */
 	private advanceCommit(): void {
 		this.acked[this.id] = this.log.opNumber;
-		const sorted = this.acked.toSorted((a, b) => b - a);
-		const committable = sorted[this.configuration.quorum - 1] ?? 0;
+		const committable = quorumOp(this.acked, this.configuration.quorum);
 		if (committable <= this.commitNumber) {
 			return;
 		}
 
 		for (let op = this.commitNumber + 1; op <= committable; op++) {
-			this.emit(events.quorumReached, undefined, {op});
+			this.emitField(events.quorumReached, 'op', op);
 		}
 
 		this.commitUpTo(committable);
@@ -474,7 +504,7 @@ export class Replica implements VsrStateView {
 
 		this.ticksSincePrimary = 0;
 		this.emit(events.heartbeatReceived);
-		this.emit(events.commitReceived, undefined, {commit: message.commit});
+		this.emitField(events.commitReceived, 'commit', message.commit);
 		this.primaryCommit = Math.max(this.primaryCommit, message.commit);
 		this.commitUpTo(Math.min(this.primaryCommit, this.log.opNumber));
 	}
@@ -486,7 +516,7 @@ export class Replica implements VsrStateView {
 			this.uncommitted.set(entry.clientId, entry.requestNumber);
 		}
 
-		this.emit(events.logAppend, undefined, {op: entry.op});
+		this.emitField(events.logAppend, 'op', entry.op);
 	}
 
 	/** Executes, in order, every op up to `op`; the primary replies to their clients. */
@@ -505,7 +535,7 @@ export class Replica implements VsrStateView {
 		}
 
 		this.ticksSinceProgress = 0;
-		this.emit(events.commitAdvance, undefined, {from, to: op});
+		this.emitField(events.commitAdvance, 'from', from, 'to', op);
 	}
 
 	private execute(entry: LogEntry): void {
@@ -539,20 +569,30 @@ export class Replica implements VsrStateView {
 		}
 	}
 
+	/** Runs one op in the state_machine.operation span; an op that throws becomes an error reply. */
 	private apply(entry: LogEntry): Result {
-		const run = (): unknown => this.stateMachine.apply(entry.operation);
+		const {telemetry} = this;
+		if (telemetry?.spanEnabled(events.stateMachineOperation)) {
+			const metadata = {op: entry.op, operation: this.stateMachine.kind(entry.operation)};
+			try {
+				const value = telemetry.span(events.stateMachineOperation, this, metadata, () =>
+					this.stateMachine.apply(entry.operation),
+				);
+				return {ok: true, value};
+			} catch (error) {
+				return failed(error);
+			}
+		}
+
+		// Nothing listens: the same events, counted without building metadata.
+		telemetry?.execute(events.operationStart, this);
 		try {
-			const value = this.telemetry
-				? this.telemetry.span(
-						events.stateMachineOperation,
-						this,
-						{op: entry.op, operation: this.stateMachine.kind(entry.operation)},
-						run,
-					)
-				: run();
+			const value = this.stateMachine.apply(entry.operation);
+			telemetry?.execute(events.operationStop, this);
 			return {ok: true, value};
 		} catch (error) {
-			return {ok: false, error: error instanceof Error ? error.message : String(error)};
+			telemetry?.execute(events.operationException, this);
+			return failed(error);
 		}
 	}
 
@@ -560,16 +600,11 @@ export class Replica implements VsrStateView {
 		const span = this.clientSpans.get(entry.op);
 		if (span && this.telemetry) {
 			this.clientSpans.delete(entry.op);
+			// The stop carries the start's client_id and request_number.
 			if (result.ok) {
-				this.telemetry.spanStop(span, this, {
-					client_id: entry.clientId,
-					request_number: entry.requestNumber,
-				});
+				this.telemetry.spanStop(span, this);
 			} else {
-				this.telemetry.spanException(span, this, 'error', result.error, undefined, {
-					client_id: entry.clientId,
-					request_number: entry.requestNumber,
-				});
+				this.telemetry.spanException(span, this, 'error', result.error);
 			}
 		}
 
@@ -592,7 +627,7 @@ export class Replica implements VsrStateView {
 			from: this.id,
 			incarnation: this.incarnation,
 		});
-		this.emit(events.prepareOkSent, undefined, {op: this.log.opNumber});
+		this.emitField(events.prepareOkSent, 'op', this.log.opNumber);
 	}
 
 	// --- Checkpoints ----------------------------------------------------------
@@ -1194,7 +1229,7 @@ export class Replica implements VsrStateView {
 			});
 			this.lastSentCommit = this.commitNumber;
 			this.ticksSinceSend = 0;
-			this.emit(events.commitSent, undefined, {commit: this.commitNumber});
+			this.emitField(events.commitSent, 'commit', this.commitNumber);
 			if (idle) {
 				this.emit(events.heartbeatSent);
 			}
@@ -1320,6 +1355,33 @@ export class Replica implements VsrStateView {
 		metadata?: Record<string, unknown>,
 	): void {
 		this.telemetry?.execute(event, this, measurements, metadata);
+	}
+
+	/** The hot-path form of `emit`: the event is counted, and its metadata built only when something listens. */
+	// eslint-disable-next-line max-params -- up to two named numbers, without allocating when unheard
+	private emitField(
+		event: VsrEventName,
+		key: string,
+		value: number,
+		key2?: string,
+		value2?: number,
+	): void {
+		const {telemetry} = this;
+		if (!telemetry) {
+			return;
+		}
+
+		if (!telemetry.enabled(event)) {
+			telemetry.execute(event, this);
+			return;
+		}
+
+		const metadata: Record<string, unknown> = {[key]: value};
+		if (key2 !== undefined) {
+			metadata[key2] = value2;
+		}
+
+		telemetry.execute(event, this, undefined, metadata);
 	}
 
 	private now(): bigint {

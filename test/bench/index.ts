@@ -1,7 +1,8 @@
 // Benchmarks, run one after the other by `npm run bench`. Add new ones to the list.
+import {benchSim} from './sim.js';
 import {benchTelemetry} from './telemetry.js';
 
-const benches: Array<() => Promise<void>> = [benchTelemetry];
+const benches: Array<() => Promise<void>> = [benchTelemetry, benchSim];
 
 for (const bench of benches) {
 	await bench();
