@@ -1,0 +1,122 @@
+import {Box, useInput, useStdin, useStdout} from 'ink';
+import React, {useCallback, useEffect, useState} from 'react';
+import {useSelect, useSlice, useStore} from './context.js';
+import {EventFeed} from './event-feed.js';
+import {Header, headerHeight} from './header.js';
+import {HelpLine, HelpOverlay} from './help.js';
+import {type KeyFlags, commandFor, keysOf} from './keymap.js';
+import {LastRequest} from './last-request.js';
+import {NodeTable, nodeTableHeight} from './node-table.js';
+import {SpanTimingsPane, spanTimingsHeight, spanTimingsWidth} from './span-timings-pane.js';
+import {StatusLine} from './status-line.js';
+
+export type TerminalSize = {readonly columns: number; readonly rows: number};
+
+/** The terminal's size, following resizes. */
+export function useTerminalSize(fixed?: TerminalSize): TerminalSize {
+	const {stdout} = useStdout();
+	const read = useCallback(
+		(): TerminalSize => ({columns: stdout.columns || 80, rows: stdout.rows || 24}),
+		[stdout],
+	);
+	const [size, setSize] = useState(read);
+	useEffect(() => {
+		if (fixed !== undefined) {
+			return;
+		}
+
+		const onResize = () => {
+			setSize(read());
+		};
+
+		stdout.on('resize', onResize);
+		return () => {
+			stdout.off('resize', onResize);
+		};
+	}, [stdout, read, fixed]);
+	return fixed ?? size;
+}
+
+export type Layout = {
+	readonly spans: boolean;
+	readonly status: boolean;
+	readonly help: boolean;
+	/** Lines for the feed, its title included (0: no feed). */
+	readonly feed: number;
+};
+
+/**
+Which panes fit in `rows - 1` lines (Ink redraws the whole screen, flickering, once a
+frame is as tall as the terminal): the header and the node table always, then the help
+line, the status line, the span timings, and the feed gets what is left.
+*/
+export function layoutFor(rows: number, nodes: number): Layout {
+	let budget = rows - 1 - headerHeight - nodeTableHeight(nodes);
+	const take = (lines: number): boolean => {
+		if (budget >= lines) {
+			budget -= lines;
+			return true;
+		}
+
+		return false;
+	};
+
+	const help = take(1);
+	const status = take(1);
+	const spans = take(spanTimingsHeight);
+	const feed = budget >= 2 ? budget : 0;
+	return {spans, status, help, feed};
+}
+
+/** The operator screen: header, node table, span timings beside the last request, status, feed, help line. */
+export function App(props: {readonly size?: TerminalSize}) {
+	const store = useStore();
+	const {columns, rows} = useTerminalSize(props.size);
+	const nodes = useSelect((view) => view.nodes.nodes.length);
+	const ui = useSlice('ui');
+	const {isRawModeSupported} = useStdin();
+	const onInput = useCallback(
+		(input: string, key: KeyFlags) => {
+			for (const name of keysOf(input, key)) {
+				const command = commandFor(name);
+				if (command !== undefined) {
+					store.perform(command);
+				}
+			}
+		},
+		[store],
+	);
+	useInput(onInput, {isActive: isRawModeSupported});
+
+	const width = Math.max(20, columns);
+	if (ui.help) {
+		return (
+			<Box flexDirection="column" width={width}>
+				<HelpOverlay width={width} lines={rows - 1} />
+			</Box>
+		);
+	}
+
+	const layout = layoutFor(rows, nodes);
+	return (
+		<Box flexDirection="column" width={width}>
+			<Header />
+			<NodeTable />
+			{layout.spans ? (
+				<Box flexDirection="row" height={spanTimingsHeight}>
+					<SpanTimingsPane />
+					<Box
+						flexDirection="column"
+						marginLeft={2}
+						width={Math.max(0, width - spanTimingsWidth - 2)}
+					>
+						<LastRequest />
+					</Box>
+				</Box>
+			) : undefined}
+			{layout.status ? <StatusLine /> : undefined}
+			{layout.feed > 0 ? <EventFeed lines={layout.feed} width={width} /> : undefined}
+			{layout.help ? <HelpLine width={width} /> : undefined}
+		</Box>
+	);
+}

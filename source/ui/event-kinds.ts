@@ -1,0 +1,114 @@
+/**
+What the UI knows about each event name it listens to: its feed category, its
+short name, and whether it ends a span that the timings pane measures. Built
+once per name, so that ingesting an event does no string work.
+*/
+import {additionEvents, seedEvents} from '../telemetry/catalogue.js';
+import type {EventName} from '../telemetry/telemetry.js';
+
+export const feedCategories = [
+	'protocol',
+	'view_change',
+	'state',
+	'state_machine',
+	'state_transfer',
+	'replication',
+	'timer',
+	'recovery',
+	'operator',
+] as const;
+
+export type FeedCategory = (typeof feedCategories)[number];
+export type FeedFilter = 'all' | FeedCategory;
+
+/** The four timings the span pane shows. */
+export const spanKinds = ['client_request', 'operation', 'view_change', 'state_transfer'] as const;
+export type SpanKind = (typeof spanKinds)[number];
+
+export type SpanRole =
+	| {readonly kind: SpanKind; readonly end: 'stop' | 'exception'}
+	| {readonly kind: 'state_transfer'; readonly end: 'begin'};
+
+export type EventKind = {
+	/** `protocol.prepare.sent`: the name without the leading `vsr` (operator events keep `operator.`). */
+	readonly name: string;
+	readonly category: FeedCategory;
+	readonly categoryIndex: number;
+	readonly span: SpanRole | undefined;
+	/** Raised in a replica process (so counted in its telemetry reports), not by the operator. */
+	readonly fromReplica: boolean;
+};
+
+// Additions that belong with a seed category in the feed.
+const categoryAliases: Readonly<Record<string, FeedCategory>> = {
+	leadership: 'state',
+	checkpoint: 'state_machine',
+	client: 'protocol',
+};
+
+function categoryOf(event: EventName): FeedCategory {
+	if (event[0] === 'vsr_tui') {
+		return 'operator';
+	}
+
+	const head = event[1] ?? '';
+	const known = feedCategories.find((category) => category === head);
+	return known ?? categoryAliases[head] ?? 'state';
+}
+
+function spanOf(name: string): SpanRole | undefined {
+	switch (name) {
+		case 'protocol.client_request.stop': {
+			return {kind: 'client_request', end: 'stop'};
+		}
+
+		case 'protocol.client_request.exception': {
+			return {kind: 'client_request', end: 'exception'};
+		}
+
+		case 'state_machine.operation.stop': {
+			return {kind: 'operation', end: 'stop'};
+		}
+
+		case 'state_machine.operation.exception': {
+			return {kind: 'operation', end: 'exception'};
+		}
+
+		case 'view_change.complete': {
+			return {kind: 'view_change', end: 'stop'};
+		}
+
+		case 'state_transfer.request_sent': {
+			return {kind: 'state_transfer', end: 'begin'};
+		}
+
+		case 'state_transfer.snapshot_received': {
+			return {kind: 'state_transfer', end: 'stop'};
+		}
+
+		default: {
+			return undefined;
+		}
+	}
+}
+
+export function describeEvent(event: EventName): EventKind {
+	const parts = event[0] === 'vsr' ? event.slice(1) : event.slice(event[0] === 'vsr_tui' ? 1 : 0);
+	const name = parts.join('.');
+	const category = categoryOf(event);
+	return {
+		name,
+		category,
+		categoryIndex: feedCategories.indexOf(category),
+		span: event[0] === 'vsr' ? spanOf(name) : undefined,
+		fromReplica: event[0] === 'vsr' || (event[0] === 'vsr_tui' && event[1] === 'replica'),
+	};
+}
+
+/** Every event the UI listens to: the seed's, the additions and the operator's faults. */
+export const watchedEvents: readonly EventName[] = [
+	...seedEvents,
+	...additionEvents,
+	// The start events of spans are in the seed list only for client requests and operations.
+	['vsr', 'leadership', 'exception'],
+];

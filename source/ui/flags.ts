@@ -1,0 +1,13 @@
+import {integerFlag, rateFlag} from '../cli/flags.js';
+
+/** The operator's own flags: the fault settings of `run`, as starting values (keys change them). */
+export const operatorFlags = {
+	drop: rateFlag({description: 'Starting message drop rate (+ and - change it)', default: 0}),
+	delay: integerFlag({
+		description: 'Starting message delay in ms (] and [ change it)',
+		min: 0,
+		max: 10_000,
+		default: 0,
+		valueName: 'MS',
+	}),
+};

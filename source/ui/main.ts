@@ -1,0 +1,76 @@
+/**
+The `operator` mode of the CLI (no sub-command): checks for a terminal, starts the
+cluster, and hands both to the UI. Imports Ink and the cluster lazily, so that
+`--help` and the no-terminal message stay fast.
+*/
+import type {OperatorControls} from '../cluster/operator-api.js';
+
+export type OperatorSettings = {
+	readonly replicas: number;
+	/** Starting drop rate, 0 to 1. */
+	readonly drop: number;
+	/** Starting delay in ms. */
+	readonly delay: number;
+};
+
+export type OperatorModeContext = {
+	readonly flags: OperatorSettings;
+	readonly stdout: NodeJS.WritableStream;
+	readonly stderr: NodeJS.WritableStream;
+};
+
+export type StartCluster = (settings: OperatorSettings) => Promise<OperatorControls>;
+
+export const noTerminalMessage =
+	'vsr-tui: the operator needs an interactive terminal; without one, use `vsr-tui run`, `vsr-tui sim` or `vsr-tui bench` (see --help)\n';
+
+type Terminal = {
+	readonly stdin: NodeJS.ReadStream;
+	readonly stdout: NodeJS.WriteStream;
+	readonly stderr: NodeJS.WriteStream;
+	readonly env: NodeJS.ProcessEnv;
+};
+
+export async function runOperatorMode(
+	context: OperatorModeContext,
+	startCluster?: StartCluster,
+	terminal: Terminal = process,
+): Promise<number> {
+	const {stdin, stdout} = terminal;
+	if (!stdin.isTTY || !stdout.isTTY) {
+		context.stderr.write(noTerminalMessage);
+		return 2;
+	}
+
+	let start = startCluster;
+	if (start === undefined) {
+		const cluster = await import('./start-cluster.js');
+		start = cluster.startCluster;
+	}
+
+	let operator: OperatorControls;
+	try {
+		operator = await start(context.flags);
+	} catch (error: unknown) {
+		const reason = error instanceof Error ? error.message : String(error);
+		context.stderr.write(`vsr-tui: could not start the cluster: ${reason}\n`);
+		return 1;
+	}
+
+	const {runOperatorUi} = await import('./run-ui.js');
+	const code = await runOperatorUi({
+		operator,
+		stdin,
+		stdout,
+		stderr: terminal.stderr,
+		env: terminal.env,
+		signals: true,
+		alternateScreen: true,
+	});
+	// Nothing should keep the process alive now; if something does, do not hang the shell.
+	stdin.pause();
+	setTimeout(() => {
+		process.exit(code);
+	}, 2000).unref();
+	return code;
+}

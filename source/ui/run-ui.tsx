@@ -1,0 +1,156 @@
+/**
+Runs the operator screen on a terminal until the user quits: renders the app with
+Ink on the alternate screen, and on every way out (q, Ctrl-C, SIGINT, SIGTERM, SIGHUP
+when the terminal closes, a failing stdout) stops the cluster and gives the terminal
+back as it was.
+*/
+import {writeSync} from 'node:fs';
+import React from 'react';
+import {render} from 'ink';
+import type {OperatorControls} from '../cluster/operator-api.js';
+import {App} from './app.js';
+import {StoreProvider} from './context.js';
+import {UiStore} from './store.js';
+import {createTheme} from './theme.js';
+
+export const enterScreen = '\u001B[?1049h\u001B[2J\u001B[H';
+export const leaveScreen = '\u001B[?25h\u001B[?1049l';
+
+export type RunUiOptions = {
+	readonly operator: OperatorControls;
+	readonly stdin: NodeJS.ReadStream;
+	readonly stdout: NodeJS.WriteStream;
+	readonly stderr: NodeJS.WriteStream;
+	readonly env: Readonly<Record<string, string | undefined>>;
+	/** Listen to SIGINT, SIGTERM and SIGHUP (true for the real CLI). */
+	readonly signals?: boolean;
+	/** Use the terminal's alternate screen (true for the real CLI). */
+	readonly alternateScreen?: boolean;
+	/** How long `operator.stop()` may take before the UI exits anyway. */
+	readonly stopTimeoutMs?: number;
+};
+
+const signalCodes = {SIGINT: 130, SIGTERM: 143, SIGHUP: 129} as const;
+
+/** Resolves with the exit code once the cluster is stopped and the terminal restored. */
+export async function runOperatorUi(options: RunUiOptions): Promise<number> {
+	const {operator, stdin, stdout, stderr} = options;
+	const stopTimeoutMs = options.stopTimeoutMs ?? 5000;
+	let screenEntered = false;
+	const fd: unknown = Reflect.get(stdout, 'fd');
+	const safeWrite = (text: string, sync = false): void => {
+		try {
+			if (sync && typeof fd === 'number') {
+				// From an 'exit' handler, where only synchronous writes happen.
+				writeSync(fd, text);
+			} else {
+				stdout.write(text);
+			}
+		} catch {
+			// The terminal is gone (SIGHUP): nothing left to restore.
+		}
+	};
+
+	const restoreScreen = (sync = false): void => {
+		if (screenEntered) {
+			screenEntered = false;
+			safeWrite(leaveScreen, sync);
+		}
+	};
+
+	if (options.alternateScreen) {
+		screenEntered = true;
+		safeWrite(enterScreen);
+	}
+
+	let finish: (code: number) => void = () => undefined;
+	const finished = new Promise<number>((resolve) => {
+		finish = resolve;
+	});
+	let stopping = false;
+
+	const listeners: Array<[NodeJS.Signals, () => void]> = [];
+	const onStdoutError = (): void => {
+		void shutdown(signalCodes.SIGHUP);
+	};
+
+	const onExit = (): void => {
+		restoreScreen(true);
+	};
+
+	async function shutdown(code: number): Promise<void> {
+		if (stopping) {
+			return;
+		}
+
+		stopping = true;
+		let timer: NodeJS.Timeout | undefined;
+		try {
+			await Promise.race([
+				operator.stop(),
+				new Promise<void>((resolve) => {
+					timer = setTimeout(resolve, stopTimeoutMs);
+				}),
+			]);
+		} catch {
+			// Stopping failed half-way: the replicas also exit when the operator's IPC channel closes.
+		} finally {
+			clearTimeout(timer);
+		}
+
+		store.dispose();
+		try {
+			instance.unmount();
+		} catch {
+			// Unmounting writes to a terminal that may be gone.
+		}
+
+		restoreScreen();
+		for (const [signal, listener] of listeners) {
+			process.off(signal, listener);
+		}
+
+		stdout.off('error', onStdoutError);
+		process.off('exit', onExit);
+		finish(code);
+	}
+
+	const store = new UiStore({
+		operator,
+		maxFps: 10,
+		onQuit() {
+			void shutdown(0);
+		},
+	});
+	store.start();
+
+	const instance = render(
+		<StoreProvider store={store} theme={createTheme(options.env)}>
+			<App />
+		</StoreProvider>,
+		{
+			stdin,
+			stdout,
+			stderr,
+			exitOnCtrlC: false,
+			patchConsole: true,
+			maxFps: 30,
+			incrementalRendering: true,
+		},
+	);
+
+	if (options.signals) {
+		for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+			const listener = (): void => {
+				void shutdown(signalCodes[signal]);
+			};
+
+			listeners.push([signal, listener]);
+			process.on(signal, listener);
+		}
+	}
+
+	stdout.on('error', onStdoutError);
+	process.on('exit', onExit);
+	return finished;
+}

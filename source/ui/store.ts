@@ -1,0 +1,913 @@
+/**
+The operator UI's state, in plain TypeScript (no React): it listens to the
+cluster's telemetry bus, polls the cluster snapshot, and turns key commands into
+calls on the operator. Ingesting an event is cheap and never renders: it counts
+the event, records span durations and pushes the event into bounded rings. At
+most `maxFps` times a second (and at once after a key) the store rebuilds the
+slices that changed and notifies its subscribers; each component reads one slice.
+*/
+import type {
+	ClusterSnapshot,
+	NodeInfo,
+	OperatorControls,
+	RequestOutcome,
+	TelemetrySummary,
+} from '../cluster/operator-api.js';
+import type {EventName, Measurements, Metadata, Telemetry} from '../telemetry/telemetry.js';
+import {
+	type EventKind,
+	type FeedCategory,
+	type FeedFilter,
+	describeEvent,
+	feedCategories,
+	watchedEvents,
+} from './event-kinds.js';
+import {formatMs, formatPercent, nanosOf} from './format.js';
+import {type Command, burstSize, delaySteps, dropSteps, stepThrough} from './keymap.js';
+import {Ring} from './ring.js';
+import {type SpanRow, SpanTimings} from './span-timings.js';
+
+export type FeedEntry = {
+	/** Milliseconds since the store started. */
+	readonly at: number;
+	readonly kind: EventKind;
+	readonly node: number | undefined;
+	readonly measurements: Measurements;
+	readonly metadata: Metadata;
+};
+
+export type HeaderSlice = {
+	readonly replicas: number;
+	readonly view: number;
+	readonly primary: number | undefined;
+	readonly commit: number;
+	readonly requestsPerSecond: number;
+	readonly acked: number;
+	readonly events: number;
+	readonly eventsPerSecond: number;
+	readonly elapsedMs: number;
+	readonly paused: boolean;
+	readonly held: number;
+	readonly load: boolean;
+	readonly dropRate: number;
+	readonly delayMs: number;
+	readonly outsideFailureModel: boolean;
+};
+
+export type NodeRow = NodeInfo & {
+	/** Ops behind the primary; undefined for a crashed node or when there is no primary. */
+	readonly lag: number | undefined;
+};
+
+export type NodesSlice = {
+	readonly nodes: readonly NodeRow[];
+	/** The selected row. */
+	readonly selected: number;
+};
+
+export type FeedSlice = {
+	/** Newest first. */
+	readonly entries: readonly FeedEntry[];
+	readonly filter: FeedFilter;
+	readonly frozen: boolean;
+	/** Events that arrived while the feed was frozen. */
+	readonly missed: number;
+	/** Events counted per category since the start (every event, shown or not). */
+	readonly counts: Readonly<Record<FeedCategory, number>>;
+};
+
+export type SpansSlice = {readonly rows: readonly SpanRow[]};
+
+export type LastRequestSlice =
+	| {readonly state: 'none'}
+	| {readonly state: 'pending'; readonly sentAt: number}
+	| {readonly state: 'done'; readonly outcome: RequestOutcome}
+	| {readonly state: 'failed'; readonly error: string};
+
+export type StatusTone = 'info' | 'warn' | 'error';
+export type StatusSlice =
+	{readonly text: string; readonly tone: StatusTone; readonly at: number} | undefined;
+
+export type UiSlice = {readonly help: boolean; readonly quitting: boolean};
+
+export type View = {
+	readonly header: HeaderSlice;
+	readonly nodes: NodesSlice;
+	readonly feed: FeedSlice;
+	readonly spans: SpansSlice;
+	readonly lastRequest: LastRequestSlice;
+	readonly status: StatusSlice;
+	readonly ui: UiSlice;
+};
+
+type SliceName = keyof View;
+
+export type StoreOptions = {
+	readonly operator: OperatorControls;
+	/** Milliseconds, monotonic; `performance.now` by default. */
+	readonly now?: () => number;
+	/** Frames (notifications) per second at most; 10 by default. */
+	readonly maxFps?: number;
+	/** Feed entries kept per category (and for all events). */
+	readonly feedCapacity?: number;
+	/** Called once when the user asks to quit. */
+	readonly onQuit?: () => void;
+};
+
+const emptySnapshot: ClusterSnapshot = {
+	replicas: 0,
+	nodes: [],
+	primary: undefined,
+	view: 0,
+	commit: 0,
+	paused: false,
+	held: 0,
+	dropRate: 0,
+	delayMs: 0,
+	load: false,
+	acked: 0,
+	outsideFailureModel: false,
+};
+
+// Rates are measured over this window.
+const rateWindowMs = 2000;
+
+type Sample = {readonly at: number; readonly acked: number; readonly events: number};
+
+const handlerPrefix = 'vsr-tui-ui';
+
+const errorText = (error: unknown): string =>
+	error instanceof Error ? error.message : String(error);
+
+const sameNetwork = (a: NodeInfo['network'], b: NodeInfo['network']): boolean =>
+	a.isolated === b.isolated &&
+	a.partitioned === b.partitioned &&
+	a.dropRate === b.dropRate &&
+	a.delayMs === b.delayMs;
+
+const sameNode = (a: NodeInfo, b: NodeInfo): boolean =>
+	a.id === b.id &&
+	a.pid === b.pid &&
+	a.status === b.status &&
+	a.isPrimary === b.isPrimary &&
+	a.view === b.view &&
+	a.op === b.op &&
+	a.commit === b.commit &&
+	a.restarts === b.restarts &&
+	sameNetwork(a.network, b.network);
+
+/** Whether two snapshots show the same thing (the operator may build a new object per call). */
+export function sameSnapshot(a: ClusterSnapshot, b: ClusterSnapshot): boolean {
+	if (a === b) {
+		return true;
+	}
+
+	return (
+		a.replicas === b.replicas &&
+		a.primary === b.primary &&
+		a.view === b.view &&
+		a.commit === b.commit &&
+		a.paused === b.paused &&
+		a.held === b.held &&
+		a.dropRate === b.dropRate &&
+		a.delayMs === b.delayMs &&
+		a.load === b.load &&
+		a.acked === b.acked &&
+		a.outsideFailureModel === b.outsideFailureModel &&
+		a.nodes.length === b.nodes.length &&
+		a.nodes.every((node, index) => sameNode(node, b.nodes[index]!))
+	);
+}
+
+export class UiStore {
+	readonly operator: OperatorControls;
+	readonly feedCapacity: number;
+	readonly frameMs: number;
+	readonly #now: () => number;
+	readonly #onQuit: (() => void) | undefined;
+	readonly #startedAt: number;
+	readonly #listeners = new Set<() => void>();
+	readonly #kinds = new Map<string, EventKind>();
+
+	// Counting (every event).
+	#events = 0;
+	readonly #categoryCounts: number[] = feedCategories.map(() => 0);
+
+	// The feed: one ring for every event and one per category, so a filter shows its last N.
+	readonly #all: Ring<FeedEntry>;
+	readonly #byCategory: Array<Ring<FeedEntry>>;
+	#filter: FeedFilter = 'all';
+	#frozen = false;
+	#missed = 0;
+
+	readonly #spans = new SpanTimings();
+	// When each node asked for a state transfer (ms, store clock), until it receives the snapshot.
+	readonly #transferStarted = new Map<number, number>();
+
+	#snapshot: ClusterSnapshot = emptySnapshot;
+	#selected = 0;
+	#lastRequest: LastRequestSlice = {state: 'none'};
+	#requestSequence = 0;
+	#status: StatusSlice;
+	#help = false;
+	#quitting = false;
+	readonly #samples: Sample[] = [];
+
+	#view: View;
+	readonly #dirty = new Set<SliceName>();
+	#timer: NodeJS.Timeout | undefined;
+	#bus: Telemetry | undefined;
+	#attachedIds: string[] = [];
+	#unsubscribeReports: (() => void) | undefined;
+	// The operator reports counts and histograms: replica events on the bus are a sample.
+	readonly #summaries: boolean;
+	#lastElapsedSecond = -1;
+
+	constructor(options: StoreOptions) {
+		this.operator = options.operator;
+		this.#summaries = typeof options.operator.onTelemetryReport === 'function';
+		this.#now = options.now ?? (() => performance.now());
+		this.#onQuit = options.onQuit;
+		this.frameMs = 1000 / Math.max(1, options.maxFps ?? 10);
+		this.feedCapacity = options.feedCapacity ?? 200;
+		this.#all = new Ring(this.feedCapacity);
+		this.#byCategory = feedCategories.map(() => new Ring<FeedEntry>(this.feedCapacity));
+		this.#startedAt = this.#now();
+		this.#pollSnapshot();
+		this.#view = {
+			header: this.#buildHeader(),
+			nodes: this.#buildNodes(),
+			feed: this.#buildFeed(),
+			spans: this.#buildSpans(),
+			lastRequest: this.#lastRequest,
+			status: this.#status,
+			ui: this.#buildUi(),
+		};
+	}
+
+	// --- Lifecycle -----------------------------------------------------------
+
+	/** Listen to the operator's bus and start the frame clock. */
+	start(): void {
+		if (this.#timer !== undefined) {
+			return;
+		}
+
+		this.#attach(this.operator.telemetry);
+		this.#unsubscribeReports = this.operator.onTelemetryReport?.((summary) => {
+			this.ingestSummary(summary);
+		});
+		this.#timer = setInterval(() => {
+			this.frame();
+		}, this.frameMs);
+		this.#timer.unref();
+	}
+
+	/** Detach from the bus and stop the frame clock; the view stays as it was. */
+	dispose(): void {
+		this.#unsubscribeReports?.();
+		this.#unsubscribeReports = undefined;
+		if (this.#timer !== undefined) {
+			clearInterval(this.#timer);
+			this.#timer = undefined;
+		}
+
+		if (this.#bus !== undefined) {
+			for (const id of this.#attachedIds) {
+				this.#bus.detach(id);
+			}
+
+			this.#attachedIds = [];
+			this.#bus = undefined;
+		}
+	}
+
+	// --- Subscription (for useSyncExternalStore) ------------------------------
+
+	readonly subscribe = (listener: () => void): (() => void) => {
+		this.#listeners.add(listener);
+		return () => {
+			this.#listeners.delete(listener);
+		};
+	};
+
+	/** The current slices; the same object until the next frame changes something. */
+	readonly getView = (): View => this.#view;
+
+	// --- Ingest ---------------------------------------------------------------
+
+	/**
+	Count one event from the bus and remember it for the feed and the timings. Never renders.
+	When the operator reports summaries, a replica's events are counted and timed from those
+	instead (the bus then carries a sample of them), and only the operator's own are counted here.
+	*/
+	ingest(
+		event: EventName,
+		measurements: Measurements,
+		metadata: Metadata,
+		known?: EventKind,
+	): void {
+		const kind = known ?? this.#kindOf(event);
+		const counted = !(this.#summaries && kind.fromReplica);
+		if (counted) {
+			this.#events++;
+			this.#categoryCounts[kind.categoryIndex]!++;
+		}
+
+		const node = typeof metadata.node_id === 'number' ? metadata.node_id : undefined;
+		if (kind.span !== undefined) {
+			this.#recordSpan(kind, node, measurements, counted);
+		}
+
+		if (this.#frozen) {
+			this.#missed++;
+			this.#dirty.add('feed');
+		} else {
+			const entry: FeedEntry = {
+				at: this.#now() - this.#startedAt,
+				kind,
+				node,
+				measurements,
+				metadata,
+			};
+			this.#all.push(entry);
+			this.#byCategory[kind.categoryIndex]!.push(entry);
+			this.#dirty.add('feed');
+		}
+
+		this.#dirty.add('header');
+	}
+
+	/** Count the events of one replica's telemetry report and merge its duration histograms. */
+	ingestSummary(summary: TelemetrySummary): void {
+		for (const [name, count] of Object.entries(summary.counts ?? {})) {
+			if (!Number.isFinite(count) || count <= 0) {
+				continue;
+			}
+
+			const kind = this.#kindOfKey(name);
+			this.#events += count;
+			this.#categoryCounts[kind.categoryIndex]! += count;
+			if (kind.span?.end === 'exception') {
+				this.#spans.recordError(kind.span.kind, count);
+				this.#dirty.add('spans');
+			}
+		}
+
+		for (const [name, encoded] of Object.entries(summary.spans ?? {})) {
+			const role = this.#kindOfKey(name).span;
+			if (role?.end === 'stop') {
+				try {
+					this.#spans.merge(role.kind, encoded);
+					this.#dirty.add('spans');
+				} catch {
+					// A histogram that does not decode is skipped; the counts above still hold.
+				}
+			}
+		}
+
+		this.#dirty.add('header');
+		this.#dirty.add('feed');
+	}
+
+	/** Events counted since the start. */
+	get events(): number {
+		return this.#events;
+	}
+
+	// --- Frames ---------------------------------------------------------------
+
+	/** One frame: poll the cluster, then rebuild and publish what changed. Called by the clock. */
+	frame(): void {
+		this.#pollSnapshot();
+		this.#sampleRates();
+		const second = Math.floor(this.elapsedMs() / 1000);
+		if (second !== this.#lastElapsedSecond) {
+			this.#lastElapsedSecond = second;
+			this.#dirty.add('header');
+		}
+
+		this.#publish();
+	}
+
+	/** Rebuild and publish at once (after a key, so its effect shows without waiting for a frame). */
+	flush(): void {
+		this.#pollSnapshot();
+		this.#publish();
+	}
+
+	elapsedMs(): number {
+		return this.#now() - this.#startedAt;
+	}
+
+	// --- Commands ---------------------------------------------------------------
+
+	/** The node in the selected row. */
+	selectedNode(): NodeInfo | undefined {
+		return this.#snapshot.nodes[this.#selected];
+	}
+
+	/** Carry out one key command. Errors from the operator end up in the status line. */
+	perform(command: Command): void {
+		if (this.#quitting) {
+			return;
+		}
+
+		if (this.#help && command.action !== 'help' && command.action !== 'quit') {
+			this.#help = false;
+			this.#dirty.add('ui');
+		}
+
+		try {
+			this.#perform(command);
+		} catch (error: unknown) {
+			this.#say(`${command.action} failed: ${errorText(error)}`, 'error');
+		}
+
+		this.flush();
+	}
+
+	// eslint-disable-next-line complexity -- one case per key, as the keymap lists them
+	#perform(command: Command): void {
+		const {operator} = this;
+		switch (command.action) {
+			case 'selectPrevious': {
+				this.#select(this.#selected - 1);
+				break;
+			}
+
+			case 'selectNext': {
+				this.#select(this.#selected + 1);
+				break;
+			}
+
+			case 'selectNode': {
+				const row = (command.digit ?? 1) - 1;
+				if (row < this.#snapshot.nodes.length) {
+					this.#select(row);
+				} else {
+					this.#say(`there is no node in row ${row + 1}`, 'warn');
+				}
+
+				break;
+			}
+
+			case 'submit': {
+				this.#submit();
+				break;
+			}
+
+			case 'burst': {
+				operator.burst(burstSize);
+				this.#say(`sent a burst of ${burstSize} requests`);
+				break;
+			}
+
+			case 'toggleLoad': {
+				const on = !this.#snapshot.load;
+				operator.setLoad(on);
+				this.#say(on ? 'steady load on' : 'steady load off');
+				break;
+			}
+
+			case 'crash': {
+				const node = this.selectedNode();
+				if (node === undefined) {
+					this.#say('no node is selected', 'warn');
+				} else if (node.status === 'crashed') {
+					this.#say(`node ${node.id} is already down (r restarts it)`, 'warn');
+				} else {
+					operator.crash(node.id);
+					this.#say(`crashed node ${node.id} (SIGKILL)`);
+				}
+
+				break;
+			}
+
+			case 'restart': {
+				const node = this.selectedNode();
+				if (node === undefined) {
+					this.#say('no node is selected', 'warn');
+				} else if (node.status === 'crashed') {
+					operator.restart(node.id);
+					this.#say(`restarting node ${node.id}: it recovers, then catches up`);
+				} else {
+					this.#say(`node ${node.id} is running (x crashes it first)`, 'warn');
+				}
+
+				break;
+			}
+
+			case 'isolate': {
+				const node = this.selectedNode();
+				if (node === undefined) {
+					this.#say('no node is selected', 'warn');
+				} else {
+					operator.isolate(node.id);
+					this.#say(`isolated node ${node.id} (h heals)`);
+				}
+
+				break;
+			}
+
+			case 'heal': {
+				operator.heal();
+				this.#say('healed the network');
+				break;
+			}
+
+			case 'dropUp':
+			case 'dropDown': {
+				const rate = stepThrough(
+					dropSteps,
+					this.#snapshot.dropRate,
+					command.action === 'dropUp' ? 1 : -1,
+				);
+				operator.setDropRate(rate);
+				this.#say(`drop rate ${formatPercent(rate)}`);
+				break;
+			}
+
+			case 'delayUp':
+			case 'delayDown': {
+				const ms = stepThrough(
+					delaySteps,
+					this.#snapshot.delayMs,
+					command.action === 'delayUp' ? 1 : -1,
+				);
+				operator.setDelay(ms);
+				this.#say(`delay ${ms} ms`);
+				break;
+			}
+
+			case 'togglePause': {
+				if (this.#snapshot.paused) {
+					operator.resume();
+					this.#say('delivery resumed');
+				} else {
+					operator.pause();
+					this.#say('delivery paused: n delivers one message, space resumes');
+				}
+
+				break;
+			}
+
+			case 'step': {
+				const delivered = operator.step();
+				if (delivered) {
+					this.#pollSnapshot();
+					this.#say(`delivered one message (${this.#snapshot.held} held)`);
+				} else if (this.#snapshot.paused) {
+					this.#say('no message is held');
+				} else {
+					this.#say('delivery is not paused (space pauses it)', 'warn');
+				}
+
+				break;
+			}
+
+			case 'filter': {
+				const order: FeedFilter[] = ['all', ...feedCategories];
+				this.#filter = order[(order.indexOf(this.#filter) + 1) % order.length] ?? 'all';
+				this.#dirty.add('feed');
+				this.#say(this.#filter === 'all' ? 'feed: all events' : `feed: ${this.#filter} events`);
+				break;
+			}
+
+			case 'clearFeed': {
+				this.#all.clear();
+				for (const ring of this.#byCategory) {
+					ring.clear();
+				}
+
+				this.#missed = 0;
+				this.#dirty.add('feed');
+				this.#say('feed cleared');
+				break;
+			}
+
+			case 'toggleFeed': {
+				this.#frozen = !this.#frozen;
+				this.#missed = 0;
+				this.#dirty.add('feed');
+				this.#say(this.#frozen ? 'feed frozen (p resumes it)' : 'feed live');
+				break;
+			}
+
+			case 'help': {
+				this.#help = !this.#help;
+				this.#dirty.add('ui');
+				break;
+			}
+
+			case 'closeHelp': {
+				if (this.#help) {
+					this.#help = false;
+					this.#dirty.add('ui');
+				}
+
+				break;
+			}
+
+			case 'quit': {
+				this.#quitting = true;
+				this.#dirty.add('ui');
+				this.#say('stopping the cluster…');
+				this.#onQuit?.();
+				break;
+			}
+		}
+	}
+
+	// --- Internals ---------------------------------------------------------------
+
+	#attach(bus: Telemetry): void {
+		this.#bus = bus;
+		const handler = (
+			event: EventName,
+			measurements: Measurements,
+			metadata: Metadata,
+			kind: EventKind,
+		): void => {
+			this.ingest(event, measurements, metadata, kind);
+		};
+
+		for (const event of watchedEvents) {
+			const id = `${handlerPrefix}:${event.join('.')}`;
+			if (bus.listHandlers(event).some((info) => info.id === id)) {
+				continue;
+			}
+
+			bus.attach(id, event, handler, this.#kindOf(event));
+			this.#attachedIds.push(id);
+		}
+	}
+
+	#kindOf(event: EventName): EventKind {
+		return this.#kindOfKey(event.join('.'), event);
+	}
+
+	#kindOfKey(key: string, event: EventName = key.split('.')): EventKind {
+		let kind = this.#kinds.get(key);
+		if (kind === undefined) {
+			kind = describeEvent(event);
+			this.#kinds.set(key, kind);
+		}
+
+		return kind;
+	}
+
+	#recordSpan(
+		kind: EventKind,
+		node: number | undefined,
+		measurements: Measurements,
+		counted: boolean,
+	): void {
+		const role = kind.span;
+		if (role === undefined) {
+			return;
+		}
+
+		if (role.end === 'begin') {
+			if (node !== undefined && !this.#transferStarted.has(node)) {
+				this.#transferStarted.set(node, this.#now());
+			}
+
+			return;
+		}
+
+		if (role.end === 'exception') {
+			if (counted) {
+				this.#spans.recordError(role.kind);
+				this.#dirty.add('spans');
+			}
+
+			return;
+		}
+
+		const nanos = nanosOf(measurements.duration);
+		if (nanos !== undefined) {
+			if (counted) {
+				this.#spans.record(role.kind, nanos);
+				this.#dirty.add('spans');
+			}
+
+			return;
+		}
+
+		// A state transfer has no duration of its own: from the node's request to its snapshot
+		// (both rare events, forwarded in full).
+		if (role.kind === 'state_transfer' && node !== undefined) {
+			const started = this.#transferStarted.get(node);
+			this.#transferStarted.delete(node);
+			if (started !== undefined) {
+				this.#spans.record(role.kind, (this.#now() - started) * 1_000_000);
+				this.#dirty.add('spans');
+			}
+		}
+	}
+
+	#submit(): void {
+		const sequence = ++this.#requestSequence;
+		this.#lastRequest = {state: 'pending', sentAt: this.elapsedMs()};
+		this.#dirty.add('lastRequest');
+		this.#say('submitted a put of a fresh key');
+		this.operator.submit().then(
+			(outcome) => {
+				if (sequence === this.#requestSequence) {
+					this.#lastRequest = {state: 'done', outcome};
+					this.#dirty.add('lastRequest');
+					this.#say(
+						`request ${outcome.requestNumber} of client ${outcome.clientId} committed in ${formatMs(outcome.latencyMs)}`,
+					);
+					this.flush();
+				}
+			},
+			(error: unknown) => {
+				if (sequence === this.#requestSequence) {
+					this.#lastRequest = {state: 'failed', error: errorText(error)};
+					this.#dirty.add('lastRequest');
+					this.flush();
+				}
+			},
+		);
+	}
+
+	#select(row: number): void {
+		const count = this.#snapshot.nodes.length;
+		if (count === 0) {
+			return;
+		}
+
+		this.#selected = Math.min(count - 1, Math.max(0, row));
+		this.#dirty.add('nodes');
+	}
+
+	#say(text: string, tone: StatusTone = 'info'): void {
+		this.#status = {text, tone, at: this.elapsedMs()};
+		this.#dirty.add('status');
+	}
+
+	#pollSnapshot(): void {
+		let next: ClusterSnapshot;
+		try {
+			next = this.operator.snapshot();
+		} catch (error: unknown) {
+			this.#say(`snapshot failed: ${errorText(error)}`, 'error');
+			return;
+		}
+
+		if (sameSnapshot(next, this.#snapshot)) {
+			return;
+		}
+
+		this.#snapshot = next;
+		if (this.#selected >= next.nodes.length) {
+			this.#selected = Math.max(0, next.nodes.length - 1);
+		}
+
+		this.#dirty.add('header');
+		this.#dirty.add('nodes');
+	}
+
+	#sampleRates(): void {
+		const at = this.#now();
+		this.#samples.push({at, acked: this.#snapshot.acked, events: this.#events});
+		while (this.#samples.length > 2 && at - this.#samples[1]!.at >= rateWindowMs) {
+			this.#samples.shift();
+		}
+	}
+
+	#rate(field: 'acked' | 'events'): number {
+		const first = this.#samples[0];
+		const last = this.#samples.at(-1);
+		if (first === undefined || last === undefined || last.at - first.at < 250) {
+			return 0;
+		}
+
+		return ((last[field] - first[field]) * 1000) / (last.at - first.at);
+	}
+
+	#publish(): void {
+		if (this.#dirty.size === 0) {
+			return;
+		}
+
+		const view = {...this.#view};
+		for (const slice of this.#dirty) {
+			switch (slice) {
+				case 'header': {
+					view.header = this.#buildHeader();
+					break;
+				}
+
+				case 'nodes': {
+					view.nodes = this.#buildNodes();
+					break;
+				}
+
+				case 'feed': {
+					view.feed = this.#buildFeed();
+					break;
+				}
+
+				case 'spans': {
+					view.spans = this.#buildSpans();
+					break;
+				}
+
+				case 'lastRequest': {
+					view.lastRequest = this.#lastRequest;
+					break;
+				}
+
+				case 'status': {
+					view.status = this.#status;
+					break;
+				}
+
+				case 'ui': {
+					view.ui = this.#buildUi();
+					break;
+				}
+			}
+		}
+
+		this.#dirty.clear();
+		this.#view = view;
+		for (const listener of this.#listeners) {
+			listener();
+		}
+	}
+
+	#buildHeader(): HeaderSlice {
+		const snapshot = this.#snapshot;
+		return {
+			replicas: snapshot.replicas,
+			view: snapshot.view,
+			primary: snapshot.primary,
+			commit: snapshot.commit,
+			requestsPerSecond: this.#rate('acked'),
+			acked: snapshot.acked,
+			events: this.#events,
+			eventsPerSecond: this.#rate('events'),
+			elapsedMs: this.elapsedMs(),
+			paused: snapshot.paused,
+			held: snapshot.held,
+			load: snapshot.load,
+			dropRate: snapshot.dropRate,
+			delayMs: snapshot.delayMs,
+			outsideFailureModel: snapshot.outsideFailureModel,
+		};
+	}
+
+	#buildNodes(): NodesSlice {
+		const {nodes} = this.#snapshot;
+		const primary = nodes.find((node) => node.isPrimary && node.status === 'normal');
+		return {
+			nodes: nodes.map((node) => ({
+				...node,
+				lag:
+					primary === undefined || node.status === 'crashed'
+						? undefined
+						: Math.max(0, primary.op - node.op),
+			})),
+			selected: this.#selected,
+		};
+	}
+
+	#buildFeed(): FeedSlice {
+		const ring =
+			this.#filter === 'all' ? this.#all : this.#byCategory[feedCategories.indexOf(this.#filter)]!;
+		const counts: Record<FeedCategory, number> = {
+			protocol: 0,
+			view_change: 0,
+			state: 0,
+			state_machine: 0,
+			state_transfer: 0,
+			replication: 0,
+			timer: 0,
+			recovery: 0,
+			operator: 0,
+		};
+		for (const [index, category] of feedCategories.entries()) {
+			counts[category] = this.#categoryCounts[index] ?? 0;
+		}
+
+		return {
+			entries: ring.newest(),
+			filter: this.#filter,
+			frozen: this.#frozen,
+			missed: this.#missed,
+			counts,
+		};
+	}
+
+	#buildSpans(): SpansSlice {
+		return {rows: this.#spans.rows()};
+	}
+
+	#buildUi(): UiSlice {
+		return {help: this.#help, quitting: this.#quitting};
+	}
+}
