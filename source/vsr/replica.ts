@@ -9,6 +9,7 @@ import {Configuration} from './configuration.js';
 import {digestExecution} from './digest.js';
 import {KvStore} from './kv-store.js';
 import {Log} from './log.js';
+import {Prng} from './prng.js';
 import type {
 	Commit,
 	DoViewChange,
@@ -68,7 +69,7 @@ export type ReplicaOptions = {
 	readonly replicaCount: number;
 	readonly stateMachine?: StateMachine;
 	readonly telemetry?: VsrTelemetry;
-	/** Uniform in [0, 1): timeout jitter and nonces. Inject a seeded one for determinism. */
+	/** Uniform in [0, 1): timeout jitter and nonces (default: a generator seeded with the id). */
 	readonly random?: () => number;
 	/**
 	 * How many times this replica has started before (a boot counter kept by its
@@ -173,7 +174,9 @@ export class Replica implements VsrStateView {
 		this.incarnation = options.incarnation ?? 0;
 		this.stateMachine = options.stateMachine ?? new KvStore();
 		this.telemetry = options.telemetry;
-		this.random = options.random ?? Math.random;
+		// Deterministic even when nobody injects a generator; a new incarnation draws new nonces.
+		const fallback = new Prng((options.id + 1) * 7919 + this.incarnation * 104_729);
+		this.random = options.random ?? (() => fallback.next());
 		this.timeouts = {...defaultTimeouts, ...options.timeouts};
 		this.checkpointInterval = options.checkpointInterval ?? defaultCheckpointInterval;
 		assert(this.checkpointInterval >= 1, 'checkpoint interval must be at least 1');

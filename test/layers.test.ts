@@ -1,0 +1,64 @@
+import {readdirSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import {repoRoot} from './helpers/paths.js';
+
+/** The import specifiers of every TypeScript file in a source folder. */
+function importsOf(folder: string): Array<{file: string; from: string}> {
+	const directory = path.join(repoRoot, 'source', folder);
+	return readdirSync(directory)
+		.filter((name) => /\.tsx?$/v.test(name))
+		.flatMap((name) => {
+			const text = readFileSync(path.join(directory, name), 'utf8');
+			return [...text.matchAll(/^(?:import|export)[^;]*?from '([^']+)'/gmv)].map((match) => ({
+				file: `${folder}/${name}`,
+				from: match[1]!,
+			}));
+		});
+}
+
+const layerOf = (from: string): string | undefined => /^\.\.\/(\w+)\//v.exec(from)?.[1];
+
+test('the protocol core does no I/O and knows nothing above it', (t) => {
+	const imports = importsOf('vsr');
+	t.true(imports.length > 10);
+	for (const {file, from} of imports) {
+		t.false(from.startsWith('node:'), `${file} imports ${from}`);
+		t.false(['ink', 'react', 'execa', 'meow'].includes(from), `${file} imports ${from}`);
+		const layer = layerOf(from);
+		t.true(layer === undefined || layer === 'telemetry', `${file} imports ${from}`);
+	}
+
+	for (const name of readdirSync(path.join(repoRoot, 'source', 'vsr'))) {
+		const text = readFileSync(path.join(repoRoot, 'source', 'vsr', name), 'utf8');
+		for (const banned of [
+			'Math.random',
+			'Date.now',
+			'performance.now',
+			'setTimeout',
+			'setInterval',
+			'process.',
+		]) {
+			t.false(text.includes(banned), `source/vsr/${name} uses ${banned}`);
+		}
+	}
+});
+
+test('telemetry depends on nothing of ours', (t) => {
+	for (const {file, from} of importsOf('telemetry')) {
+		t.is(layerOf(from), undefined, `${file} imports ${from}`);
+	}
+});
+
+test('no layer reaches upward', (t) => {
+	const above: Record<string, string[]> = {
+		sim: ['cluster', 'ui'],
+		cluster: ['ui'],
+	};
+	for (const [folder, forbidden] of Object.entries(above)) {
+		for (const {file, from} of importsOf(folder)) {
+			const layer = layerOf(from);
+			t.false(layer !== undefined && forbidden.includes(layer), `${file} imports ${from}`);
+		}
+	}
+});
