@@ -291,7 +291,7 @@ export class Cluster {
 
 	/**
 	Lets time pass with a working network: each round ticks every live replica
-	once and then delivers everything that matches `selector` (the rest stays
+	(and registered client) once and then delivers everything that matches `selector` (the rest stays
 	queued), until `until` holds; throws after `limit` rounds.
 	*/
 	settle(until: () => boolean, options: {selector?: Selector; limit?: number} = {}): number {
@@ -303,6 +303,9 @@ export class Cluster {
 			}
 
 			this.tick();
+			for (const client of this.clients.values()) {
+				this.tickClient(client);
+			}
 		}
 
 		throw new Error(`the cluster did not settle within ${limit} rounds`);
