@@ -1,4 +1,3 @@
-/* eslint-disable ava/no-ignored-test-files -- AVA runs the compiled copy in dist/test */
 import {existsSync, readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import test from 'ava';
@@ -57,32 +56,29 @@ test("seedEvents are the seed's 31 names, in order", (t) => {
 	t.is(new Set(dotted(seedEvents)).size, 31);
 });
 
-// CI keeps a copy of shared/ beside the clone: ../shared relative to the repository root.
-const seedFile = fileURLToPath(
-	new URL('../../../shared/seeds/000_0544ee4f8d863ea2.txt', import.meta.url),
+// The seed document (the Vsr.Telemetry docs of the Elixir vsr 0.1.0 package), kept beside the tests.
+const seedText = readFileSync(
+	fileURLToPath(new URL('../../test/fixtures/vsr-telemetry-seed.txt', import.meta.url)),
+	'utf8',
 );
-const seedText = existsSync(seedFile) ? readFileSync(seedFile, 'utf8') : undefined;
 
-(seedText === undefined ? test.skip : test)(
-	'seedEvents match the [:vsr, ...] names found in the seed file',
-	(t) => {
-		const found = new Set<string>();
-		// Names look like `[:vsr, :protocol, :prepare, :sent]`; the bare `[:vsr]` is skipped.
-		for (const chunk of seedText!.split('[:vsr').slice(1)) {
-			const parts = chunk
-				.slice(0, chunk.indexOf(']'))
-				.split(',')
-				.slice(1)
-				.map((part) => part.trim());
-			if (parts.length > 0 && parts.every((part) => part.startsWith(':'))) {
-				found.add(['vsr', ...parts.map((part) => part.slice(1))].join('.'));
-			}
+test('seedEvents match the [:vsr, ...] names found in the seed document', (t) => {
+	const found = new Set<string>();
+	// Names look like `[:vsr, :protocol, :prepare, :sent]`; the bare `[:vsr]` is skipped.
+	for (const chunk of seedText.split('[:vsr').slice(1)) {
+		const parts = chunk
+			.slice(0, chunk.indexOf(']'))
+			.split(',')
+			.slice(1)
+			.map((part) => part.trim());
+		if (parts.length > 0 && parts.every((part) => part.startsWith(':'))) {
+			found.add(['vsr', ...parts.map((part) => part.slice(1))].join('.'));
 		}
+	}
 
-		t.is(found.size, 31);
-		t.deepEqual([...found].toSorted(), seedNames.toSorted());
-	},
-);
+	t.is(found.size, 31);
+	t.deepEqual([...found].toSorted(), seedNames.toSorted());
+});
 
 test('span prefixes and their start/stop/exception constants agree', (t) => {
 	t.deepEqual(events.clientRequestStart, [...events.clientRequest, 'start']);
