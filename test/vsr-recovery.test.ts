@@ -59,6 +59,24 @@ test('a restarted primary recovers as a backup of the view that replaced it', (t
 	t.deepEqual(replica.stateMachine.snapshot(), [['x', '2']]);
 });
 
+test('a primary that restarts before anyone notices: the others change view, then it recovers', (t) => {
+	const cluster = new Cluster({replicaCount: 3});
+	cluster.commit(1, 1, put('x', '1'));
+	cluster.queue = [];
+	const replica = cluster.restart(0);
+	// Its Recovery reaches backups that still follow view 0, led by the replica that is recovering.
+	cluster.run();
+	t.is(replica.status, 'recovering', 'the primary of the latest view has not answered');
+	t.deepEqual(new Set(cluster.sentTypes(0, 1)), new Set(['recovery']));
+
+	cluster.settle(() => cluster.alive.every((id) => cluster.replica(id).status === 'normal'));
+	t.true(replica.view >= 1);
+	t.false(replica.isPrimary);
+	t.is(replica.commitNumber, 1);
+	t.deepEqual(replica.stateMachine.snapshot(), [['x', '1']]);
+	t.is(cluster.commit(1, 2, put('x', '2')).view, replica.view);
+});
+
 test('a replica that restarts during a view change neither votes nor answers until a quorum including the primary answered its nonce', (t) => {
 	const cluster = new Cluster({replicaCount: 5});
 	cluster.commit(1, 1, put('x', '1'));

@@ -90,6 +90,31 @@ test('a lost NewState is asked for again', (t) => {
 	t.is(cluster.replica(2).opNumber, 3);
 });
 
+test('a NewState that arrives after the gap was filled by reordered Prepares and later commits changes nothing', (t) => {
+	const {cluster, missing} = gapCluster();
+	const backup = cluster.replica(2);
+	cluster.run({type: 'prepare', to: 2, op: 3});
+	cluster.tick(2, 25);
+	cluster.run({type: 'get_state'});
+	const [late] = cluster.take({type: 'new_state'});
+	t.like(late?.message, {type: 'new_state', opNumber: 3});
+
+	// The gap fills by itself, and the cluster moves on past the NewState's end.
+	cluster.deliverEnvelope(missing);
+	cluster.run();
+	cluster.commit(4, 1, put('k4', 'v'));
+	cluster.commit(5, 1, put('k5', 'v'));
+	t.like(stateOf(backup), {opNumber: 5, commitNumber: 5});
+	const before = stateOf(backup);
+	t.true(backup.stateTransferPending, 'the NewState still answers an open request');
+
+	cluster.deliverEnvelope(late!);
+	t.false(backup.stateTransferPending);
+	t.deepEqual(stateOf(backup), before);
+	cluster.commit(6, 1, put('k6', 'v'));
+	t.is(backup.commitNumber, 6);
+});
+
 test('a NewState that answers another request (wrong nonce) is ignored', (t) => {
 	const {cluster} = gapCluster();
 	const backup = cluster.replica(2);
