@@ -4,6 +4,7 @@ import process from 'node:process';
 import {integerFlag} from './source/cli/flags.js';
 import {defineMode, type Mode} from './source/cli/modes.js';
 import {simFlags} from './source/sim/flags.js';
+import {benchFlags, runFlags} from './source/cluster/flags.js';
 import {runCli} from './source/cli/run.js';
 
 // dist/cli.js → the package root, in the repository and in an installed package alike.
@@ -50,8 +51,30 @@ const modes: Mode[] = [
 			return simCommand(flags, stdout, stderr);
 		},
 	}),
-	{name: 'run', command: true, available: false},
-	{name: 'bench', command: true, available: false},
+	defineMode(globalFlags, {
+		name: 'run',
+		command: true,
+		available: true,
+		summary: 'Run a workload on replica processes with scheduled faults, then check the history',
+		example: 'run --requests 500 --clients 8 --crash primary@200 --restart 0@300 --json',
+		flags: runFlags,
+		async run({flags, stdout, stderr}) {
+			const {runCommand} = await import('./source/cluster/run.js');
+			return runCommand(flags, {stdout, stderr});
+		},
+	}),
+	defineMode(globalFlags, {
+		name: 'bench',
+		command: true,
+		available: true,
+		summary: 'Measure committed ops/s and latency on replica processes against a raw relay',
+		example: 'bench --seconds 5 --clients 256 --json',
+		flags: benchFlags,
+		async run({flags, stdout}) {
+			const {benchCommand} = await import('./source/cluster/bench.js');
+			return benchCommand(flags, stdout);
+		},
+	}),
 ];
 
 process.exitCode = await runCli({

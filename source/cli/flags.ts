@@ -24,6 +24,8 @@ export type FlagSpec<T> = {
 	readonly default: T;
 	/** Parse one raw value; `undefined` means the value is invalid. */
 	readonly parse: (raw: string) => {value: T} | undefined;
+	/** May be given several times; the value is the list of every occurrence's (see `repeatableFlag`). */
+	readonly repeatable?: boolean;
 };
 
 export type FlagSpecs = Record<string, FlagSpec<any>>;
@@ -155,6 +157,29 @@ export function stringFlag<D extends string | undefined = undefined>(options: {
 	};
 }
 
+/**
+A flag that may be given several times, such as `--crash 1@5 --crash 2@9`:
+each value is checked by `spec`, and the flag's value is the list of them in
+command-line order (empty when the flag is absent).
+*/
+export function repeatableFlag<T>(
+	spec: Omit<FlagSpec<T>, 'default' | 'repeatable'>,
+): FlagSpec<T[]> {
+	assertDefinition(spec.type === 'string', 'only a flag with a value can be repeatable');
+	return {
+		type: 'string',
+		valueName: spec.valueName,
+		description: spec.description,
+		expected: spec.expected,
+		default: [],
+		repeatable: true,
+		parse(raw) {
+			const parsed = spec.parse(raw);
+			return parsed === undefined ? undefined : {value: [parsed.value]};
+		},
+	};
+}
+
 /** A switch: present means true. `--no-<name>` gives false. */
 export function booleanFlag(options: {readonly description: string}): FlagSpec<boolean> {
 	return {
@@ -177,6 +202,15 @@ function readFlag(key: string, spec: FlagSpec<unknown>, raw: RawFlags): unknown 
 	const name = `--${flagName(key)}`;
 	const values = raw.values[key] ?? [];
 	const count = Math.max(raw.occurrences[key] ?? 0, values.length);
+	if (spec.repeatable) {
+		// Each occurrence is read as a flag of its own, so the messages are the same as for one.
+		const single = {...spec, repeatable: false};
+		return values.flatMap((value): unknown[] => {
+			const read = readFlag(key, single, {values: {[key]: [value]}, occurrences: {[key]: 1}});
+			return Array.isArray(read) ? (read as unknown[]) : [read];
+		});
+	}
+
 	if (count > 1) {
 		const range = spec.type === 'boolean' ? '' : `: ${spec.expected}`;
 		throw new UsageError(`${name} was given ${count} times (give it once${range})`);
@@ -229,10 +263,11 @@ export function describeFlags(specs: FlagSpecs): string[] {
 		const left = `--${flagName(key)}${spec.valueName ? ` ${spec.valueName}` : ''}`;
 		const range = spec.type === 'boolean' ? '' : `: ${spec.expected}`;
 		const fallback =
-			spec.default === undefined || spec.type === 'boolean'
+			spec.default === undefined || spec.type === 'boolean' || spec.repeatable
 				? ''
 				: ` (default ${String(spec.default)})`;
-		return [left, `${spec.description}${range}${fallback}`] as const;
+		const repeat = spec.repeatable ? ' (repeatable)' : '';
+		return [left, `${spec.description}${range}${fallback}${repeat}`] as const;
 	});
 	const width = Math.max(0, ...rows.map(([left]) => left.length));
 	return rows.map(([left, right]) => `${left.padEnd(width)}  ${right}`);

@@ -1,0 +1,31 @@
+import {additionEvents, seedEvents} from '../telemetry/catalogue.js';
+import type {EventName} from '../telemetry/telemetry.js';
+
+const name = <const T extends readonly string[]>(...parts: T): T => Object.freeze(parts);
+
+/**
+Events of the process cluster beyond the catalogue, under the operator's own
+prefix `vsr_tui` (like the operator's faults). Metadata of the replica events
+starts with the common VSR metadata of the replica that raised them.
+*/
+export const clusterEvents = Object.freeze({
+	/** A replica rejected an IPC input: metadata `reason`, `input` (a short excerpt). */
+	messageRejected: name('vsr_tui', 'replica', 'message_rejected'),
+	/** A replica found its own state impossible and stops: metadata `reason`, `stacktrace`. */
+	invariantViolation: name('vsr_tui', 'replica', 'invariant_violation'),
+	/** A replica process ended without being crashed by the operator: `code`, `signal`, `stderr`. */
+	replicaExit: name('vsr_tui', 'operator', 'replica_exit'),
+	/** The network dropped a message that named another sender than the process it came from. */
+	forgedMessage: name('vsr_tui', 'operator', 'forged_message'),
+	/** Per-node or per-link fault settings changed (duplicate, reorder, jitter, …): `scope`, settings. */
+	network: name('vsr_tui', 'operator', 'network'),
+	/** Delivery paused or resumed: `paused`, `held`. */
+	pause: name('vsr_tui', 'operator', 'pause'),
+});
+
+/** Every event a replica raises through `VsrTelemetry` (the process adds `clusterEvents` of its own). */
+export const replicaEventNames: readonly EventName[] = Object.freeze(
+	[...seedEvents, ...additionEvents].filter((event) => event[0] === 'vsr' && event[1] !== 'client'),
+);
+
+export const eventKey = (event: EventName): string => event.join('.');

@@ -1,0 +1,103 @@
+import {
+	type FlagSpec,
+	booleanFlag,
+	integerFlag,
+	rateFlag,
+	repeatableFlag,
+	stringFlag,
+} from '../cli/flags.js';
+import {
+	type CrashSpec,
+	type PartitionSpec,
+	type RestartSpec,
+	parseCrash,
+	parsePartition,
+	parseRestart,
+} from './fault-schedule.js';
+
+/** The flags of `vsr-tui run` and `vsr-tui bench` (apart from the cluster, so that --help loads nothing heavy). */
+
+function faultFlag<T>(options: {
+	readonly description: string;
+	readonly valueName: string;
+	readonly expected: string;
+	readonly parse: (raw: string) => T | undefined;
+}): FlagSpec<T[]> {
+	return repeatableFlag<T>({
+		type: 'string',
+		valueName: options.valueName,
+		description: options.description,
+		expected: options.expected,
+		parse(raw) {
+			const value = options.parse(raw);
+			return value === undefined ? undefined : {value};
+		},
+	});
+}
+
+export const runFlags = {
+	requests: integerFlag({
+		description: 'Requests to send in all',
+		min: 1,
+		max: 1_000_000,
+		default: 100,
+	}),
+	clients: integerFlag({
+		description: 'Concurrent clients, one request in flight each',
+		min: 1,
+		max: 1024,
+		default: 4,
+		valueName: 'C',
+	}),
+	crash: faultFlag<CrashSpec>({
+		description: 'SIGKILL the primary, or replica NODE, at the K-th acknowledged request',
+		valueName: 'primary@K|NODE@K',
+		expected: 'primary@K or NODE@K, e.g. primary@50',
+		parse: parseCrash,
+	}),
+	restart: faultFlag<RestartSpec>({
+		description: 'Start replica NODE again (it recovers) at the K-th acknowledged request',
+		valueName: 'NODE@K',
+		expected: 'NODE@K, e.g. 0@80',
+		parse: parseRestart,
+	}),
+	partition: faultFlag<PartitionSpec>({
+		description:
+			'Cut the listed replicas off from the others from the K-th to the L-th acknowledged request',
+		valueName: 'A,B@K-L',
+		expected: 'a list of replicas @K-L with K < L, e.g. 0,1@20-60',
+		parse: parsePartition,
+	}),
+	drop: rateFlag({description: 'Drop this share of all messages', default: 0}),
+	delay: integerFlag({
+		description: 'Delay every message by this many milliseconds',
+		min: 0,
+		max: 10_000,
+		default: 0,
+		valueName: 'MS',
+	}),
+	events: stringFlag({
+		description: 'Write every telemetry event as NDJSON to FILE, or - for standard output',
+		valueName: 'FILE|-',
+	}),
+	history: stringFlag({description: 'Write the client history as JSON to FILE'}),
+	json: booleanFlag({description: 'Print the summary as one JSON object'}),
+};
+
+export const benchFlags = {
+	seconds: integerFlag({
+		description: 'Measure for this many seconds (after 1 s of warm-up), once for each of the two',
+		min: 1,
+		max: 3600,
+		default: 5,
+		valueName: 'S',
+	}),
+	clients: integerFlag({
+		description: 'Requests kept in flight (one per client)',
+		min: 1,
+		max: 4096,
+		default: 256,
+		valueName: 'C',
+	}),
+	json: booleanFlag({description: 'Print the result as one JSON object'}),
+};

@@ -1,0 +1,161 @@
+import type {Reply, ReplicaMessage, Request} from '../vsr/messages.js';
+
+/**
+The IPC protocol between the operator and a replica child process (Node IPC,
+`serialization: 'json'`). Messages are batched: one IPC message carries every
+protocol message a process has for another at that moment, so the cost of a
+send (a syscall, a JSON line) is shared by many protocol messages.
+*/
+
+/** What travels to a replica. */
+export type ReplicaBound = Request | ReplicaMessage;
+
+/** Real milliseconds per replica tick (the core's timeouts assume 10 ms). */
+export const tickMs = 10;
+
+export type ChildMode = 'replica' | 'relay';
+
+/** How a child forwards its telemetry. */
+export type TelemetryMode = {
+	/** Every event in full (for `--events`); otherwise counts, histograms and a bounded sample. */
+	readonly full: boolean;
+	/** Full events a second, at most, of the frequent protocol events in sampled mode. */
+	readonly feedRate: number;
+	/** Full events a second, at most, of the rare ones (view changes, recovery, errors …). */
+	readonly rareRate: number;
+	/** Ticks between telemetry reports. */
+	readonly reportTicks: number;
+};
+
+/** The child's configuration, passed as one JSON argument. */
+export type ChildConfig = {
+	readonly mode: ChildMode;
+	readonly id: number;
+	readonly replicaCount: number;
+	/** How many times this replica id was started before. */
+	readonly incarnation: number;
+	/** A restart: the replica has lost its state and runs the recovery protocol. */
+	readonly recovering: boolean;
+	readonly checkpointInterval?: number;
+	readonly telemetry: TelemetryMode;
+};
+
+export const defaultTelemetryMode: TelemetryMode = {
+	full: false,
+	feedRate: 200,
+	rareRate: 1000,
+	reportTicks: 5,
+};
+
+/** Operator → child. */
+export type ToChild =
+	| {readonly type: 'deliver'; readonly messages: readonly unknown[]}
+	| {readonly type: 'telemetry'; readonly full: boolean}
+	/** Send a batch now with the telemetry so far, `flushed: id` and the cumulative `raised` counts. */
+	| {readonly type: 'flush'; readonly id: number};
+
+/** Status as a tuple: [view, status, op, commit, is primary (0/1), execution digest at commit]. */
+export type StatusTuple = [
+	view: number,
+	status: number,
+	op: number,
+	commit: number,
+	primary: number,
+	digest: number,
+];
+
+export const statusCodes = ['normal', 'view_change', 'recovering'] as const;
+
+/** Counts and histograms are deltas since the child's previous report. */
+export type TelemetryReport = {
+	/** Events raised, by name joined with dots (`vsr.protocol.prepare.sent`). */
+	counts?: Record<string, number>;
+	/** hdr histograms (compressed base64) of the `duration` of span and timed events, in ns. */
+	spans?: Record<string, string>;
+	/** Events in full, each as `serializeEvent` writes it. */
+	events?: string[];
+	/** Events raised but not sent in full since the previous report (sampled mode). */
+	sampledOut?: number;
+};
+
+/** Child → operator. */
+export type FromChild = {
+	type: 'batch';
+	/** Protocol messages by destination replica (null: none for that one). */
+	out?: Array<ReplicaBound[] | null>;
+	/** Replies to the operator's clients. */
+	replies?: Reply[];
+	/** Sent when it changed since the previous batch (always in the first). */
+	status?: StatusTuple;
+	telemetry?: TelemetryReport;
+	/** Answers the flush with this id. */
+	flushed?: number;
+	/** With `flushed`: every event raised since the child started, by name. */
+	raised?: Record<string, number>;
+};
+
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+	typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Reads the child's argument; throws a TypeError naming what is wrong. */
+// eslint-disable-next-line complexity -- a flat list of field checks
+export function parseChildConfig(text: string | undefined): ChildConfig {
+	let value: unknown;
+	try {
+		value = JSON.parse(text ?? '');
+	} catch {
+		throw new TypeError('expected the child configuration as one JSON argument');
+	}
+
+	if (!isRecord(value)) {
+		throw new TypeError('the child configuration must be a JSON object');
+	}
+
+	const {mode, id, replicaCount, incarnation, recovering, checkpointInterval, telemetry} = value;
+	const integer = (x: unknown): x is number =>
+		typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+	if (mode !== 'replica' && mode !== 'relay') {
+		throw new TypeError(`unknown child mode ${JSON.stringify(mode)}`);
+	}
+
+	if (!integer(replicaCount) || replicaCount < 1 || !integer(id) || id >= replicaCount) {
+		throw new TypeError('the child needs an id below a replica count from 1 to 9');
+	}
+
+	if (!integer(incarnation) || typeof recovering !== 'boolean') {
+		throw new TypeError('the child needs an incarnation and a recovering flag');
+	}
+
+	if (
+		checkpointInterval !== undefined &&
+		(!integer(checkpointInterval) || checkpointInterval < 1)
+	) {
+		throw new TypeError('checkpointInterval must be a positive integer');
+	}
+
+	if (
+		!isRecord(telemetry) ||
+		typeof telemetry.full !== 'boolean' ||
+		!integer(telemetry.feedRate) ||
+		!integer(telemetry.rareRate) ||
+		!integer(telemetry.reportTicks) ||
+		telemetry.reportTicks < 1
+	) {
+		throw new TypeError('the child needs a telemetry mode');
+	}
+
+	return {
+		mode,
+		id,
+		replicaCount,
+		incarnation,
+		recovering,
+		checkpointInterval,
+		telemetry: {
+			full: telemetry.full,
+			feedRate: telemetry.feedRate,
+			rareRate: telemetry.rareRate,
+			reportTicks: telemetry.reportTicks,
+		},
+	};
+}

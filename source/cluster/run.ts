@@ -1,0 +1,371 @@
+import {closeSync, createWriteStream, openSync, writeSync} from 'node:fs';
+import {once} from 'node:events';
+import process from 'node:process';
+import {UsageError} from '../cli/flags.js';
+import {
+	type HistoryEntry,
+	type HistoryOutput,
+	HistoryRecorder,
+	type KvCommand,
+} from '../sim/history.js';
+import {checkLinearizable, describeEntry} from '../sim/linearizability.js';
+import type {Result} from '../vsr/state-machine.js';
+import {
+	type CrashSpec,
+	type PartitionSpec,
+	type RestartSpec,
+	type ScheduledFault,
+	scheduleFaults,
+} from './fault-schedule.js';
+import {type LatencySummary, latencyMs} from './histograms.js';
+import {Operator} from './operator.js';
+import {KvWorkload} from './workload.js';
+
+/**
+`vsr-tui run`: a fixed workload against real replica processes, with faults
+scheduled at counts of acknowledged requests. It waits until every request is
+answered (or nothing has been answered for `stallMs`), checks the client
+history with the simulator's linearizability checker, stops the cluster and
+prints a summary. Exit code 0 only when every request was acknowledged and the
+history is linearizable.
+*/
+
+export type RunOptions = {
+	readonly replicas: number;
+	readonly requests: number;
+	readonly clients: number;
+	readonly crash: readonly CrashSpec[];
+	readonly restart: readonly RestartSpec[];
+	readonly partition: readonly PartitionSpec[];
+	readonly drop: number;
+	readonly delay: number;
+	/** A file name, or `-` for standard output. */
+	readonly events: string | undefined;
+	readonly history: string | undefined;
+	readonly json: boolean;
+};
+
+/** The `--json` summary; the field names are a contract. */
+export type RunSummary = {
+	replicas: number;
+	requests: number;
+	acked: number;
+	failed: number;
+	view_changes: number;
+	recoveries: number;
+	state_transfers: number;
+	linearizable: boolean;
+	latency_ms: LatencySummary;
+};
+
+/** With no answer for this long, the run gives up on the requests still open. */
+export const stallMs = 30_000;
+
+type Io = {readonly stdout: NodeJS.WritableStream; readonly stderr: NodeJS.WritableStream};
+
+function outputOf(command: KvCommand, result: Result): Exclude<HistoryOutput, undefined> {
+	if (!result.ok) {
+		return {error: result.error};
+	}
+
+	const {value} = result;
+	if (command.op === 'get') {
+		return typeof value === 'string' ? value : null;
+	}
+
+	if (command.op === 'cas') {
+		return value === true;
+	}
+
+	return 'ok';
+}
+
+/** Opens a file for writing now, so that a bad path is a usage error before anything starts. */
+function openOutput(flag: string, file: string): number {
+	try {
+		return openSync(file, 'w');
+	} catch (error) {
+		const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+		throw new UsageError(`${flag} cannot write ${JSON.stringify(file)} (${reason})`);
+	}
+}
+
+class EventSink {
+	private readonly stream: NodeJS.WritableStream;
+	private readonly ownsStream: boolean;
+	private buffer: string[] = [];
+	private scheduled = false;
+
+	constructor(target: string, stdout: NodeJS.WritableStream) {
+		if (target === '-') {
+			this.stream = stdout;
+			this.ownsStream = false;
+		} else {
+			this.stream = createWriteStream('', {fd: openOutput('--events', target)});
+			this.ownsStream = true;
+		}
+	}
+
+	readonly write = (line: string): void => {
+		this.buffer.push(line);
+		if (!this.scheduled) {
+			this.scheduled = true;
+			setImmediate(this.flush);
+		}
+	};
+
+	async close(): Promise<void> {
+		this.flush();
+		if (this.ownsStream) {
+			const finished = once(this.stream, 'finish');
+			this.stream.end();
+			await finished;
+		} else if (this.stream.write('')) {
+			// Written.
+		} else {
+			await once(this.stream, 'drain');
+		}
+	}
+
+	private readonly flush = (): void => {
+		this.scheduled = false;
+		if (this.buffer.length > 0) {
+			this.stream.write(`${this.buffer.join('\n')}\n`);
+			this.buffer = [];
+		}
+	};
+}
+
+function writeHistory(fd: number, entries: readonly HistoryEntry[]): void {
+	const lines = entries.map((entry) => JSON.stringify(entry));
+	writeSync(fd, lines.length === 0 ? '[]\n' : `[\n${lines.join(',\n')}\n]\n`);
+	closeSync(fd);
+}
+
+function check(options: RunOptions): ScheduledFault[] {
+	try {
+		return scheduleFaults(options);
+	} catch (error) {
+		if (error instanceof RangeError) {
+			throw new UsageError(error.message);
+		}
+
+		throw error;
+	}
+}
+
+export async function runWorkload(
+	options: RunOptions,
+	io: Io,
+): Promise<{summary: RunSummary; problems: string[]}> {
+	const faults = check(options);
+	const historyFd =
+		options.history === undefined ? undefined : openOutput('--history', options.history);
+	const sink = options.events === undefined ? undefined : new EventSink(options.events, io.stdout);
+	const problems: string[] = [];
+	let operator: Operator | undefined;
+	const stopOnSignal = (signal: NodeJS.Signals) => {
+		void (async () => {
+			await operator?.stop();
+			await sink?.close();
+			process.exit(signal === 'SIGINT' ? 130 : 143);
+		})();
+	};
+
+	process.once('SIGINT', stopOnSignal);
+	process.once('SIGTERM', stopOnSignal);
+	try {
+		operator = await Operator.start({
+			replicas: options.replicas,
+			clients: options.clients,
+			events: sink?.write,
+		});
+		const cluster = operator;
+		if (options.drop > 0) {
+			cluster.setDropRate(options.drop);
+		}
+
+		if (options.delay > 0) {
+			cluster.setDelay(options.delay);
+		}
+
+		const history = new HistoryRecorder();
+		const workload = new KvWorkload();
+		let issued = 0;
+		let answered = 0;
+		let acked = 0;
+		let next = 0;
+		let lastProgress = Date.now();
+		let finish: () => void = () => undefined;
+		const finished = new Promise<void>((resolve) => {
+			finish = resolve;
+		});
+
+		const fire = () => {
+			while (next < faults.length && faults[next]!.at <= answered) {
+				const fault = faults[next++]!;
+				switch (fault.kind) {
+					case 'crash': {
+						const node = fault.node === 'primary' ? primaryOf(cluster) : fault.node;
+						if (node === undefined) {
+							problems.push(
+								`--crash primary@${fault.at}: no primary at that moment; nothing crashed`,
+							);
+						} else {
+							cluster.crash(node);
+						}
+
+						break;
+					}
+
+					case 'restart': {
+						cluster.restart(fault.node);
+						break;
+					}
+
+					case 'partition': {
+						const {side} = fault;
+						const rest = Array.from({length: options.replicas}, (_, id) => id).filter(
+							(id) => !side.includes(id),
+						);
+						cluster.partition(side, rest);
+						break;
+					}
+
+					case 'heal': {
+						cluster.heal();
+						break;
+					}
+				}
+			}
+		};
+
+		fire();
+		cluster.clients.loadSource = (clientId) => {
+			if (issued >= options.requests) {
+				return undefined;
+			}
+
+			issued++;
+			const command = workload.next(clientId);
+			let index = -1;
+			return {
+				operation: command,
+				started(client, _requestNumber, now) {
+					index = history.invoke(client, command, now);
+				},
+				done(result, _latency, now) {
+					history.complete(index, outputOf(command, result), now);
+					answered++;
+					if (result.ok) {
+						acked++;
+					}
+
+					lastProgress = Date.now();
+					fire();
+					if (answered === options.requests) {
+						finish();
+					}
+				},
+			};
+		};
+
+		cluster.clients.dispatch();
+
+		const watchdog = setInterval(() => {
+			if (Date.now() - lastProgress > stallMs) {
+				problems.push(
+					`no request was answered for ${stallMs / 1000} s; gave up on ${options.requests - answered} open request(s)`,
+				);
+				finish();
+			}
+		}, 250);
+		await finished;
+		clearInterval(watchdog);
+		cluster.clients.loadSource = undefined;
+		// A replica restarted near the end is still recovering: let it finish, so the summary counts it.
+		await settle(cluster, recoveryWaitMs);
+		await cluster.flushTelemetry();
+
+		const entries = history.entries();
+		const check = checkLinearizable(entries);
+		if (check.ok === false) {
+			problems.push(`not linearizable on key ${check.key}: ${check.reason}`);
+			for (const entry of check.entries.slice(0, 10)) {
+				problems.push(`  ${describeEntry(entry)}`);
+			}
+		} else if (check.ok === 'unknown') {
+			problems.push(`linearizability unknown: ${check.reason}`);
+		}
+
+		const total = (key: string) => cluster.forwarding.total(key);
+		const leaders = total('vsr.leadership.start');
+		const restarts = cluster.snapshot().nodes.reduce((sum, node) => sum + node.restarts, 0);
+		const summary: RunSummary = {
+			replicas: options.replicas,
+			requests: options.requests,
+			acked,
+			failed: options.requests - acked,
+			// The first primary's leadership is no view change; neither is a lone replica's restart.
+			view_changes: Math.max(0, leaders - 1 - (options.replicas === 1 ? restarts : 0)),
+			recoveries: total('vsr.recovery.complete'),
+			state_transfers: total('vsr.state_transfer.snapshot_received'),
+			linearizable: check.ok === true,
+			latency_ms: latencyMs(cluster.clients.latency),
+		};
+		if (historyFd !== undefined) {
+			writeHistory(historyFd, entries);
+		}
+
+		return {summary, problems};
+	} finally {
+		process.removeListener('SIGINT', stopOnSignal);
+		process.removeListener('SIGTERM', stopOnSignal);
+		await operator?.stop();
+		await sink?.close();
+	}
+}
+
+/** How long, at most, the end of a run waits for restarted replicas to recover. */
+export const recoveryWaitMs = 10_000;
+
+async function settle(operator: Operator, timeoutMs: number): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	const busy = () =>
+		operator
+			.snapshot()
+			.nodes.some((node) => node.status === 'starting' || node.status === 'recovering');
+	while (busy() && Date.now() < deadline) {
+		await new Promise((resolve) => {
+			setTimeout(resolve, 20);
+		});
+	}
+}
+
+function primaryOf(operator: Operator): number | undefined {
+	const snapshot = operator.snapshot();
+	return snapshot.primary ?? snapshot.nodes.find((node) => node.isPrimary)?.id;
+}
+
+export function formatSummary(summary: RunSummary): string {
+	const {latency_ms: latency} = summary;
+	return [
+		`${summary.replicas} replicas, ${summary.requests} requests: ${summary.acked} acknowledged, ${summary.failed} failed`,
+		`view changes ${summary.view_changes}, recoveries ${summary.recoveries}, state transfers ${summary.state_transfers}`,
+		`linearizable: ${summary.linearizable ? 'yes' : 'no'}`,
+		`latency: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms`,
+	].join('\n');
+}
+
+/** The CLI mode: prints the summary and resolves to the exit code. */
+export async function runCommand(options: RunOptions, io: Io): Promise<number> {
+	const {summary, problems} = await runWorkload(options, io);
+	// With events on standard output, the summary goes to standard error.
+	const out = options.events === '-' ? io.stderr : io.stdout;
+	for (const problem of problems) {
+		io.stderr.write(`vsr-tui run: ${problem}\n`);
+	}
+
+	out.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+	return summary.acked === summary.requests && summary.linearizable ? 0 : 1;
+}
