@@ -197,6 +197,25 @@ test('two view changes back to back: the would-be primary of view 1 is down, the
 	t.is(cluster.replica(4).commitNumber, 2);
 });
 
+test('two view changes back to back: the would-be primary of view 1 is recovering, so view 2 takes over and it recovers into it', (t) => {
+	const cluster = new Cluster({replicaCount: 5});
+	cluster.commit(1, 1, put('x', '1'));
+	cluster.crash(0);
+	cluster.queue = [];
+	const recovering = cluster.restart(1);
+	cluster.settle(() => cluster.alive.every((id) => cluster.replica(id).status === 'normal'), {
+		limit: 1000,
+	});
+	t.is(cluster.primary?.id, 2);
+	t.is(cluster.primary?.view, 2);
+	t.like(stateOf(recovering), {view: 2, status: 'normal', commitNumber: 1});
+	t.false(
+		cluster
+			.sentTypes(1, 1)
+			.some((type) => ['start_view_change', 'do_view_change'].includes(type)),
+	);
+});
+
 test('a deposed primary ends its pending requests with client_request.exception and drops its uncommitted suffix', (t) => {
 	const cluster = new Cluster({replicaCount: 3});
 	cluster.commit(1, 1, put('x', '1'));
