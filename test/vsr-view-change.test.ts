@@ -210,9 +210,7 @@ test('two view changes back to back: the would-be primary of view 1 is recoverin
 	t.is(cluster.primary?.view, 2);
 	t.like(stateOf(recovering), {view: 2, status: 'normal', commitNumber: 1});
 	t.false(
-		cluster
-			.sentTypes(1, 1)
-			.some((type) => ['start_view_change', 'do_view_change'].includes(type)),
+		cluster.sentTypes(1, 1).some((type) => ['start_view_change', 'do_view_change'].includes(type)),
 	);
 });
 
