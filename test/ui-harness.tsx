@@ -64,7 +64,7 @@ export async function renderApp(
 		press(keys) {
 			instance.stdin.write(keys);
 		},
-		async waitFor(check, timeoutMs = 2000) {
+		async waitFor(check, timeoutMs = 5000) {
 			const deadline = Date.now() + timeoutMs;
 			for (;;) {
 				const current = frame();

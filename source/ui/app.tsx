@@ -86,7 +86,9 @@ export function App(props: {readonly size?: TerminalSize}) {
 		},
 		[store],
 	);
-	useInput(onInput, {isActive: isRawModeSupported});
+	// Ink's type says boolean, but it is `stdin.isTTY`: undefined on a pipe, which useInput reads as active.
+	// eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
+	useInput(onInput, {isActive: isRawModeSupported === true});
 
 	const width = Math.max(20, columns);
 	if (ui.help) {

@@ -33,7 +33,7 @@ export const EventFeed = memo((props: {readonly lines: number; readonly width: n
 
 	const entries = feed.entries.slice(0, props.lines - 1);
 	return (
-		<Box flexDirection="column">
+		<Box flexDirection="column" width={props.width}>
 			<Text bold wrap="truncate" color={feed.frozen ? theme.color('warn') : theme.color('muted')}>
 				{feedTitle(feed)}
 			</Text>

@@ -413,6 +413,8 @@ export class UiStore {
 			return;
 		}
 
+		// Decide on the cluster as it is now, not as the last frame saw it.
+		this.#pollSnapshot();
 		if (this.#help && command.action !== 'help' && command.action !== 'quit') {
 			this.#help = false;
 			this.#dirty.add('ui');
@@ -727,6 +729,7 @@ export class UiStore {
 				if (sequence === this.#requestSequence) {
 					this.#lastRequest = {state: 'failed', error: errorText(error)};
 					this.#dirty.add('lastRequest');
+					this.#say(`request failed: ${errorText(error)}`, 'error');
 					this.flush();
 				}
 			},

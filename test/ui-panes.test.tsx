@@ -1,0 +1,416 @@
+/** Frames of each pane, the layout at 80×24 and other sizes, and resizes. */
+import {EventEmitter} from 'node:events';
+import {PassThrough} from 'node:stream';
+import test from 'ava';
+import {render as inkRender} from 'ink';
+import {render} from 'ink-testing-library';
+import React from 'react';
+import {App, layoutFor} from '../source/ui/app.js';
+import {StoreProvider} from '../source/ui/context.js';
+import {EventFeed} from '../source/ui/event-feed.js';
+import {Header} from '../source/ui/header.js';
+import {HelpLine, HelpOverlay, helpLineBindings} from '../source/ui/help.js';
+import {keymap} from '../source/ui/keymap.js';
+import {LastRequest} from '../source/ui/last-request.js';
+import {NodeTable} from '../source/ui/node-table.js';
+import {SpanTimingsPane} from '../source/ui/span-timings-pane.js';
+import {UiStore} from '../source/ui/store.js';
+import {createTheme} from '../source/ui/theme.js';
+import {type FakeOperator, createFakeOperator, fakeNode} from './ui-fake-operator.js';
+import {renderApp} from './ui-harness.js';
+
+const theme = createTheme({});
+
+function renderPane(element: React.ReactElement, store: UiStore) {
+	const instance = render(
+		<StoreProvider store={store} theme={theme}>
+			{element}
+		</StoreProvider>,
+	);
+	const frame = () => instance.lastFrame() ?? '';
+	return {
+		frame,
+		/** The frame once React has rendered what the store published. */
+		async settled() {
+			await new Promise<void>((resolve) => {
+				setTimeout(resolve, 20);
+			});
+			return frame();
+		},
+		dispose() {
+			instance.unmount();
+			store.dispose();
+		},
+	};
+}
+
+function storeWith(setup: (operator: FakeOperator) => void = () => undefined) {
+	const operator = createFakeOperator();
+	setup(operator);
+	let now = 0;
+	const store = new UiStore({operator, now: () => now});
+	store.start();
+	return {
+		operator,
+		store,
+		advance(ms: number) {
+			now += ms;
+		},
+	};
+}
+
+const lines = (frame: string) => frame.split('\n');
+
+test('header: size, view, primary, commit, requests/s, elapsed, live; network settings and counts', (t) => {
+	const {operator, store, advance} = storeWith((operator) => {
+		operator.state.view = 4;
+		operator.state.primary = 1;
+		operator.state.commit = 1234;
+		operator.state.dropRate = 0.05;
+		operator.state.delayMs = 20;
+		operator.state.load = true;
+	});
+	for (let step = 0; step < 10; step++) {
+		operator.state.acked += 10;
+		advance(100);
+		store.frame();
+	}
+
+	advance(62_000);
+	store.frame();
+	const pane = renderPane(<Header />, store);
+	t.teardown(pane.dispose);
+	const [first, second] = lines(pane.frame());
+	t.is(
+		first,
+		'vsr-tui  LIVE  01:03  3 replicas  view 4  primary 1  commit 1,234  0 req/s',
+		'the rate window has moved past the requests',
+	);
+	t.is(second, 'load on  drop 5%  delay 20ms  acked 110  events 0 (0/s)');
+});
+
+test('header: paused with held messages, no primary, outside the failure model', (t) => {
+	const {store} = storeWith((operator) => {
+		operator.state.paused = true;
+		operator.state.held = 7;
+		operator.state.primary = undefined;
+		operator.state.outsideFailureModel = true;
+	});
+	const pane = renderPane(<Header />, store);
+	t.teardown(pane.dispose);
+	t.regex(
+		pane.frame(),
+		/^vsr-tui {2}PAUSED \(7 held\) {2}00:00 {2}3 replicas {2}view 0 {2}primary none/v,
+	);
+	t.regex(pane.frame(), /more than f down: no guarantees/v);
+});
+
+test('node table: id, role, status, view, op, commit, lag, pid, network; the selected row marked', (t) => {
+	const {store} = storeWith((operator) => {
+		operator.state.nodes = [
+			fakeNode(0, {isPrimary: false, status: 'view_change', view: 2, op: 40, commit: 39}),
+			fakeNode(1, {isPrimary: true, view: 1, op: 42, commit: 41}),
+			fakeNode(2, {status: 'crashed', pid: undefined, isPrimary: false}),
+			fakeNode(3, {status: 'recovering', isPrimary: false, view: 0, op: 0, commit: 0}),
+			fakeNode(4, {
+				isPrimary: false,
+				view: 1,
+				op: 42,
+				commit: 41,
+				network: {isolated: true, partitioned: false, dropRate: 0, delayMs: 0},
+			}),
+			fakeNode(5, {
+				isPrimary: false,
+				view: 1,
+				op: 41,
+				commit: 41,
+				network: {isolated: false, partitioned: true, dropRate: 0.1, delayMs: 50},
+			}),
+		];
+	});
+	store.perform({action: 'selectNode', digit: 2});
+	const pane = renderPane(<NodeTable />, store);
+	t.teardown(pane.dispose);
+	t.deepEqual(lines(pane.frame()), [
+		'     id role     status       view      op  commit   lag      pid network',
+		' 1    0 backup   view_change     2      40      39     2     4000 ok',
+		'>2    1 primary  normal          1      42      41     0     4001 ok',
+		' 3    2 -        crashed         -       -       -     -        - ok',
+		' 4    3 backup   recovering      0       0       0    42     4003 ok',
+		' 5    4 backup   normal          1      42      41     0     4004 isolated',
+		' 6    5 backup   normal          1      41      41     1     4005 partitioned drop 10% delay 50ms',
+	]);
+});
+
+test('event feed: newest first, one line per event with time, node, event and its numbers', (t) => {
+	let now = 0;
+	const operator = createFakeOperator();
+	const store = new UiStore({operator, now: () => now});
+	store.start();
+	const common = {
+		node_id: 1,
+		view_number: 2,
+		status: 'normal',
+		is_primary: false,
+		op_number: 17,
+		commit_number: 16,
+	};
+	now = 1234;
+	operator.telemetry.execute(['vsr', 'protocol', 'prepare_ok', 'sent'], {}, {...common, op: 17});
+	now = 65_432;
+	operator.telemetry.execute(['vsr', 'view_change', 'complete'], {duration: 3_400_000n}, common);
+	operator.telemetry.execute(['vsr_tui', 'operator', 'crash'], {}, {node: 0});
+	store.flush();
+	const pane = renderPane(<EventFeed lines={4} width={80} />, store);
+	t.teardown(pane.dispose);
+	t.deepEqual(lines(pane.frame()), [
+		'feed: all events, newest first (3 counted)',
+		'01:05.432 -- operator.crash node 0',
+		'01:05.432 n1 view_change.complete v2 op 17 c 16 took 3.4ms',
+		'00:01.234 n1 protocol.prepare_ok.sent v2 op 17 c 16 op 17',
+	]);
+});
+
+test('event feed: only as many lines as it is given, each cut to the width', (t) => {
+	const {operator, store} = storeWith();
+	for (let op = 0; op < 30; op++) {
+		operator.telemetry.execute(
+			['vsr', 'protocol', 'client_request', 'stop'],
+			{duration: 1_500_000},
+			{
+				node_id: 0,
+				view_number: 0,
+				op_number: op,
+				commit_number: op,
+				client_id: 12,
+				request_number: op,
+			},
+		);
+	}
+
+	store.flush();
+	const pane = renderPane(<EventFeed lines={6} width={40} />, store);
+	t.teardown(pane.dispose);
+	const frame = lines(pane.frame());
+	t.is(frame.length, 6);
+	for (const line of frame) {
+		t.true(line.length <= 40, `too wide: ${line}`);
+	}
+
+	t.is(frame[1], '00:00.000 n0 protocol.client_request.st…');
+});
+
+test('span timings: count, exceptions, p50, p99, max per kind', (t) => {
+	const {operator, store} = storeWith();
+	for (let ms = 1; ms <= 100; ms++) {
+		operator.telemetry.execute(
+			['vsr', 'protocol', 'client_request', 'stop'],
+			{duration: ms * 1_000_000},
+			{node_id: 0},
+		);
+	}
+
+	operator.telemetry.execute(
+		['vsr', 'state_machine', 'operation', 'stop'],
+		{duration: 800_000},
+		{node_id: 0},
+	);
+	operator.telemetry.execute(
+		['vsr', 'state_machine', 'operation', 'exception'],
+		{duration: 900_000},
+		{node_id: 0},
+	);
+	operator.telemetry.execute(
+		['vsr', 'view_change', 'complete'],
+		{duration: 1_250_000_000n},
+		{node_id: 1},
+	);
+	store.flush();
+	const pane = renderPane(<SpanTimingsPane />, store);
+	t.teardown(pane.dispose);
+	t.deepEqual(lines(pane.frame()), [
+		'span timings        count  exc     p50     p99     max',
+		'client requests       100         50ms    99ms   100ms',
+		'state-machine ops       1    1   800µs   800µs   800µs',
+		'view changes            1        1.25s   1.25s   1.25s',
+		'state transfers         0            -       -       -',
+	]);
+});
+
+test('last request: none, waiting, the reply with its latency, a failure', async (t) => {
+	const {operator, store} = storeWith();
+	const pane = renderPane(<LastRequest />, store);
+	t.teardown(pane.dispose);
+	t.deepEqual(lines(await pane.settled()), ['last request (s)', 'none yet: s submits one']);
+	operator.nextSubmit = 'hang';
+	store.perform({action: 'submit'});
+	t.deepEqual(lines(await pane.settled()), ['last request (s)', 'waiting for the reply…']);
+	operator.nextSubmit = 'reply';
+	store.perform({action: 'submit'});
+	t.deepEqual(lines(await pane.settled()), [
+		'last request (s)',
+		'put k2 = v2',
+		'reply ok',
+		'latency 2.5ms',
+		'client 1 req 2',
+	]);
+	operator.nextSubmit = 'reject';
+	store.perform({action: 'submit'});
+	t.deepEqual(lines(await pane.settled()), ['last request (s)', 'failed: no primary answered']);
+});
+
+test('help line: the main keys that fit, always ending with help and quit', (t) => {
+	const {store} = storeWith();
+	const pane = renderPane(<HelpLine width={80} />, store);
+	t.teardown(pane.dispose);
+	t.is(
+		pane.frame(),
+		's submit  x crash  r restart  i isolate  h heal  space pause  ? help  q quit',
+	);
+	const narrow = helpLineBindings(30).map((binding) => binding.action);
+	t.deepEqual(narrow, ['submit', 'help', 'quit']);
+});
+
+test('help overlay: every key of the keymap with its description; two columns when short of rows', (t) => {
+	const {store} = storeWith();
+	const tall = renderPane(<HelpOverlay width={80} lines={23} />, store);
+	t.teardown(tall.dispose);
+	const frame = lines(tall.frame());
+	t.true(frame.length <= 23);
+	for (const binding of keymap) {
+		t.true(
+			frame.some(
+				(line) => line.startsWith(binding.label.padEnd(6)) && line.includes(binding.description),
+			),
+			`the overlay lists ${binding.label}`,
+		);
+	}
+
+	const short = renderPane(<HelpOverlay width={80} lines={13} />, storeWith().store);
+	t.teardown(short.dispose);
+	const shortFrame = lines(short.frame());
+	t.true(shortFrame.length <= 13, `${shortFrame.length} lines`);
+	for (const binding of keymap) {
+		t.true(
+			shortFrame.some((line) => line.includes(binding.label)),
+			`the overlay lists ${binding.label}`,
+		);
+	}
+});
+
+for (const [columns, rows, replicas] of [
+	[80, 24, 3],
+	[80, 24, 9],
+	[80, 24, 1],
+	[120, 40, 5],
+	[60, 16, 3],
+	[40, 10, 3],
+] as const) {
+	test(`at ${columns}×${rows} with ${replicas} replicas the screen fits in rows - 1 lines`, async (t) => {
+		const operator = createFakeOperator(replicas);
+		for (let op = 0; op < 100; op++) {
+			operator.telemetry.execute(
+				['vsr', 'protocol', 'prepare', 'sent'],
+				{count: 2},
+				{node_id: 0, op_number: op},
+			);
+		}
+
+		const h = await renderApp({operator, size: {columns, rows}});
+		t.teardown(() => {
+			h.dispose();
+		});
+		h.store.flush();
+		const frame = await h.waitFor((current) => current.includes('vsr-tui'));
+		const frameLines = lines(frame);
+		t.true(frameLines.length <= rows - 1, `${frameLines.length} lines`);
+		for (const line of frameLines) {
+			t.true(line.length <= columns, `${line.length} columns: ${line}`);
+		}
+
+		t.is(
+			frameLines.filter((line) => /^[ >]\d /v.test(line)).length,
+			replicas,
+			'every node has its row',
+		);
+		h.press('?');
+		const help = await h.waitFor((current) => current.includes('Keys ('));
+		t.true(lines(help).length <= rows - 1, 'the overlay fits too');
+	});
+}
+
+test('layout: the feed gets the rows left; panes give way on a short terminal', (t) => {
+	// 24 rows: 23 for the screen; header 2, table 1 + nodes, help 1, status 1, spans 5.
+	t.deepEqual(layoutFor(24, 3), {help: true, status: true, spans: true, feed: 10});
+	t.deepEqual(layoutFor(24, 9), {help: true, status: true, spans: true, feed: 4});
+	t.deepEqual(layoutFor(12, 3), {help: true, status: true, spans: false, feed: 3});
+	t.deepEqual(layoutFor(8, 3), {help: true, status: false, spans: false, feed: 0});
+});
+
+/** A stdout that reports a size and a resize, as a terminal does (Ink listens with `on`). */
+// eslint-disable-next-line unicorn/prefer-event-target -- Ink calls stdout.on('resize')
+class FakeTerminal extends EventEmitter {
+	columns = 80;
+	rows = 24;
+	isTTY = true;
+	readonly frames: string[] = [];
+	write(chunk: string): boolean {
+		this.frames.push(chunk);
+		return true;
+	}
+}
+
+test('the screen follows terminal resizes', async (t) => {
+	const stdout = new FakeTerminal();
+	const operator = createFakeOperator(3);
+	const store = new UiStore({operator});
+	store.start();
+	for (let op = 0; op < 100; op++) {
+		operator.telemetry.execute(
+			['vsr', 'protocol', 'prepare', 'sent'],
+			{count: 2},
+			{node_id: 0, op_number: op},
+		);
+	}
+
+	store.flush();
+	const instance = inkRender(
+		<StoreProvider store={store} theme={theme}>
+			<App />
+		</StoreProvider>,
+		{
+			// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- a stand-in for a terminal
+			stdout: stdout as unknown as NodeJS.WriteStream,
+			// Not a terminal: no raw mode, no keys (this test is about the size).
+			// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- a stand-in for a pipe
+			stdin: new PassThrough() as unknown as NodeJS.ReadStream,
+			debug: true,
+			patchConsole: false,
+		},
+	);
+	t.teardown(() => {
+		instance.unmount();
+		store.dispose();
+	});
+	const last = () => stdout.frames.at(-1) ?? '';
+	const waitForLines = async (check: (count: number) => boolean) => {
+		const deadline = Date.now() + 5000;
+		while (!check(lines(last()).length) && Date.now() < deadline) {
+			await new Promise<void>((resolve) => {
+				setTimeout(resolve, 5);
+			});
+		}
+	};
+
+	await waitForLines((count) => count === 23);
+	t.is(lines(last()).length, 23);
+	stdout.columns = 60;
+	stdout.rows = 14;
+	stdout.emit('resize');
+	await waitForLines((count) => count <= 13);
+
+	t.true(lines(last()).length <= 13, `${lines(last()).length} lines after the resize`);
+	for (const line of lines(last())) {
+		t.true(line.length <= 60, `too wide: ${line}`);
+	}
+});
