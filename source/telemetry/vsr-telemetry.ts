@@ -69,14 +69,33 @@ const silentToken = (prefix: EventName): SpanToken => {
 	return token;
 };
 
+/** How often one emitted event (a full name array) was counted. */
+type Counter = {readonly event: EventName; count: number};
+
+/**
+What the wrapper knows about one name it is called with (a catalogue constant, or the full
+prefix a span token carries), so that an event costs one map lookup: its full name, its counter,
+and for a span prefix the counters of its start, stop and exception events.
+*/
+type Slot = {
+	readonly full: EventName;
+	readonly counter: Counter;
+	span: {readonly start: Counter; readonly stop: Counter; readonly exception: Counter} | undefined;
+};
+
 export class VsrTelemetry {
 	readonly bus: Telemetry;
 	/**
 	How often each event was emitted through this wrapper, whether or not anything listened:
 	counting is cheap where building metadata is not, so the simulator and the replica processes
-	report counts without attaching a handler. Keyed by the full name array (`vsrEventName`).
+	report counts without attaching a handler. One counter per full name array (`vsrEventName`).
 	*/
-	readonly #counts = new Map<EventName, number>();
+	readonly #counters = new Map<EventName, Counter>();
+	/** The counters of the events emitted so far, in the order of their first emission. */
+	readonly #emitted: Counter[] = [];
+	/** By catalogue constant, and by the full prefix that span tokens carry. */
+	readonly #slots = new Map<VsrEventName, Slot>();
+	readonly #prefixSlots = new Map<EventName, Slot>();
 
 	constructor(bus: Telemetry = defaultBus) {
 		this.bus = bus;
@@ -85,7 +104,7 @@ export class VsrTelemetry {
 	/** Emitted events by full name, e.g. 'vsr.protocol.prepare.sent' → 12. */
 	counts(): Map<string, number> {
 		const counts = new Map<string, number>();
-		for (const [event, count] of this.#counts) {
+		for (const {event, count} of this.#emitted) {
 			counts.set(event.join('.'), count);
 		}
 
@@ -95,7 +114,7 @@ export class VsrTelemetry {
 	/** How many events this wrapper emitted in all. */
 	total(): number {
 		let total = 0;
-		for (const count of this.#counts.values()) {
+		for (const {count} of this.#emitted) {
 			total += count;
 		}
 
@@ -104,12 +123,12 @@ export class VsrTelemetry {
 
 	/** Whether any handler listens to `['vsr', ...event]`. */
 	enabled(event: VsrEventName): boolean {
-		return this.bus.hasHandlers(vsrEventName(event));
+		return this.bus.hasHandlers(this.#slot(event).full);
 	}
 
 	/** Whether any handler listens to the start, stop or exception of the span `['vsr', ...event]`. */
 	spanEnabled(event: VsrEventName): boolean {
-		return this.bus.hasSpanHandlers(vsrEventName(event));
+		return this.bus.hasSpanHandlers(this.#slot(event).full);
 	}
 
 	/** Builds no metadata and allocates nothing when no handler listens. */
@@ -119,8 +138,8 @@ export class VsrTelemetry {
 		measurements?: Measurements,
 		metadata?: Metadata,
 	): void {
-		const full = vsrEventName(event);
-		this.#count(full);
+		const {full, counter} = this.#slot(event);
+		this.#count(counter);
 		if (!this.bus.hasHandlers(full)) {
 			return;
 		}
@@ -130,27 +149,27 @@ export class VsrTelemetry {
 
 	/** An event that belongs to no replica (a client's retry): 'vsr' is prepended, no common metadata. */
 	emit(event: VsrEventName, measurements: Measurements, metadata: Metadata): void {
-		const full = vsrEventName(event);
-		this.#count(full);
+		const {full, counter} = this.#slot(event);
+		this.#count(counter);
 		this.bus.execute(full, measurements, metadata);
 	}
 
 	/** `Telemetry.span` on `['vsr', ...event]` with the common metadata of `state` at the start. */
 	span<T>(event: VsrEventName, state: VsrStateView, metadata: Metadata, fn: () => T): T {
-		const full = vsrEventName(event);
-		const names = this.bus.spanEvents(full);
-		this.#count(names.start);
+		const slot = this.#slot(event);
+		const counters = this.#spanCounters(slot);
+		this.#count(counters.start);
 		let result: T;
 		try {
-			result = this.bus.hasSpanHandlers(full)
-				? this.bus.span(full, merge(state, metadata), fn)
+			result = this.bus.hasSpanHandlers(slot.full)
+				? this.bus.span(slot.full, merge(state, metadata), fn)
 				: fn();
 		} catch (error) {
-			this.#count(names.exception);
+			this.#count(counters.exception);
 			throw error;
 		}
 
-		this.#count(names.stop);
+		this.#count(counters.stop);
 		return result;
 	}
 
@@ -159,20 +178,20 @@ export class VsrTelemetry {
 	stop or exception event still carries the state at its own time).
 	*/
 	spanStart(event: VsrEventName, state: VsrStateView, metadata: Metadata): SpanToken {
-		const full = vsrEventName(event);
-		this.#count(this.bus.spanEvents(full).start);
-		if (!this.bus.hasSpanHandlers(full)) {
-			return silentToken(full);
+		const slot = this.#slot(event);
+		this.#count(this.#spanCounters(slot).start);
+		if (!this.bus.hasSpanHandlers(slot.full)) {
+			return silentToken(slot.full);
 		}
 
-		return this.bus.spanStart(full, merge(state, metadata));
+		return this.bus.spanStart(slot.full, merge(state, metadata));
 	}
 
 	/** The stop event carries the common metadata of `state` at the stop (e.g. the new commit). */
 	spanStop(token: SpanToken, state: VsrStateView, metadata?: Metadata): void {
-		const {stop} = this.bus.spanEvents(token.prefix);
+		const {stop} = this.#spanCounters(this.#prefixSlot(token.prefix));
 		this.#count(stop);
-		if (token.context !== 0 && this.bus.hasHandlers(stop)) {
+		if (token.context !== 0 && this.bus.hasHandlers(stop.event)) {
 			this.bus.spanStop(token, merge(state, metadata));
 		}
 	}
@@ -186,14 +205,64 @@ export class VsrTelemetry {
 		stacktrace?: string,
 		metadata?: Metadata,
 	): void {
-		const {exception} = this.bus.spanEvents(token.prefix);
+		const {exception} = this.#spanCounters(this.#prefixSlot(token.prefix));
 		this.#count(exception);
-		if (token.context !== 0 && this.bus.hasHandlers(exception)) {
+		if (token.context !== 0 && this.bus.hasHandlers(exception.event)) {
 			this.bus.spanException(token, kind, reason, stacktrace, merge(state, metadata));
 		}
 	}
 
-	#count(event: EventName): void {
-		this.#counts.set(event, (this.#counts.get(event) ?? 0) + 1);
+	#slot(event: VsrEventName): Slot {
+		let slot = this.#slots.get(event);
+		if (slot === undefined) {
+			slot = this.#newSlot(vsrEventName(event));
+			this.#slots.set(event, slot);
+		}
+
+		return slot;
+	}
+
+	/** The slot of the full prefix a span token carries. */
+	#prefixSlot(prefix: EventName): Slot {
+		let slot = this.#prefixSlots.get(prefix);
+		if (slot === undefined) {
+			slot = this.#newSlot(prefix);
+			this.#prefixSlots.set(prefix, slot);
+		}
+
+		return slot;
+	}
+
+	#newSlot(full: EventName): Slot {
+		return {full, counter: this.#counter(full), span: undefined};
+	}
+
+	#spanCounters(slot: Slot): NonNullable<Slot['span']> {
+		if (slot.span === undefined) {
+			const names = this.bus.spanEvents(slot.full);
+			slot.span = {
+				start: this.#counter(names.start),
+				stop: this.#counter(names.stop),
+				exception: this.#counter(names.exception),
+			};
+		}
+
+		return slot.span;
+	}
+
+	#counter(event: EventName): Counter {
+		let counter = this.#counters.get(event);
+		if (counter === undefined) {
+			counter = {event, count: 0};
+			this.#counters.set(event, counter);
+		}
+
+		return counter;
+	}
+
+	#count(counter: Counter): void {
+		if (counter.count++ === 0) {
+			this.#emitted.push(counter);
+		}
 	}
 }
