@@ -28,6 +28,7 @@ import {
 } from './faults.js';
 import {type HistoryEntry, HistoryRecorder, type KvCommand} from './history.js';
 import {checkLinearizable, describeEntry} from './linearizability.js';
+import {type Committed, CommittedOps} from './committed.js';
 import {type Address, Network, clientAddress, clientOf} from './network.js';
 import {Workload} from './workload.js';
 
@@ -89,20 +90,17 @@ export type SimulationResult = {
 /** After faults stop, every pending request must be answered within this much virtual time. */
 export const livenessBound = 60 * second;
 
+/** The agreement check remembers this many of the latest ops. */
+const committedWindow = 8192;
+
 /** Faults stop by this virtual time even if the workload is not done. */
 const maxFaultTime = 300 * second;
 
 type SimClient = {client: Client; index: number | undefined; command: KvCommand | undefined};
 
-type Committed = {
-	view: number;
-	clientId: number;
-	requestNumber: number;
-	digest: number;
-	replica: number;
-};
-
 class Stop extends Error {}
+
+const noSends: readonly Send[] = Object.freeze([]);
 
 /**
  * One deterministic run: the real replicas and clients in one process, a
@@ -125,7 +123,7 @@ export class Simulation {
 	private readonly replicaPrng: Prng;
 	private readonly faultsApplied: Fault[] = [];
 	private readonly trace: string[] = [];
-	private readonly committed = new Map<number, Committed>();
+	private readonly committed = new CommittedOps(committedWindow);
 	private readonly primaries = new Map<number, number>();
 	private readonly lastCommit: number[];
 	private operatorEvents = 0;
@@ -137,9 +135,11 @@ export class Simulation {
 	private outsideModel = false;
 	private violation: Violation | undefined;
 	private scheduleIndex = 0;
+	private readonly tracing: boolean;
 
 	constructor(options: SimulationOptions) {
 		this.options = options;
+		this.tracing = Boolean(options.trace);
 		this.configuration = new Configuration(options.replicas);
 		const streams = new Prng(options.seed);
 		this.network = new Network(new Prng(streams.nextUint32()), linkFaults(options.faults));
@@ -205,10 +205,7 @@ export class Simulation {
 		this.injectFaults();
 		for (const replica of this.replicas) {
 			if (replica) {
-				this.route(
-					replica.id,
-					this.guard(replica, () => replica.tick()),
-				);
+				this.route(replica.id, this.step(replica, undefined));
 			}
 		}
 
@@ -241,10 +238,13 @@ export class Simulation {
 			command && this.options.recordHistory !== false
 				? this.history.invoke(simClient.client.clientId, command, this.now)
 				: undefined;
-		this.record(
-			() =>
-				`${this.time()} client ${simClient.client.clientId} calls ${command ? describeCommand(command) : `malformed ${JSON.stringify(operation)}`}`,
-		);
+		if (this.tracing) {
+			this.record(
+				() =>
+					`${this.time()} client ${simClient.client.clientId} calls ${command ? describeCommand(command) : `malformed ${JSON.stringify(operation)}`}`,
+			);
+		}
+
 		this.route(clientAddress(simClient.client.clientId), simClient.client.submit(operation));
 	}
 
@@ -366,14 +366,14 @@ export class Simulation {
 			return;
 		}
 
-		this.record(
-			() =>
-				`${this.time()} ${describeAddress(packet.from)} → ${packet.to} ${describeMessage(packet.message)}`,
-		);
-		this.route(
-			replica.id,
-			this.guard(replica, () => replica.onMessage(packet.message)),
-		);
+		if (this.tracing) {
+			this.record(
+				() =>
+					`${this.time()} ${describeAddress(packet.from)} → ${packet.to} ${describeMessage(packet.message)}`,
+			);
+		}
+
+		this.route(replica.id, this.step(replica, packet.message));
 	}
 
 	private deliverToClient(clientId: number, message: Message): void {
@@ -391,9 +391,12 @@ export class Simulation {
 			this.history.complete(simClient.index, output(completion.result), this.now);
 		}
 
-		this.record(
-			() => `${this.time()} client ${clientId} gets ${JSON.stringify(output(completion.result))}`,
-		);
+		if (this.tracing) {
+			this.record(
+				() => `${this.time()} client ${clientId} gets ${JSON.stringify(output(completion.result))}`,
+			);
+		}
+
 		simClient.index = undefined;
 		simClient.command = undefined;
 		this.acked++;
@@ -412,11 +415,11 @@ export class Simulation {
 		}
 	}
 
-	/** Runs one replica step; a broken invariant ends the run as a violation. */
-	private guard(replica: Replica, step: () => Send[]): Send[] {
-		let sends: Send[] = [];
+	/** Runs one replica step (a message, or a tick); a broken invariant ends the run as a violation. */
+	private step(replica: Replica, message: Message | undefined): readonly Send[] {
+		let sends: readonly Send[] = noSends;
 		try {
-			sends = step();
+			sends = message === undefined ? replica.tick() : replica.onMessage(message);
 		} catch (error) {
 			const message = error instanceof Error ? error.message : String(error);
 			this.fail(
@@ -475,6 +478,12 @@ export class Simulation {
 		const {op} = entry;
 		const known = this.committed.get(op);
 		if (!known) {
+			if (op > this.maxCommitted) {
+				this.maxCommitted = op;
+				// Bounded memory on long runs (forgotten first, so that the new op can take its slot).
+				this.committed.delete(op - committedWindow);
+			}
+
 			this.committed.set(op, {
 				view: entry.view,
 				clientId: entry.clientId,
@@ -482,11 +491,6 @@ export class Simulation {
 				digest: replica.digest,
 				replica: replica.id,
 			});
-			if (op > this.maxCommitted) {
-				this.maxCommitted = op;
-				this.committed.delete(op - 8192); // Bounded memory on long runs.
-			}
-
 			return;
 		}
 
@@ -620,6 +624,7 @@ export class Simulation {
 		this.bus.execute(event, {}, metadata);
 	}
 
+	/** Hot paths test `tracing` first, so that an untraced run does not even build the closure. */
 	private record(line: () => string): void {
 		const keep = this.options.trace;
 		if (keep) {
