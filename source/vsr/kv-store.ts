@@ -20,6 +20,29 @@ const kinds = new Set(['get', 'put', 'append', 'cas']);
 
 /** Checks an operation from the outside world; the message names what is wrong. */
 export function parseKvOperation(operation: unknown): KvOperation {
+	checkKvOperation(operation);
+	const {op, key} = operation;
+	switch (op) {
+		case 'get': {
+			return {op, key};
+		}
+
+		case 'cas': {
+			return {op, key, expected: operation.expected, value: operation.value};
+		}
+
+		case 'put':
+		case 'append': {
+			return {op, key, value: operation.value};
+		}
+	}
+}
+
+/**
+ * The checks of `parseKvOperation` without the copy, for the state machine's
+ * hot path: it reads the fields it needs straight from the checked object.
+ */
+export function checkKvOperation(operation: unknown): asserts operation is KvOperation {
 	if (typeof operation !== 'object' || operation === null) {
 		throw new TypeError('malformed operation: expected an object');
 	}
@@ -41,22 +64,16 @@ export function parseKvOperation(operation: unknown): KvOperation {
 	}
 
 	if (op === 'get') {
-		return {op, key};
+		return;
 	}
 
 	if (typeof value !== 'string') {
 		throw new TypeError(`malformed ${op}: value must be a string`);
 	}
 
-	if (op === 'cas') {
-		if (expected !== null && typeof expected !== 'string') {
-			throw new TypeError('malformed cas: expected must be a string or null');
-		}
-
-		return {op, key, expected, value};
+	if (op === 'cas' && expected !== null && typeof expected !== 'string') {
+		throw new TypeError('malformed cas: expected must be a string or null');
 	}
-
-	return op === 'put' ? {op, key, value} : {op: 'append', key, value};
 }
 
 /**
@@ -76,29 +93,29 @@ export class KvStore implements StateMachine {
 	}
 
 	apply(operation: unknown): KvOutput | 'ok' {
-		const parsed = parseKvOperation(operation);
-		switch (parsed.op) {
+		checkKvOperation(operation);
+		switch (operation.op) {
 			case 'get': {
-				return this.data.get(parsed.key) ?? null;
+				return this.data.get(operation.key) ?? null;
 			}
 
 			case 'put': {
-				this.data.set(parsed.key, parsed.value);
+				this.data.set(operation.key, operation.value);
 				return 'ok';
 			}
 
 			case 'append': {
-				this.data.set(parsed.key, (this.data.get(parsed.key) ?? '') + parsed.value);
+				this.data.set(operation.key, (this.data.get(operation.key) ?? '') + operation.value);
 				return 'ok';
 			}
 
 			case 'cas': {
-				const current = this.data.get(parsed.key) ?? null;
-				if (current !== parsed.expected) {
+				const current = this.data.get(operation.key) ?? null;
+				if (current !== operation.expected) {
 					return false;
 				}
 
-				this.data.set(parsed.key, parsed.value);
+				this.data.set(operation.key, operation.value);
 				return true;
 			}
 		}
