@@ -127,8 +127,11 @@ export class Replica implements VsrStateView {
 
 	/** The latest known incarnation of every replica (crash vector). */
 	private readonly incarnations: number[];
-	/** Requests in the uncommitted part of the log, by client: a retry of one is not prepared twice. */
-	private readonly uncommitted = new Map<number, number>();
+	/**
+	 * Requests in the uncommitted part of the log, by client: a retry of one is not prepared twice.
+	 * Undefined once committed (not deleted: a map whose keys come and go keeps reallocating).
+	 */
+	private readonly uncommitted = new Map<number, number | undefined>();
 
 	// Primary.
 	private readonly acked: number[];
@@ -446,6 +449,10 @@ export class Replica implements VsrStateView {
 			this.sendPrepareOk();
 		} else {
 			// A duplicate: our log already agrees up to opNumber in this view.
+			assert(
+				message.op <= this.log.base || this.log.matches(message.entry),
+				() => `replica ${this.id} holds a different op ${message.op} than its primary`,
+			);
 			this.sendPrepareOk();
 		}
 
@@ -561,7 +568,7 @@ export class Replica implements VsrStateView {
 		}
 
 		if (this.uncommitted.get(entry.clientId) === entry.requestNumber) {
-			this.uncommitted.delete(entry.clientId);
+			this.uncommitted.set(entry.clientId, undefined);
 		}
 
 		this.digest = digestExecution(this.digest, entry, result);
@@ -683,7 +690,7 @@ export class Replica implements VsrStateView {
 	 * disagrees is a broken invariant. A slice that starts beyond `keep` comes
 	 * with the checkpoint that covers the gap.
 	 */
-	private adoptLog(slice: LogSlice, keep: number): void {
+	private adoptLog(slice: LogSlice, keep: number, late = false): void {
 		assert(
 			keep >= this.commitNumber && keep <= this.log.opNumber,
 			() => `cannot keep the log up to ${keep}`,
@@ -692,7 +699,7 @@ export class Replica implements VsrStateView {
 		// Keeping the whole log (a lagging backup in its own view) drops nothing, so a slice that
 		// arrives late and ends early is harmless; any other adoption must cover what we committed.
 		assert(
-			keep === this.log.opNumber || sliceEnd >= this.commitNumber,
+			late || sliceEnd >= this.commitNumber,
 			() => `an adopted log ends at ${sliceEnd}, before committed op ${this.commitNumber}`,
 		);
 		if (slice.base > keep) {
@@ -1150,7 +1157,7 @@ export class Replica implements VsrStateView {
 
 		const installsCheckpoint =
 			message.log.base > (sameView ? this.log.opNumber : this.commitNumber);
-		this.adoptLog(message.log, sameView ? this.log.opNumber : this.commitNumber);
+		this.adoptLog(message.log, sameView ? this.log.opNumber : this.commitNumber, sameView);
 		this.becomeBackup(wasPrimary);
 		this.emit(
 			events.snapshotReceived,
