@@ -1,8 +1,9 @@
 // Benchmarks, run one after the other by `npm run bench`. Add new ones to the list.
 import {benchSim} from './sim.js';
 import {benchTelemetry} from './telemetry.js';
+import {benchUi} from './ui.js';
 
-const benches: Array<() => Promise<void>> = [benchTelemetry, benchSim];
+const benches: Array<() => Promise<void>> = [benchTelemetry, benchSim, benchUi];
 
 for (const bench of benches) {
 	await bench();
