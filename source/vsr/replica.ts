@@ -1378,22 +1378,7 @@ export class Replica implements VsrStateView {
 		key2?: string,
 		value2?: number,
 	): void {
-		const {telemetry} = this;
-		if (!telemetry) {
-			return;
-		}
-
-		if (!telemetry.enabled(event)) {
-			telemetry.execute(event, this);
-			return;
-		}
-
-		const metadata: Record<string, unknown> = {[key]: value};
-		if (key2 !== undefined) {
-			metadata[key2] = value2;
-		}
-
-		telemetry.execute(event, this, undefined, metadata);
+		this.telemetry?.executeFields(event, this, key, value, key2, value2);
 	}
 
 	private now(): bigint {
