@@ -47,13 +47,8 @@ export function checkKvOperation(operation: unknown): asserts operation is KvOpe
 		throw new TypeError('malformed operation: expected an object');
 	}
 
-	const {op, key, value, expected} = operation as {
-		op?: unknown;
-		key?: unknown;
-		value?: unknown;
-		expected?: unknown;
-	};
-	if (typeof op !== 'string' || !kinds.has(op)) {
+	const {op, key} = operation as {op?: unknown; key?: unknown};
+	if (op !== 'get' && op !== 'put' && op !== 'append' && op !== 'cas') {
 		throw new TypeError(
 			`unknown operation ${JSON.stringify(op)}: expected get, put, append or cas`,
 		);
@@ -67,6 +62,7 @@ export function checkKvOperation(operation: unknown): asserts operation is KvOpe
 		return;
 	}
 
+	const {value, expected} = operation as {value?: unknown; expected?: unknown};
 	if (typeof value !== 'string') {
 		throw new TypeError(`malformed ${op}: value must be a string`);
 	}
