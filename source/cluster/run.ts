@@ -164,16 +164,24 @@ export async function runWorkload(
 	const sink = options.events === undefined ? undefined : new EventSink(options.events, io.stdout);
 	const problems: string[] = [];
 	let operator: Operator | undefined;
+	let stopping = false;
+	// `on`, not `once`: execa's exit hook re-raises a signal that has no other listener left.
 	const stopOnSignal = (signal: NodeJS.Signals) => {
+		const code = signal === 'SIGINT' ? 130 : 143;
+		if (stopping) {
+			process.exit(code); // A second signal: do not wait any longer.
+		}
+
+		stopping = true;
 		void (async () => {
 			await operator?.stop();
 			await sink?.close();
-			process.exit(signal === 'SIGINT' ? 130 : 143);
+			process.exit(code);
 		})();
 	};
 
-	process.once('SIGINT', stopOnSignal);
-	process.once('SIGTERM', stopOnSignal);
+	process.on('SIGINT', stopOnSignal);
+	process.on('SIGTERM', stopOnSignal);
 	try {
 		operator = await Operator.start({
 			replicas: options.replicas,

@@ -129,7 +129,7 @@ function checkEntry(value: unknown, where: string): string | undefined {
 		return `${where}.op must be at least 1`;
 	}
 
-	return 'operation' in value ? undefined : `${where}.operation is missing`;
+	return value.operation === undefined ? `${where}.operation is missing` : undefined;
 }
 
 function checkClientTable(value: unknown, where: string): string | undefined {
@@ -251,7 +251,7 @@ function checkBody(value: Fields, type: string, options: ValidateOptions): strin
 			return (
 				count(value, 'clientId', type) ??
 				count(value, 'requestNumber', type) ??
-				('operation' in value ? undefined : 'request.operation is missing')
+				(value.operation === undefined ? 'request.operation is missing' : undefined)
 			);
 		}
 

@@ -1,0 +1,290 @@
+import {setTimeout as sleep} from 'node:timers/promises';
+import test from 'ava';
+import {clusterEvents} from '../source/cluster/events.js';
+import {operatorEvents} from '../source/telemetry/catalogue.js';
+import type {Metadata} from '../source/telemetry/telemetry.js';
+import {
+	alive,
+	byNumber,
+	garbage,
+	startOperator,
+	waitFor,
+	waitForAgreement,
+} from './fixtures/cluster.js';
+
+test('a cluster of processes commits requests and its replicas agree', async (t) => {
+	const operator = await startOperator(t, {replicas: 3, clients: 4});
+	const pids = operator.snapshot().nodes.map((node) => node.pid);
+	t.true(pids.every((pid) => typeof pid === 'number' && alive(pid)));
+	t.is(new Set(pids).size, 3);
+
+	const outcomes = await Promise.all(
+		Array.from({length: 60}, async (_, index) =>
+			operator.submit({op: 'append', key: 'log', value: `${index},`}),
+		),
+	);
+	t.true(outcomes.every((outcome) => outcome.result.ok));
+	const read = await operator.submit({op: 'get', key: 'log'});
+	t.true(read.result.ok);
+	const values = String(read.result.ok ? read.result.value : '')
+		.split(',')
+		.filter(Boolean);
+	t.is(values.length, 60, 'every append took effect once');
+	t.is(new Set(values).size, 60);
+
+	operator.setLoad(true);
+	await waitFor('some load', () => operator.snapshot().acked > 300);
+	operator.setLoad(false);
+	await waitForAgreement(operator);
+	const snapshot = operator.snapshot();
+	t.is(snapshot.primary, 0);
+	t.is(snapshot.view, 0);
+	t.true(snapshot.commit >= 300);
+	t.deepEqual(
+		snapshot.nodes.map((node) => [node.status, node.isPrimary]),
+		[
+			['normal', true],
+			['normal', false],
+			['normal', false],
+		],
+	);
+	t.false(snapshot.outsideFailureModel);
+	const timings = new Set(operator.spanTimings().map((timing) => timing.event));
+	t.true(timings.has('vsr.protocol.client_request.stop'));
+	t.true(timings.has('vsr.state_machine.operation.stop'));
+});
+
+test('the operator counts exactly what each replica raised', async (t) => {
+	const operator = await startOperator(t, {replicas: 3, clients: 8});
+	const reports: number[] = [];
+	const unsubscribe = operator.onTelemetryReport((summary) => {
+		reports.push(summary.node);
+	});
+	operator.setLoad(true);
+	await waitFor('load', () => operator.snapshot().acked > 2000, 60_000);
+	operator.setLoad(false);
+	await waitForAgreement(operator);
+	const raised = await operator.flushTelemetry();
+	unsubscribe();
+	t.is(raised.size, 3);
+	for (const [node, totals] of raised) {
+		const counted = Object.fromEntries(operator.forwarding.countsOf(node));
+		t.deepEqual(counted, totals, `replica ${node}`);
+		t.true((totals['vsr.state_machine.operation.stop'] ?? 0) > 2000);
+	}
+
+	t.deepEqual(
+		[...new Set(reports)].toSorted(byNumber),
+		[0, 1, 2],
+		'every replica reported to the listener',
+	);
+	t.true(operator.forwarding.stats.sampledOut > 0, 'at this load most events travel as counts');
+});
+
+test('malformed and unknown IPC input never takes a replica down nor changes its state', async (t) => {
+	const operator = await startOperator(t, {replicas: 3, clients: 4});
+	await Promise.all(Array.from({length: 20}, async () => operator.submit()));
+	await waitForAgreement(operator);
+	const before = operator.snapshot().nodes.map(({pid, view, op, commit, status}) => ({
+		pid,
+		view,
+		op,
+		commit,
+		status,
+	}));
+	const rejected: Metadata[] = [];
+	operator.telemetry.attach(
+		'test',
+		clusterEvents.messageRejected,
+		(_event, _measurements, metadata) => {
+			rejected.push(metadata);
+		},
+	);
+
+	const sent = [0, 0, 0];
+	for (const node of [0, 1, 2]) {
+		const junk = garbage(300, 100 + node);
+		for (const [index, item] of junk.entries()) {
+			// Half alone on the channel, half inside a delivery, as protocol messages.
+			const ok =
+				index % 2 === 0
+					? operator.sendRaw(node, item)
+					: operator.sendRaw(node, {type: 'deliver', messages: [item, item]});
+			t.true(ok);
+			sent[node]! += index % 2 === 0 ? 1 : 2;
+		}
+
+		for (const odd of [
+			{type: 'deliver'},
+			{type: 'deliver', messages: 'prepare'},
+			{type: 'telemetry', full: 'yes'},
+			{type: 'flush', id: 'x'},
+			{type: 'shutdown'},
+			[],
+			7,
+			'deliver',
+		]) {
+			t.true(operator.sendRaw(node, odd));
+			sent[node]!++;
+		}
+	}
+
+	const raised = await operator.flushTelemetry(30_000);
+	t.is(raised.size, 3, 'all three still answer');
+	for (const node of [0, 1, 2]) {
+		t.is(
+			raised.get(node)?.['vsr_tui.replica.message_rejected'],
+			sent[node],
+			`replica ${node} rejected each one`,
+		);
+		t.is(operator.forwarding.countsOf(node).get('vsr_tui.replica.message_rejected'), sent[node]);
+	}
+
+	t.true(rejected.length > 0, 'rejections reach the bus (sampled)');
+	t.like(rejected[0], {status: 'normal'});
+	t.is(typeof rejected[0]?.reason, 'string');
+	const after = operator.snapshot().nodes.map(({pid, view, op, commit, status}) => ({
+		pid,
+		view,
+		op,
+		commit,
+		status,
+	}));
+	t.deepEqual(after, before, 'no replica restarted, and none changed its view, log or commit');
+	t.true(after.every((node) => node.pid !== undefined && alive(node.pid)));
+
+	const outcomes = await Promise.all(Array.from({length: 50}, async () => operator.submit()));
+	t.true(
+		outcomes.every((outcome) => outcome.result.ok),
+		'the cluster still commits',
+	);
+	await waitForAgreement(operator);
+	t.is(operator.snapshot().commit, before[0]!.commit + 50);
+	t.is(operator.networkStats().forged, 0);
+});
+
+test('a crashed replica is restarted as a new process, recovers, and catches up', async (t) => {
+	const operator = await startOperator(t, {replicas: 3, clients: 4, checkpointInterval: 50});
+	const crashes: Metadata[] = [];
+	operator.telemetry.attachMany(
+		'test',
+		[operatorEvents.operatorCrash, operatorEvents.operatorRestart],
+		(_event, _measurements, metadata) => {
+			crashes.push(metadata);
+		},
+	);
+	await Promise.all(Array.from({length: 30}, async () => operator.submit()));
+	const oldPid = operator.pid(2)!;
+	operator.crash(2);
+	t.is(operator.snapshot().nodes[2]?.status, 'crashed');
+	t.is(operator.snapshot().nodes[2]?.pid, undefined);
+	await waitFor('the old process to go', () => !alive(oldPid));
+
+	// The others go on without it; enough ops that the log it would need was collected.
+	await Promise.all(Array.from({length: 200}, async () => operator.submit()));
+	operator.restart(2);
+	const node = operator.snapshot().nodes[2]!;
+	t.is(node.restarts, 1);
+	t.not(node.pid, oldPid);
+	await waitForAgreement(operator);
+	t.is(operator.snapshot().nodes[2]?.commit, 230);
+	const raised = await operator.flushTelemetry();
+	t.is(raised.get(2)?.['vsr.recovery.complete'], 1);
+	t.like(crashes, [
+		{node: 2, pid: oldPid, source: 'operator'},
+		{node: 2, incarnation: 1},
+	]);
+
+	// The primary now: the clients find the new one and nothing is lost.
+	operator.crash(0);
+	const outcomes = await Promise.all(Array.from({length: 20}, async () => operator.submit()));
+	t.true(outcomes.every((outcome) => outcome.result.ok));
+	t.true(operator.snapshot().view >= 1);
+	operator.restart(0);
+	await waitForAgreement(operator, 60_000);
+	t.is(operator.snapshot().nodes[0]?.commit, 250);
+});
+
+test('isolate, partition, heal, drop and delay act on the real cluster', async (t) => {
+	const operator = await startOperator(t, {replicas: 3, clients: 2});
+	await operator.submit();
+
+	// An isolated backup falls behind, then catches up once healed.
+	operator.isolate(2);
+	t.true(operator.snapshot().nodes[2]?.network.isolated);
+	await Promise.all(Array.from({length: 20}, async () => operator.submit()));
+	await sleep(100);
+	t.true(operator.snapshot().nodes[2]!.commit < 21);
+	operator.heal(2);
+	await waitForAgreement(operator);
+
+	// The primary on the minority side of a partition: the majority elects another.
+	operator.partition([0], [1, 2]);
+	t.like(operator.snapshot().nodes[0]?.network, {partitioned: true, isolated: false});
+	const outcome = await operator.submit();
+	t.true(outcome.result.ok);
+	t.true(operator.snapshot().view >= 1, 'a view change happened');
+	operator.heal();
+	await waitForAgreement(operator);
+
+	operator.setDropRate(0.2);
+	operator.setDelay(5);
+	t.like(operator.snapshot(), {dropRate: 0.2, delayMs: 5});
+	const outcomes = await Promise.all(Array.from({length: 20}, async () => operator.submit()));
+	t.true(outcomes.every((each) => each.result.ok));
+	t.true(
+		outcomes.some((each) => each.latencyMs >= 10),
+		'two delayed hops at least',
+	);
+	t.true(operator.networkStats().dropped > 0);
+	operator.setDropRate(0);
+	operator.setDelay(0);
+	await waitForAgreement(operator);
+	t.true(operator.eventCounts().get('vsr_tui.operator.partition') === 1);
+});
+
+test('paused delivery moves one message at a time', async (t) => {
+	const operator = await startOperator(t, {replicas: 3, clients: 1});
+	await operator.submit();
+	operator.pause();
+	const state = {done: false};
+	const pending = operator.submit({op: 'put', key: 'step', value: '1'}).then((outcome) => {
+		state.done = true;
+		return outcome;
+	});
+	await sleep(50);
+	t.false(state.done);
+	t.true(operator.snapshot().paused);
+	t.true(operator.snapshot().held >= 1);
+	let steps = 0;
+	while (!state.done && steps < 200) {
+		if (operator.step()) {
+			steps++;
+		}
+
+		await sleep(5);
+	}
+
+	t.true(state.done, 'the request completed by stepping');
+	t.true(steps >= 4, 'request, prepare, prepare_ok and reply at least');
+	operator.resume();
+	t.false(operator.snapshot().paused);
+	const stepped = await pending;
+	t.true(stepped.result.ok);
+	const after = await operator.submit();
+	t.true(after.result.ok);
+});
+
+test('stop ends every replica process and rejects what is still waiting', async (t) => {
+	const operator = await startOperator(t, {replicas: 3, clients: 1});
+	const pids = operator.snapshot().nodes.map((node) => node.pid!);
+	operator.pause();
+	const waiting = operator.submit();
+	await operator.stop();
+	await t.throwsAsync(waiting, {message: /stopped/v});
+	t.true(pids.every((pid) => !alive(pid)));
+	t.deepEqual(
+		operator.snapshot().nodes.map((node) => node.status),
+		['crashed', 'crashed', 'crashed'],
+	);
+});

@@ -1,0 +1,243 @@
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import test, {type ExecutionContext} from 'ava';
+import {parseEvent} from '../source/telemetry/serialize.js';
+import type {HistoryEntry} from '../source/sim/history.js';
+import {checkLinearizable} from '../source/sim/linearizability.js';
+import {byNumber, parseJson} from './fixtures/cluster.js';
+import {lines, spawnCli} from './helpers/cli.js';
+
+const expectedKeys = {
+	get: ['client', 'op', 'key', 'output', 'call', 'return'],
+	put: ['client', 'op', 'key', 'output', 'call', 'return', 'value'],
+	append: ['client', 'op', 'key', 'output', 'call', 'return', 'value'],
+	cas: ['client', 'op', 'key', 'output', 'call', 'return', 'value', 'expected'],
+};
+const expectedOutput = {
+	get: (output: unknown) => output === null || typeof output === 'string',
+	put: (output: unknown) => output === 'ok',
+	append: (output: unknown) => output === 'ok',
+	cas: (output: unknown) => typeof output === 'boolean',
+};
+
+const summaryKeys = [
+	'replicas',
+	'requests',
+	'acked',
+	'failed',
+	'view_changes',
+	'recoveries',
+	'state_transfers',
+	'linearizable',
+	'latency_ms',
+];
+
+function tempDir(t: ExecutionContext): string {
+	const dir = mkdtempSync(path.join(tmpdir(), 'vsr-tui-run-'));
+	t.teardown(() => {
+		rmSync(dir, {recursive: true, force: true});
+	});
+	return dir;
+}
+
+async function run(args: readonly string[]) {
+	return spawnCli(['run', ...args], {timeout: 180_000});
+}
+
+test('the primary crashed mid-load: every request is acknowledged and the history is linearizable', async (t) => {
+	const result = await run([
+		'--requests',
+		'300',
+		'--clients',
+		'6',
+		'--crash',
+		'primary@100',
+		'--restart',
+		'0@200',
+		'--json',
+	]);
+	t.is(result.exitCode, 0, `${String(result.stderr)}`);
+	const output = lines(result.stdout);
+	t.is(output.length, 1, 'one JSON object');
+	const summary = parseJson<Record<string, unknown>>(output[0]!);
+	t.deepEqual(Object.keys(summary), summaryKeys);
+	t.like(summary, {
+		replicas: 3,
+		requests: 300,
+		acked: 300,
+		failed: 0,
+		recoveries: 1,
+		linearizable: true,
+	});
+	t.true(Number(summary.view_changes) >= 1);
+	t.is(typeof summary.state_transfers, 'number');
+	const latency = parseJson<{p50: number; p99: number; max: number}>(
+		JSON.stringify(summary.latency_ms),
+	);
+	t.deepEqual(Object.keys(latency), ['p50', 'p99', 'max']);
+	t.true(latency.p50 > 0 && latency.p50 <= latency.p99 && latency.p99 <= latency.max);
+	t.true(latency.max >= 500, 'some request waited out the crash');
+});
+
+test('--history writes one entry per operation in the documented format', async (t) => {
+	const file = path.join(tempDir(t), 'history.json');
+	const result = await run([
+		'--requests',
+		'120',
+		'--clients',
+		'4',
+		'--crash',
+		'1@40',
+		'--history',
+		file,
+	]);
+	t.is(result.exitCode, 0, `${String(result.stderr)}`);
+	t.regex(String(result.stdout), /120 acknowledged, 0 failed/v);
+	t.regex(String(result.stdout), /linearizable: yes/v);
+	const history = parseJson<HistoryEntry[]>(readFileSync(file, 'utf8'));
+	t.is(history.length, 120);
+	t.deepEqual(checkLinearizable(history), {ok: true});
+	const clients = new Set<number>();
+	for (const entry of history) {
+		clients.add(entry.client);
+		t.true(['get', 'put', 'append', 'cas'].includes(entry.op));
+		t.is(typeof entry.key, 'string');
+		t.true(Number.isSafeInteger(entry.call) && entry.call >= 0);
+		t.true(typeof entry.return === 'number' && entry.return >= entry.call);
+		t.deepEqual(Object.keys(entry), expectedKeys[entry.op]);
+		t.true(expectedOutput[entry.op](entry.output), `${entry.op} → ${JSON.stringify(entry.output)}`);
+	}
+
+	t.deepEqual([...clients].toSorted(byNumber), [1, 2, 3, 4]);
+	t.regex(readFileSync(file, 'utf8'), /^\[\n\{"client":/v, 'an array, one entry per line');
+});
+
+test('--events - streams every event as NDJSON: from every replica and from the operator', async (t) => {
+	const result = await run([
+		'--requests',
+		'60',
+		'--clients',
+		'3',
+		'--crash',
+		'2@20',
+		'--restart',
+		'2@30',
+		'--drop',
+		'0.01',
+		'--delay',
+		'1',
+		'--events',
+		'-',
+		'--json',
+	]);
+	t.is(result.exitCode, 0, `${String(result.stderr)}`);
+	const events = lines(result.stdout).map((line) => parseEvent(line));
+	t.true(events.length > 500);
+	const nodes = new Set(
+		events.map((event) => event.metadata.node_id).filter((id) => typeof id === 'number'),
+	);
+	t.deepEqual([...nodes].toSorted(byNumber), [0, 1, 2]);
+	const names = new Set(events.map((event) => event.event.join('.')));
+	for (const name of [
+		'vsr_tui.operator.drop',
+		'vsr_tui.operator.delay',
+		'vsr_tui.operator.crash',
+		'vsr_tui.operator.restart',
+		'vsr.protocol.prepare.sent',
+		'vsr.protocol.client_request.stop',
+		'vsr.state_machine.operation.stop',
+		'vsr.recovery.complete',
+	]) {
+		t.true(names.has(name), `${name}`);
+	}
+
+	const stop = events.find((event) => event.event.join('.') === 'vsr.protocol.client_request.stop');
+	t.is(typeof stop?.measurements.duration, 'number', 'measurements keep their original values');
+	t.like(stop?.metadata, {is_primary: true, status: 'normal'});
+	// The summary goes to stderr so that stdout stays pure NDJSON.
+	const summary = parseJson<{acked: number}>(lines(result.stderr).at(-1)!);
+	t.is(summary.acked, 60);
+});
+
+test('--events FILE writes the same stream to a file', async (t) => {
+	const file = path.join(tempDir(t), 'events.ndjson');
+	const result = await run(['--requests', '20', '--events', file, '--json']);
+	t.is(result.exitCode, 0, `${String(result.stderr)}`);
+	const events = lines(readFileSync(file, 'utf8')).map((line) => parseEvent(line));
+	const prepares = events.filter((event) => event.event.join('.') === 'vsr.protocol.prepare.sent');
+	t.is(prepares.length, 20, 'one per request: every event, not a sample');
+	t.is(parseJson<{acked: number}>(String(result.stdout)).acked, 20);
+});
+
+test('a single replica and a partition: still linearizable', async (t) => {
+	const single = await run(['--replicas', '1', '--requests', '50', '--json']);
+	t.is(single.exitCode, 0, `${String(single.stderr)}`);
+	t.like(parseJson<unknown>(String(single.stdout)), {replicas: 1, acked: 50, view_changes: 0});
+
+	const five = await run([
+		'--replicas',
+		'5',
+		'--requests',
+		'150',
+		'--clients',
+		'5',
+		'--partition',
+		'0,1@30-90',
+		'--json',
+	]);
+	t.is(five.exitCode, 0, `${String(five.stderr)}`);
+	t.like(parseJson<unknown>(String(five.stdout)), {replicas: 5, acked: 150, linearizable: true});
+});
+
+const badFlags: Array<[string[], RegExp]> = [
+	[['--crash', 'leader@5'], /^vsr-tui: --crash must be primary@K or NODE@K/v],
+	[['--crash', '3@5'], /^vsr-tui: --crash names replica 3, but replicas are 0 to 2$/v],
+	[['--crash', '1@500'], /--crash at 500 acknowledgements, but the run has 100 requests/v],
+	[['--crash', '1@5', '--crash', '2@6'], /leave 2 of 3 replicas down/v],
+	[['--restart', 'primary@5'], /^vsr-tui: --restart must be NODE@K/v],
+	[
+		['--partition', '0,1@50-20'],
+		/^vsr-tui: --partition must be a list of replicas @K-L with K < L/v,
+	],
+	[['--partition', '0,0@5-20'], /--partition must be/v],
+	[['--replicas', '4', '--partition', '0,1@5-20'], /leaves no side with a quorum of 3/v],
+	[['--partition', '0,1,2@5-20'], /needs replicas on both sides/v],
+	[['--drop', '2'], /^vsr-tui: --drop must be a number from 0 to 1 \(got 2\)$/v],
+	[['--delay', '-5'], /--delay must be an integer from 0 to 10000/v],
+	[['--requests', '0'], /--requests must be an integer from 1 to 1000000 \(got 0\)/v],
+	[['--clients', 'many'], /--clients must be an integer/v],
+	[['--json', '--json'], /--json was given 2 times/v],
+	[['--events'], /--events needs a value/v],
+	[
+		['--history', '/no/such/dir/h.json'],
+		/--history cannot write "\/no\/such\/dir\/h\.json" \(ENOENT\)/v,
+	],
+	[['--events', '/no/such/dir/e.ndjson'], /--events cannot write/v],
+	[['--bogus'], /^vsr-tui: unknown flag --bogus/v],
+	[['extra'], /unexpected argument "extra"/v],
+];
+
+for (const [args, message] of badFlags) {
+	test(`run ${args.join(' ')} exits 2 with one line`, async (t) => {
+		const result = await run(args);
+		t.is(result.exitCode, 2);
+		t.is(String(result.stdout), '');
+		const errors = lines(result.stderr);
+		t.is(errors.length, 1, `${String(result.stderr)}`);
+		t.regex(errors[0]!, message);
+	});
+}
+
+test('run --help lists the fault flags', async (t) => {
+	const result = await run(['--help']);
+	t.is(result.exitCode, 0);
+	for (const flag of [
+		'--crash primary@K|NODE@K',
+		'--restart NODE@K',
+		'--partition A,B@K-L',
+		'--events FILE|-',
+	]) {
+		t.true(String(result.stdout).includes(flag), `${flag}`);
+	}
+});
