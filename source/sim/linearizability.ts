@@ -4,9 +4,23 @@
  * Linearizability is compositional, so each key is checked on its own (P-compositionality,
  * as in Porcupine). Per key it runs the Wing–Gong search with Lowe's memoization, like
  * Porcupine's `checkSingle`: events sit in a doubly linked list sorted by time; the search
- * repeatedly linearizes a call that precedes the first pending return, and backtracks when
- * it reaches a return whose op it could not place. A cache of (linearized set, state) pairs
- * that already failed keeps it from exploring the same configuration twice.
+ * repeatedly linearizes a call that precedes the first remaining return, and backtracks
+ * when it reaches a return whose op it could not place. A cache of (linearized set, state)
+ * configurations keeps it from exploring one twice.
+ *
+ * Plain Wing–Gong is exponential in the concurrency, and in the number of ops that never
+ * got a reply (they stay candidates forever). These refinements keep realistic histories
+ * near-linear; each one only skips work that provably cannot find a linearization:
+ * - a read that fits the state is placed with no alternatives (it changes nothing, so it
+ *   can go first in any valid completion); concurrent writes are tried in order of the
+ *   midpoints of their intervals, the likeliest order;
+ * - pending ops are tried last, and only when something still to be placed could notice
+ *   them; those nothing can ever notice are dropped up front (`dropUnobservablePending`);
+ * - a configuration is abandoned as soon as the next observation can no longer be
+ *   reached from its state (`doomed`);
+ * - states no remaining op can tell apart are merged (`unseen`), and a configuration that
+ *   only used more pending ops than one that failed fails too (`ConfigurationCache`).
+ * A step budget turns what is still too hard into `unknown` instead of a hang.
  */
 import type {HistoryEntry} from './history.js';
 
@@ -30,11 +44,19 @@ const kindByOp = {get: getKind, put: putKind, append: appendKind, cas: casKind} 
 
 /** Steps for checking whether the ops listed in a failure are a witness on their own. */
 const witnessMaxSteps = 200_000;
+/** How many subsets the failure report may check while shrinking a witness. */
+const maxWitnessChecks = 100;
 /** Caps what a failure lists, so a report stays readable. */
 const maxReportedEntries = 40;
 const maxReportedChain = 10;
 /** 2^25 int32 words (128 MiB); past that the memo cache is dropped, which is sound. */
 const maxCacheWords = 1 << 25;
+
+/**
+ * Interned state standing for "some value no op still to be placed can tell apart":
+ * see `KeySearch.unseen`. Id 0 is absence; real values start at 2.
+ */
+const unseenState = 1;
 
 const notPlaced = 0;
 const wasPlaced = 1;
@@ -52,6 +74,10 @@ type PreparedOp = {
 	expected: string | null;
 	/** Why the spec can never produce this completed op's output, if it cannot. */
 	impossible: string | undefined;
+	/** A completed failed cas that might have succeeded but for some pending write. */
+	explainable: boolean;
+	/** Pending writes: the ops that could see their value (see `markPendingDependents`). */
+	dependents: PreparedOp[];
 };
 
 type SearchOutcome =
@@ -63,7 +89,6 @@ type SearchOutcome =
 			prefix: number[];
 			/** The op whose return the search could not get past. */
 			blocking: number;
-			state: string | null;
 	  };
 
 export function checkLinearizable(
@@ -250,6 +275,8 @@ function prepare(entries: readonly HistoryEntry[]): PreparedOp[] {
 			value: entry.value ?? '',
 			expected: entry.expected ?? null,
 			impossible: pending ? undefined : impossibleOutput(entry),
+			explainable: false,
+			dependents: [],
 		};
 	});
 
@@ -257,55 +284,87 @@ function prepare(entries: readonly HistoryEntry[]): PreparedOp[] {
 }
 
 /**
- * Leaves out pending gets (they change nothing) and pending writes that no completed op
- * could have observed, which would otherwise multiply the search: every backtrack would
- * try each subset of them.
- *
- * Why that is sound: once a pending write of v is applied, the state contains v until a
- * put replaces it (appends keep it, a cas can only succeed by expecting it). So if no
- * completed get read a value containing v and no cas expected one, then in any valid
- * linearization that applies it, the ops between it and that put are appends, failed
- * cases and pending ops; dropping it (and the pending cases it made fail) changes no
- * completed op's output unless some failed cas there could then have succeeded. That
- * cannot happen for a cas that expects a state the key can never have, or absence after
- * a write completed, or one that returned before the pending write was called.
+ * What a pending write can matter to. Once applied, its value v is part of the state
+ * until a put or a successful cas replaces the state (appends keep it, a cas can only
+ * succeed by expecting it). Until then, only these ops can tell it happened: completed
+ * gets that read a string containing v, cases expecting such a string, and completed
+ * failed cases that might have succeeded otherwise ("explainable"). A failed cas is not
+ * explainable when it expects absence after a write completed, or a state the key can
+ * never have: states are exactly put and cas values, and strings ending in an appended
+ * value.
  */
-function dropUnobservablePending(all: readonly PreparedOp[]): PreparedOp[] {
-	const observed: string[] = [];
+function markPendingDependents(all: readonly PreparedOp[]): void {
+	markExplainable(all);
+	const observers: Array<{op: PreparedOp; seen: string}> = [];
 	for (const op of all) {
 		if (op.kind === casKind && op.expected !== null) {
-			observed.push(op.expected);
+			observers.push({op, seen: op.expected});
 		} else if (op.kind === getKind && !op.pending && typeof op.entry.output === 'string') {
-			observed.push(op.entry.output);
+			observers.push({op, seen: op.entry.output});
 		}
 	}
 
-	const written = new Set<string>();
-	const appendedValues = new Set<string>();
+	for (const op of all) {
+		if (op.pending && op.kind !== getKind) {
+			// After a put or cas of v the state starts with v; after an append it contains v.
+			const sees = (seen: string): boolean =>
+				op.kind === appendKind ? seen.includes(op.value) : seen.startsWith(op.value);
+			op.dependents = observers
+				.filter(({op: observer, seen}) => observer !== op && sees(seen))
+				.map(({op: observer}) => observer)
+				.toSorted((a, b) => a.call - b.call);
+		}
+	}
+}
+
+/** Flags the explainable failed cases (see `markPendingDependents`). */
+function markExplainable(all: readonly PreparedOp[]): void {
 	let firstWriteReturn = Number.POSITIVE_INFINITY;
 	for (const op of all) {
-		if (op.kind === appendKind) {
-			appendedValues.add(op.value);
-		} else if (op.kind !== getKind) {
-			written.add(op.value);
-		}
-
 		const changed = op.kind === casKind ? op.entry.output === true : op.kind !== getKind;
 		if (!op.pending && op.impossible === undefined && changed) {
 			firstWriteReturn = Math.min(firstWriteReturn, op.ret);
 		}
 	}
 
-	// States are exactly put and cas values, and strings ending in an appended value.
-	const reachable = (state: string): boolean =>
-		written.has(state) || [...appendedValues].some((value) => state.endsWith(value));
-	// Latest return of a failed cas that a dropped write could have made fail.
+	// A state is a put or cas value, or a string ending in an appended value, and only
+	// once that op has been called.
+	const setBy = new Map<string, number>();
+	const appended: Array<{value: string; call: number}> = [];
+	for (const op of all) {
+		if (op.kind === appendKind) {
+			appended.push({value: op.value, call: op.call});
+		} else if (op.kind !== getKind) {
+			setBy.set(op.value, Math.min(setBy.get(op.value) ?? op.call, op.call));
+		}
+	}
+
+	const reachableBy = (state: string, time: number): boolean =>
+		(setBy.get(state) ?? Number.POSITIVE_INFINITY) <= time ||
+		appended.some(({value, call}) => call <= time && state.endsWith(value));
+	for (const op of all) {
+		if (op.kind === casKind && !op.pending && op.entry.output === false) {
+			op.explainable =
+				op.expected === null ? op.call <= firstWriteReturn : reachableBy(op.expected, op.ret);
+		}
+	}
+}
+
+/**
+ * Leaves out pending gets (they change nothing) and pending writes nothing could notice,
+ * which would otherwise multiply the search: every backtrack would try each of them.
+ *
+ * Why that is sound: in a valid linearization that applies such a write, the ops
+ * between it and the next put or successful cas include no completed get or cas that
+ * could see it (see `markPendingDependents`), so dropping it (and any pending cas it made
+ * fail) leaves every completed op's output as it was. The search applies the same
+ * argument to the window before the next write that must come (see `mayMatter`).
+ */
+function dropUnobservablePending(all: readonly PreparedOp[]): PreparedOp[] {
+	markPendingDependents(all);
 	let explainableUntil = Number.NEGATIVE_INFINITY;
 	for (const op of all) {
-		const failedCas = op.kind === casKind && !op.pending && op.entry.output === false;
-		const couldSucceed =
-			op.expected === null ? op.call <= firstWriteReturn : reachable(op.expected);
-		if (failedCas && couldSucceed) {
+		if (op.explainable) {
 			explainableUntil = Math.max(explainableUntil, op.ret);
 		}
 	}
@@ -313,8 +372,7 @@ function dropUnobservablePending(all: readonly PreparedOp[]): PreparedOp[] {
 	return all.filter(
 		(op) =>
 			!op.pending ||
-			(op.kind !== getKind &&
-				(op.call <= explainableUntil || observed.some((text) => text.includes(op.value)))),
+			(op.kind !== getKind && (op.call <= explainableUntil || op.dependents.length > 0)),
 	);
 }
 
@@ -327,11 +385,11 @@ class KeySearch {
 	private readonly n: number;
 	// States are interned so the search compares and hashes small integers; 0 is "absent".
 	private readonly stateIds = new Map<string, number>();
-	private readonly states: Array<string | null> = [null];
+	private readonly states: Array<string | null> = [null, null];
 	private readonly kind: Uint8Array;
 	private readonly pending: Uint8Array;
 	private readonly impossible: Uint8Array;
-	/** The pass that tries the op: 0 completed read, 1 completed write, 2 pending. */
+	/** The pass that tries the op: 0 completed read, 1 completed write, 2 pending (see run). */
 	private readonly opClass: Uint8Array;
 	private readonly valueId: Int32Array;
 	private readonly expectedId: Int32Array;
@@ -356,13 +414,25 @@ class KeySearch {
 	private readonly pendingHead: number;
 	/** Interned value a completed get read or a successful cas expected; -1 otherwise. */
 	private readonly observes: Int32Array;
+	/** Interned `neededState`, or -1; also what a pending op's dependents saw. */
+	private readonly needs: Int32Array;
+	private readonly seenByDependent: Int32Array;
 	/** For each such op, the writes that could set a prefix of that value before it. */
 	private readonly resetsBefore: {start: Int32Array; writes: Int32Array};
 	private readonly prefixMemo = new Map<number, boolean>();
-	/** Observers by call time, and the index of the first one not placed (a lower bound). */
-	private readonly observersByCall: Int32Array;
-	private readonly observerIndex: Int32Array;
-	private nextObserver = 0;
+	/** Strings ops look for in the state (gets' outputs, cases' expectations), sorted. */
+	private readonly lookers: {texts: string[]; ops: Int32Array};
+	/** Per state, the range of `lookers` that start with it. */
+	private readonly lookerRange = new Map<number, number>();
+	/** Observers by call time: the next observation in time is the first one unplaced. */
+	private readonly observations: UnplacedCursor;
+	/** Completed puts and successful cases by return: the first unplaced one must come soon. */
+	private readonly resets: UnplacedCursor;
+	/** Explainable failed cases (see `markPendingDependents`) by call time. */
+	private readonly explainableCases: UnplacedCursor;
+	/** Per pending op, the ops that could see its value, by call time (flat lists). */
+	private readonly dependentStart: Int32Array;
+	private readonly dependents: Int32Array;
 	/** The op `doomed` last condemned, for the failure report. */
 	private doomedOp = -1;
 	/** Midpoint of each completed op's interval: the order writes are tried in. */
@@ -430,52 +500,60 @@ class KeySearch {
 			const seen = observedValue(op);
 			return seen === undefined ? -1 : this.intern(seen);
 		});
-		this.resetsBefore = resetsBefore(ops);
-		const observers = [...ops.keys()].filter((i) => this.observes[i] !== -1);
-		this.observersByCall = Int32Array.from(
-			observers.toSorted((a, b) => nth(ops, a).call - nth(ops, b).call || a - b),
+		this.needs = Int32Array.from(ops, (op) => {
+			const seen = neededState(op);
+			return seen === undefined ? -1 : this.intern(seen);
+		});
+		// Dependents are gets (their output) and cases (their expected value).
+		this.seenByDependent = Int32Array.from(ops, (op) =>
+			this.intern(op.kind === getKind ? (observedValue(op) ?? null) : op.expected),
 		);
-		this.observerIndex = new Int32Array(n).fill(-1);
-		for (const [index, op] of this.observersByCall.entries()) {
-			this.observerIndex[op] = index;
+		this.resetsBefore = resetsBefore(ops);
+		this.lookers = lookers(ops);
+		const byCall = (a: number, b: number): number => nth(ops, a).call - nth(ops, b).call || a - b;
+		const which = (keep: (op: PreparedOp, index: number) => boolean): number[] =>
+			[...ops.keys()].filter((index) => keep(nth(ops, index), index));
+		this.observations = new UnplacedCursor(
+			which((_, index) => this.observes[index] !== -1).toSorted(byCall),
+			n,
+		);
+		this.resets = new UnplacedCursor(
+			which(
+				(op) =>
+					!op.pending && (op.kind === putKind || (op.kind === casKind && op.entry.output === true)),
+			).toSorted((a, b) => nth(ops, a).ret - nth(ops, b).ret || a - b),
+			n,
+		);
+		this.explainableCases = new UnplacedCursor(which((op) => op.explainable).toSorted(byCall), n);
+		const indexOf = new Map(ops.map((op, index) => [op, index]));
+		this.dependentStart = new Int32Array(n + 1);
+		const dependents: number[] = [];
+		for (const [index, op] of ops.entries()) {
+			this.dependentStart[index] = dependents.length;
+			for (const dependent of op.dependents) {
+				// Ops left out as unobservable are never placed, so cannot see anything.
+				const at = indexOf.get(dependent);
+				if (at !== undefined) {
+					dependents.push(at);
+				}
+			}
 		}
+
+		this.dependentStart[n] = dependents.length;
+		this.dependents = Int32Array.from(dependents);
 
 		this.priority = Float64Array.from(ops, (op) => (op.call + op.ret) / 2);
 		this.remaining = completed;
 		this.pendingListed = n - completed;
 
-		// Sorted by time; at equal times calls come first, so ops that merely touch count
-		// as concurrent (the permissive reading, which never invents a violation).
-		const events: Array<{time: number; call: boolean; op: number}> = [];
-		for (const [i, op] of ops.entries()) {
-			events.push({time: op.call, call: true, op: i});
-			if (!op.pending) {
-				events.push({time: op.ret, call: false, op: i});
-			}
-		}
-
-		events.sort((a, b) => a.time - b.time || Number(b.call) - Number(a.call) || a.op - b.op);
-
-		const nodes = events.length + 2;
-		this.pendingHead = nodes - 1;
-		this.next = new Int32Array(nodes).fill(-1);
-		this.prev = new Int32Array(nodes).fill(-1);
-		this.nodeOp = new Int32Array(nodes);
-		this.nodeIsCall = new Uint8Array(nodes);
-		this.callNode = new Int32Array(n);
-		this.returnNode = new Int32Array(n).fill(-1);
-		const tails = [0, this.pendingHead];
-		for (const [e, event] of events.entries()) {
-			const node = e + 1;
-			this.nodeOp[node] = event.op;
-			this.nodeIsCall[node] = event.call ? 1 : 0;
-			(event.call ? this.callNode : this.returnNode)[event.op] = node;
-			const list = this.pending[event.op];
-			const tail = tails[list!]!;
-			this.next[tail] = node;
-			this.prev[node] = tail;
-			tails[list!] = node;
-		}
+		const lists = eventLists(ops);
+		this.pendingHead = lists.pendingHead;
+		this.next = lists.next;
+		this.prev = lists.prev;
+		this.nodeOp = lists.nodeOp;
+		this.nodeIsCall = lists.nodeIsCall;
+		this.callNode = lists.callNode;
+		this.returnNode = lists.returnNode;
 
 		this.slot = new Int32Array(n);
 		this.zobrist = new Int32Array(n);
@@ -499,11 +577,13 @@ class KeySearch {
 		this.stackEpoch = new Int32Array(n);
 	}
 
+	// One loop on purpose: it is the hot path, and its state (pass, entry, frontier) reads
+	// best in one place.
+	// eslint-disable-next-line complexity
 	run(maxSteps: number): SearchOutcome {
 		let bestNode = -1;
 		let bestPlaced = -1;
 		let bestPrefix: number[] = [];
-		let bestState = 0;
 
 		// Candidates are the calls before the first return in the main list (the frontier),
 		// tried in three passes. Pass 0: reads (gets, failed cases). One that fits the state
@@ -577,14 +657,15 @@ class KeySearch {
 			}
 
 			// Remember how far the search got (by position in time, then ops placed) to
-			// explain a failure with the longest linearizable prefix.
+			// explain a failure with the longest linearizable prefix. A configuration seen
+			// before was recorded then.
 			const reached = dead === -1 ? frontier : dead === -2 ? -1 : at(this.returnNode, dead);
 			const placed = this.completed - this.remaining;
-			if (reached > bestNode || (reached === bestNode && placed > bestPlaced)) {
+			const further = reached > bestNode || (reached === bestNode && placed > bestPlaced);
+			if (dead !== -2 && further) {
 				bestNode = reached;
 				bestPlaced = placed;
 				bestPrefix = [...this.stackOp.subarray(0, this.depth)];
-				bestState = this.state;
 			}
 
 			// Undo placements; a forced read needs no alternatives, so keep undoing.
@@ -594,7 +675,6 @@ class KeySearch {
 						kind: 'fail',
 						prefix: bestPrefix,
 						blocking: at(this.nodeOp, Math.max(bestNode, 0)),
-						state: this.states[bestState] ?? null,
 					};
 				}
 
@@ -606,6 +686,13 @@ class KeySearch {
 			lastWrite = op;
 			entry = at(this.next, at(this.callNode, op));
 		}
+	}
+
+	/** Whether `op` is in the linearization being built. */
+	isPlaced(op: number): boolean {
+		const bits = this.pending[op] === 1 ? this.pendingBits : this.doneBits;
+		const slot = at(this.slot, op);
+		return ((at(bits, slot >>> 5) >>> (slot & 31)) & 1) === 1;
 	}
 
 	/**
@@ -644,15 +731,19 @@ class KeySearch {
 
 	/** Linearizes `op` next unless the spec forbids it or that configuration already failed. */
 	private tryPlace(op: number, pass: number, frontier: number): Placement {
-		const newState = this.apply(op, this.state);
+		let newState = this.apply(op, this.state);
 		// A pending op that changes nothing here (a cas that would fail) can as well go at
 		// the end, where its unconstrained output costs nothing; placing it now would only
 		// double the configurations to search.
-		if (newState === -1 || (newState === this.state && pass === 2)) {
+		if (newState === -1 || (pass === 2 && (newState === this.state || !this.mayMatter(op)))) {
 			return notPlaced;
 		}
 
 		this.flip(op);
+		if (newState > unseenState && this.unseen(newState)) {
+			newState = unseenState;
+		}
+
 		const newHash = this.hash ^ at(this.zobrist, op);
 		const entry = this.cache.enter(
 			newHash ^ mix(newState),
@@ -692,10 +783,9 @@ class KeySearch {
 		this.state = at(this.stackState, this.depth);
 		this.hash ^= at(this.zobrist, op);
 		this.flip(op);
-		const observer = at(this.observerIndex, op);
-		if (observer !== -1 && observer < this.nextObserver) {
-			this.nextObserver = observer;
-		}
+		this.observations.unplace(op);
+		this.resets.unplace(op);
+		this.explainableCases.unplace(op);
 
 		this.unlift(op);
 		if (this.pending[op] === 1) {
@@ -730,6 +820,10 @@ class KeySearch {
 		}
 
 		if (kind === appendKind) {
+			if (state === unseenState) {
+				return unseenState;
+			}
+
 			const memoKey = state * this.n + op;
 			let next = this.appended.get(memoKey);
 			if (next === undefined) {
@@ -758,59 +852,134 @@ class KeySearch {
 	 */
 	private doomed(op: number): boolean {
 		const seen = at(this.observes, op);
-		const {state} = this;
-		if (seen === -1 || seen === state || state === 0) {
+		if (seen === -1 || this.canStillFind(op, seen)) {
 			return false;
-		}
-
-		if (seen === 0) {
-			this.doomedOp = op;
-			return true;
-		}
-
-		const memoKey = state * this.n + op;
-		let prefix = this.prefixMemo.get(memoKey);
-		if (prefix === undefined) {
-			prefix = (this.states[seen] ?? '').startsWith(this.states[state] ?? '');
-			this.prefixMemo.set(memoKey, prefix);
-		}
-
-		if (prefix) {
-			return false;
-		}
-
-		const {start, writes} = this.resetsBefore;
-		for (let i = at(start, op); i < at(start, op + 1); i++) {
-			if (!this.isPlaced(at(writes, i))) {
-				return false;
-			}
 		}
 
 		this.doomedOp = op;
 		return true;
 	}
 
-	/** Checks `doomed` for the earliest-called observation not yet placed. */
-	private nextObservationDoomed(): boolean {
-		const order = this.observersByCall;
-		let i = this.nextObserver;
-		while (i < order.length && this.isPlaced(at(order, i))) {
-			i++;
-		}
-
-		this.nextObserver = i;
-		if (i < order.length && this.doomed(at(order, i))) {
-			this.doomedOp = at(order, i);
+	/** Whether the state at `op`'s point can still be `wanted` (see `doomed`). */
+	private canStillFind(op: number, wanted: number): boolean {
+		const {state} = this;
+		if (wanted === state || state === 0) {
 			return true;
 		}
 
-		return false;
+		if (wanted === 0 || !this.startsWithState(op, wanted)) {
+			const {start, writes} = this.resetsBefore;
+			for (let i = at(start, op); i < at(start, op + 1); i++) {
+				if (!this.isPlaced(at(writes, i))) {
+					return true;
+				}
+			}
+
+			return false;
+		}
+
+		return true;
 	}
 
-	private isPlaced(op: number): boolean {
-		const bits = this.pending[op] === 1 ? this.pendingBits : this.doneBits;
-		const slot = at(this.slot, op);
-		return ((at(bits, slot >>> 5) >>> (slot & 31)) & 1) === 1;
+	/** Whether string `wanted` (the one `op` is about) starts with the current state. */
+	private startsWithState(op: number, wanted: number): boolean {
+		const {state} = this;
+		if (state === 0) {
+			return true;
+		}
+
+		if (state === unseenState) {
+			return false;
+		}
+
+		const memoKey = state * this.n + op;
+		let prefix = this.prefixMemo.get(memoKey);
+		if (prefix === undefined) {
+			prefix = (this.states[wanted] ?? '').startsWith(this.states[state] ?? '');
+			this.prefixMemo.set(memoKey, prefix);
+		}
+
+		return prefix;
+	}
+
+	/**
+	 * Whether no op still to be placed could tell `state` from another value. Only a get
+	 * reading it or a cas expecting it (or an extension of it, after appends) could, until
+	 * a put or successful cas replaces it. States nobody can tell apart are all interned as
+	 * `unseenState`, so orders of writes that only differ in such values share one cache
+	 * entry instead of multiplying the search (there are factorially many).
+	 */
+	private unseen(state: number): boolean {
+		const {texts, ops} = this.lookers;
+		let range = this.lookerRange.get(state);
+		if (range === undefined) {
+			const value = this.states[state] ?? '';
+			const lo = lowerBound(texts, (text) => text >= value);
+			const hi = lowerBound(texts, (text, index) => index >= lo && !text.startsWith(value));
+			range = lo * (texts.length + 1) + hi;
+			this.lookerRange.set(state, range);
+		}
+
+		const lo = Math.floor(range / (texts.length + 1));
+		const hi = range % (texts.length + 1);
+		for (let i = lo; i < hi; i++) {
+			if (!this.isPlaced(at(ops, i))) {
+				return false;
+			}
+		}
+
+		return true;
+	}
+
+	/** Checks `doomed` for the earliest-called observation not yet placed. */
+	private nextObservationDoomed(): boolean {
+		const op = this.observations.first(this);
+		return op !== -1 && this.doomed(op);
+	}
+
+	/**
+	 * Whether placing pending `op` now could make a difference. Its effect lasts until the
+	 * next put or successful cas, which comes no later than the earliest return among the
+	 * unplaced completed ones; only ops called by then can be placed before it. If none of
+	 * those could see the value (see `markPendingDependents`), any valid completion that
+	 * places `op` now stays valid without it, so it need not be tried here.
+	 */
+	private mayMatter(op: number): boolean {
+		const reset = this.resets.first(this);
+		const deadline = reset === -1 ? Number.POSITIVE_INFINITY : nth(this.ops, reset).ret;
+		// A failed cas it could explain: one that could otherwise succeed within the window,
+		// which needs what it expects to extend the current state (a put or cas in between
+		// would wipe this op's effect anyway).
+		const cases = this.explainableCases;
+		for (let i = cases.firstIndex(this); i < cases.length; i++) {
+			const cas = cases.opAt(i);
+			if (nth(this.ops, cas).call > deadline) {
+				break;
+			}
+
+			const expected = at(this.needs, cas);
+			const reachable = expected === this.state || this.startsWithState(cas, expected);
+			if (!this.isPlaced(cas) && reachable && (expected !== 0 || this.state === 0)) {
+				return true;
+			}
+		}
+
+		// An op that could see its value: after an append, that needs a string that
+		// starts with the current state.
+		const appends = this.kind[op] === appendKind;
+		for (let i = at(this.dependentStart, op); i < at(this.dependentStart, op + 1); i++) {
+			const dependent = at(this.dependents, i);
+			if (nth(this.ops, dependent).call > deadline) {
+				break;
+			}
+
+			const fits = !appends || this.startsWithState(dependent, at(this.seenByDependent, dependent));
+			if (!this.isPlaced(dependent) && fits) {
+				return true;
+			}
+		}
+
+		return false;
 	}
 
 	private intern(value: string | null): number {
@@ -860,6 +1029,104 @@ class KeySearch {
 		this.next[at(this.prev, node)] = node;
 		if (after !== -1) {
 			this.prev[after] = node;
+		}
+	}
+}
+
+/**
+ * The event lists (see `KeySearch.next`): events sorted by time, calls first at equal
+ * times, so ops that merely touch count as concurrent (the permissive reading, which
+ * never invents a violation).
+ */
+function eventLists(ops: readonly PreparedOp[]): {
+	pendingHead: number;
+	next: Int32Array;
+	prev: Int32Array;
+	nodeOp: Int32Array;
+	nodeIsCall: Uint8Array;
+	callNode: Int32Array;
+	returnNode: Int32Array;
+} {
+	const events: Array<{time: number; call: boolean; op: number}> = [];
+	for (const [i, op] of ops.entries()) {
+		events.push({time: op.call, call: true, op: i});
+		if (!op.pending) {
+			events.push({time: op.ret, call: false, op: i});
+		}
+	}
+
+	events.sort((a, b) => a.time - b.time || Number(b.call) - Number(a.call) || a.op - b.op);
+	const nodes = events.length + 2;
+	const pendingHead = nodes - 1;
+	const next = new Int32Array(nodes).fill(-1);
+	const prev = new Int32Array(nodes).fill(-1);
+	const nodeOp = new Int32Array(nodes);
+	const nodeIsCall = new Uint8Array(nodes);
+	const callNode = new Int32Array(ops.length);
+	const returnNode = new Int32Array(ops.length).fill(-1);
+	const tails = [0, pendingHead];
+	for (const [e, event] of events.entries()) {
+		const node = e + 1;
+		nodeOp[node] = event.op;
+		nodeIsCall[node] = event.call ? 1 : 0;
+		(event.call ? callNode : returnNode)[event.op] = node;
+		const list = nth(ops, event.op).pending ? 1 : 0;
+		const tail = nth(tails, list);
+		next[tail] = node;
+		prev[node] = tail;
+		tails[list] = node;
+	}
+
+	return {pendingHead, next, prev, nodeOp, nodeIsCall, callNode, returnNode};
+}
+
+/**
+ * Ops in a fixed order, and a lower bound on the position of the first one not placed:
+ * placements only move it forward when it is read, and undoing one moves it back.
+ */
+class UnplacedCursor {
+	readonly #order: Int32Array;
+	readonly #position: Int32Array;
+	#first = 0;
+
+	constructor(order: readonly number[], n: number) {
+		this.#order = Int32Array.from(order);
+		this.#position = new Int32Array(n).fill(-1);
+		for (const [position, op] of order.entries()) {
+			this.#position[op] = position;
+		}
+	}
+
+	get length(): number {
+		return this.#order.length;
+	}
+
+	opAt(index: number): number {
+		return at(this.#order, index);
+	}
+
+	/** The position of the first op in order that is not placed (`length` if none). */
+	firstIndex(search: {isPlaced(op: number): boolean}): number {
+		const order = this.#order;
+		let i = this.#first;
+		while (i < order.length && search.isPlaced(at(order, i))) {
+			i++;
+		}
+
+		this.#first = i;
+		return i;
+	}
+
+	/** The first op in order that is not placed, or -1. */
+	first(search: {isPlaced(op: number): boolean}): number {
+		const i = this.firstIndex(search);
+		return i < this.#order.length ? at(this.#order, i) : -1;
+	}
+
+	unplace(op: number): void {
+		const position = at(this.#position, op);
+		if (position !== -1 && position < this.#first) {
+			this.#first = position;
 		}
 	}
 }
@@ -1024,29 +1291,29 @@ function explain(key: string, ops: readonly PreparedOp[], failure: Failure): Lin
 		throw new Error('linearizability: failure without a blocking op');
 	}
 
-	const entries = chooseOps(ops, failure, blocking).map((index) => nth(ops, index).entry);
+	const core = chooseOps(ops, failure, blocking);
+	const witnessOps = findWitness(ops, failure, core);
+	const entries = (witnessOps ?? core).map((index) => nth(ops, index).entry);
 
 	let why: string;
 	if (blocking.impossible === undefined) {
 		const placed = failure.prefix.filter((index) => !nth(ops, index).pending).length;
 		const completed = ops.filter((op) => !op.pending).length;
-		const ending = failure.state === null ? 'absent' : `= ${formatValue(failure.state)}`;
+		const state = failure.prefix.reduce<string | null>(
+			(state, index) => nextState(nth(ops, index), state),
+			null,
+		);
+		const ending = state === null ? 'absent' : `= ${formatValue(state)}`;
 		why = `the longest linearizable prefix places ${placed} of ${completed} completed ops and leaves ${key} ${ending}`;
 	} else {
 		why = blocking.impossible;
 	}
 
 	// Say whether the listed ops are a witness by themselves, so nobody has to wonder.
-	let witness: string;
-	if (entries.length === ops.length) {
-		witness = `all ${entries.length} ops of ${key} listed`;
-	} else {
-		const alone = search(prepare(entries), witnessMaxSteps);
-		witness =
-			alone.kind === 'fail'
-				? `the ${entries.length} ops listed cannot be linearized on their own`
-				: `listed: ${entries.length} ops around the failure (not a witness on their own)`;
-	}
+	const witness =
+		witnessOps === undefined
+			? `listed: ${entries.length} ops around the failure (as a subset they prove nothing)`
+			: `the ${entries.length} ops listed cannot be linearized on their own`;
 
 	return {
 		ok: false,
@@ -1054,6 +1321,66 @@ function explain(key: string, ops: readonly PreparedOp[], failure: Failure): Lin
 		entries,
 		reason: `no linearization of key ${key} gets past ${describeEntry(blocking.entry)}: ${why}; ${witness}`,
 	};
+}
+
+/**
+ * A small set of ops that is not linearizable by itself and contains `core`, or
+ * undefined if none is found cheaply. Candidates: the core; else the core plus everything
+ * that can precede the stuck op (the prefix and all ops called before it returned),
+ * shrunk by dropping chunks of the additions while the rest still fails.
+ */
+function findWitness(
+	ops: readonly PreparedOp[],
+	failure: Failure,
+	core: readonly number[],
+): number[] | undefined {
+	let checks = 0;
+	const fails = (indices: readonly number[]): boolean => {
+		checks++;
+		const outcome = search(prepare(indices.map((index) => nth(ops, index).entry)), witnessMaxSteps);
+		return outcome.kind === 'fail';
+	};
+
+	const byCall = (a: number, b: number): number => nth(ops, a).call - nth(ops, b).call || a - b;
+	if (core.length === ops.length || fails(core)) {
+		return [...core];
+	}
+
+	const blocking = nth(ops, failure.blocking);
+	const inCore = new Set(core);
+	const before = new Set(failure.prefix);
+	for (const [index, op] of ops.entries()) {
+		if (op.call <= blocking.ret) {
+			before.add(index);
+		}
+	}
+
+	let extras = [...before].filter((index) => !inCore.has(index)).toSorted(byCall);
+	if (!fails([...core, ...extras])) {
+		return undefined;
+	}
+
+	// Drop halves, then quarters, and so on: old history rarely matters.
+	let chunk = Math.ceil(extras.length / 2);
+	while (chunk > 0) {
+		let start = 0;
+		while (start < extras.length) {
+			if (checks >= maxWitnessChecks) {
+				return [...core, ...extras].toSorted(byCall);
+			}
+
+			const trial = [...extras.slice(0, start), ...extras.slice(start + chunk)];
+			if (fails([...core, ...trial])) {
+				extras = trial;
+			} else {
+				start += chunk;
+			}
+		}
+
+		chunk = chunk === 1 ? 0 : Math.ceil(chunk / 2);
+	}
+
+	return [...core, ...extras].toSorted(byCall);
 }
 
 /**
@@ -1154,6 +1481,15 @@ function nth<T>(array: readonly T[], index: number): T {
 	return value;
 }
 
+/**
+ * The state an op needs to find at its point: what a completed get read, what a
+ * successful cas expected, and (to succeed, which would contradict it, see
+ * `markPendingDependents`) what an explainable failed cas expected. Undefined otherwise.
+ */
+function neededState(op: PreparedOp): string | null | undefined {
+	return op.explainable ? op.expected : observedValue(op);
+}
+
 /** What a completed get read, or a successful cas expected; undefined for other ops. */
 function observedValue(op: PreparedOp): string | null | undefined {
 	if (op.pending || op.impossible !== undefined) {
@@ -1169,7 +1505,7 @@ function observedValue(op: PreparedOp): string | null | undefined {
 }
 
 /**
- * For each op that observed a string, the writes that set the state outright (puts,
+ * For each op that needs a state (`neededState`), the writes that set the state outright (puts,
  * cases that succeeded or may have) whose value starts that string and which were
  * called no later than the observer returned, as flat lists indexed by `start`.
  */
@@ -1194,7 +1530,7 @@ function resetsBefore(ops: readonly PreparedOp[]): {start: Int32Array; writes: I
 	const writes: number[] = [];
 	for (const [index, op] of ops.entries()) {
 		start[index] = writes.length;
-		const seen = observedValue(op);
+		const seen = neededState(op);
 		if (typeof seen !== 'string') {
 			continue;
 		}
@@ -1210,6 +1546,36 @@ function resetsBefore(ops: readonly PreparedOp[]): {start: Int32Array; writes: I
 
 	start[ops.length] = writes.length;
 	return {start, writes: Int32Array.from(writes)};
+}
+
+/** The strings ops compare the state with: completed gets' outputs, cases' expectations. */
+function lookers(ops: readonly PreparedOp[]): {texts: string[]; ops: Int32Array} {
+	const found: Array<{text: string; op: number}> = [];
+	for (const [index, op] of ops.entries()) {
+		const text = op.kind === casKind ? op.expected : op.pending ? null : op.entry.output;
+		if (typeof text === 'string' && op.kind !== putKind && op.kind !== appendKind) {
+			found.push({text, op: index});
+		}
+	}
+
+	found.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : a.op - b.op));
+	return {texts: found.map(({text}) => text), ops: Int32Array.from(found, ({op}) => op)};
+}
+
+/** The first index where `past` holds, for a predicate false then true along `array`. */
+function lowerBound<T>(array: readonly T[], past: (item: T, index: number) => boolean): number {
+	let lo = 0;
+	let hi = array.length;
+	while (lo < hi) {
+		const mid = (lo + hi) >>> 1;
+		if (past(nth(array, mid), mid)) {
+			hi = mid;
+		} else {
+			lo = mid + 1;
+		}
+	}
+
+	return lo;
 }
 
 /** Completed ops that never change the state: gets and failed cases. */
