@@ -1,9 +1,10 @@
 // Benchmarks, run one after the other by `npm run bench`. Add new ones to the list.
+import {benchLinearizability} from './linearizability.js';
 import {benchSim} from './sim.js';
 import {benchTelemetry} from './telemetry.js';
 import {benchUi} from './ui.js';
 
-const benches: Array<() => Promise<void>> = [benchTelemetry, benchSim, benchUi];
+const benches: Array<() => Promise<void>> = [benchTelemetry, benchSim, benchLinearizability, benchUi];
 
 for (const bench of benches) {
 	await bench();
