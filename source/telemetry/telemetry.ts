@@ -187,6 +187,11 @@ export class Telemetry {
 		return result;
 	}
 
+	/** Whether any handler is attached at all: a wrapper may skip its own lookups when none is. */
+	hasAnyHandlers(): boolean {
+		return this.#entryCount !== 0;
+	}
+
 	/** Cheap enough to call before building metadata on a hot path. */
 	hasHandlers(event: EventName): boolean {
 		return this.#entryCount !== 0 && this.#slot(event).handlers.length > 0;

@@ -123,12 +123,12 @@ export class VsrTelemetry {
 
 	/** Whether any handler listens to `['vsr', ...event]`. */
 	enabled(event: VsrEventName): boolean {
-		return this.bus.hasHandlers(this.#slot(event).full);
+		return this.bus.hasAnyHandlers() && this.bus.hasHandlers(this.#slot(event).full);
 	}
 
 	/** Whether any handler listens to the start, stop or exception of the span `['vsr', ...event]`. */
 	spanEnabled(event: VsrEventName): boolean {
-		return this.bus.hasSpanHandlers(this.#slot(event).full);
+		return this.bus.hasAnyHandlers() && this.bus.hasSpanHandlers(this.#slot(event).full);
 	}
 
 	/** Builds no metadata and allocates nothing when no handler listens. */
