@@ -59,6 +59,19 @@ const timedKeys = new Set([
 ]);
 
 /**
+Spans that start and stop within one call (applying an op), on every replica
+for every op. Measuring a span costs far more than counting it (its metadata,
+token and bigint times are built only when a handler listens), so at full load
+their durations are sampled: the handler is attached while the budget of the
+report interval lasts. Attaching and detaching happen between calls, so no
+span is cut in half and the sample is not biased. Counts stay exact.
+*/
+const sampledTimedKeys = new Set([
+	'vsr.state_machine.operation.stop',
+	'vsr.state_machine.operation.exception',
+]);
+
+/**
 hdr-histogram-js takes over 100 ms of CPU to load, so a replica loads it in
 the background and keeps durations in plain arrays until a report encodes them:
 the replica is up (and reports its status) without waiting for it.
@@ -80,17 +93,18 @@ export async function loadHistograms(): Promise<void> {
 /** Durations kept per event between reports, at most (the counts stay exact beyond it). */
 const maxPending = 200_000;
 
-type Timed = {values: number[]; histogram: hdr.Histogram | undefined};
+type Timed = {readonly key: string; values: number[]; histogram: hdr.Histogram | undefined};
 
 const handlerIds = {
 	timed: 'vsr-tui-durations',
+	sampledTimed: 'vsr-tui-sampled-durations',
 	frequent: 'vsr-tui-feed-frequent',
 	rare: 'vsr-tui-feed-rare',
 } as const;
 
 export class TelemetryCollector {
 	private fullMode: boolean;
-	private readonly timed = new Map<string, Timed>();
+	private readonly timed = new Map<EventName, Timed>();
 	/** Totals of the events counted here (not through VsrTelemetry). */
 	private readonly local = new Map<string, number>();
 	/** Totals as of the previous report, by key. */
@@ -102,6 +116,9 @@ export class TelemetryCollector {
 	private rareBudget: number;
 	private lastRefill = Date.now();
 	private frequentAttached = false;
+	private durationBudget: number;
+	private sampledTimedAttached = false;
+	private readonly sampledTimedNames: EventName[];
 	private readonly frequentNames: EventName[];
 	private readonly rareNames: EventName[];
 
@@ -114,11 +131,16 @@ export class TelemetryCollector {
 		this.fullMode = mode.full;
 		this.frequentBudget = mode.feedRate;
 		this.rareBudget = mode.rareRate;
-		const timedNames = names.filter((name) => timedKeys.has(eventKey(name)));
+		this.durationBudget = mode.durationRate;
+		const timedNames = names.filter(
+			(name) => timedKeys.has(eventKey(name)) && !sampledTimedKeys.has(eventKey(name)),
+		);
+		this.sampledTimedNames = names.filter((name) => sampledTimedKeys.has(eventKey(name)));
 		const untimed = names.filter((name) => !timedKeys.has(eventKey(name)));
 		this.frequentNames = untimed.filter((name) => frequentKeys.has(eventKey(name)));
 		this.rareNames = untimed.filter((name) => !frequentKeys.has(eventKey(name)));
 		bus.attachMany(handlerIds.timed, timedNames, this.onTimed);
+		this.attachSampledTimed();
 		bus.attachMany(handlerIds.rare, this.rareNames, this.onRare);
 		this.attachFrequent();
 	}
@@ -131,6 +153,7 @@ export class TelemetryCollector {
 		this.fullMode = full;
 		if (full) {
 			this.attachFrequent();
+			this.attachSampledTimed();
 		}
 	}
 
@@ -180,7 +203,7 @@ export class TelemetryCollector {
 
 		let spans: Record<string, string> | undefined;
 		const library = histograms;
-		for (const [key, timed] of library === undefined ? [] : this.timed) {
+		for (const timed of library === undefined ? [] : this.timed.values()) {
 			if (timed.values.length > 0) {
 				timed.histogram ??= library!.build({
 					bitBucketSize: 64,
@@ -193,7 +216,7 @@ export class TelemetryCollector {
 
 				timed.values.length = 0;
 				spans ??= {};
-				spans[key] = library!.encodeIntoCompressedBase64(timed.histogram);
+				spans[timed.key] = library!.encodeIntoCompressedBase64(timed.histogram);
 				timed.histogram.reset();
 			}
 		}
@@ -237,12 +260,25 @@ export class TelemetryCollector {
 		return totals;
 	}
 
+	private readonly onSampledTimed: Handler = (event, measurements, metadata) => {
+		this.onTimed(event, measurements, metadata, undefined);
+		if (!this.fullMode && --this.durationBudget <= 0 && this.sampledTimedAttached) {
+			this.bus.detach(handlerIds.sampledTimed);
+			this.sampledTimedAttached = false;
+		}
+	};
+
 	private readonly onTimed: Handler = (event, measurements, metadata) => {
-		const key = eventKey(event);
-		let timed = this.timed.get(key);
+		let timed = this.timed.get(event);
 		if (timed === undefined) {
-			timed = {values: [], histogram: undefined};
-			this.timed.set(key, timed);
+			const key = eventKey(event);
+			// One entry per name, whichever array carries it.
+			timed = [...this.timed.values()].find((each) => each.key === key) ?? {
+				key,
+				values: [],
+				histogram: undefined,
+			};
+			this.timed.set(event, timed);
 		}
 
 		if (timed.values.length < maxPending) {
@@ -273,6 +309,13 @@ export class TelemetryCollector {
 		this.events.push(serializeEvent(event, measurements, metadata));
 	}
 
+	private attachSampledTimed(): void {
+		if (!this.sampledTimedAttached && this.sampledTimedNames.length > 0) {
+			this.bus.attachMany(handlerIds.sampledTimed, this.sampledTimedNames, this.onSampledTimed);
+			this.sampledTimedAttached = true;
+		}
+	}
+
 	private attachFrequent(): void {
 		if (!this.frequentAttached && this.frequentNames.length > 0) {
 			this.bus.attachMany(handlerIds.frequent, this.frequentNames, this.onFrequent);
@@ -301,6 +344,14 @@ export class TelemetryCollector {
 		);
 		if (this.frequentBudget > 0) {
 			this.attachFrequent();
+		}
+
+		this.durationBudget = Math.min(
+			this.mode.durationRate,
+			Math.max(0, this.durationBudget) + Math.ceil(this.mode.durationRate * seconds),
+		);
+		if (this.durationBudget > 0) {
+			this.attachSampledTimed();
 		}
 	}
 }

@@ -23,6 +23,8 @@ export type TelemetryMode = {
 	readonly feedRate: number;
 	/** Full events a second, at most, of the rare ones (view changes, recovery, errors …). */
 	readonly rareRate: number;
+	/** Durations a second, at most, recorded of the spans sampled at full load (state-machine operations). */
+	readonly durationRate: number;
 	/** Ticks between telemetry reports. */
 	readonly reportTicks: number;
 };
@@ -44,6 +46,7 @@ export const defaultTelemetryMode: TelemetryMode = {
 	full: false,
 	feedRate: 200,
 	rareRate: 1000,
+	durationRate: 2000,
 	reportTicks: 5,
 };
 
@@ -138,6 +141,7 @@ export function parseChildConfig(text: string | undefined): ChildConfig {
 		typeof telemetry.full !== 'boolean' ||
 		!integer(telemetry.feedRate) ||
 		!integer(telemetry.rareRate) ||
+		!integer(telemetry.durationRate) ||
 		!integer(telemetry.reportTicks) ||
 		telemetry.reportTicks < 1
 	) {
@@ -155,6 +159,7 @@ export function parseChildConfig(text: string | undefined): ChildConfig {
 			full: telemetry.full,
 			feedRate: telemetry.feedRate,
 			rareRate: telemetry.rareRate,
+			durationRate: telemetry.durationRate,
 			reportTicks: telemetry.reportTicks,
 		},
 	};
