@@ -1,10 +1,17 @@
 // Benchmarks, run one after the other by `npm run bench`. Add new ones to the list.
+import {benchCluster} from './cluster.js';
 import {benchLinearizability} from './linearizability.js';
 import {benchSim} from './sim.js';
 import {benchTelemetry} from './telemetry.js';
 import {benchUi} from './ui.js';
 
-const benches: Array<() => Promise<void>> = [benchTelemetry, benchSim, benchLinearizability, benchUi];
+const benches: Array<() => Promise<void>> = [
+	benchTelemetry,
+	benchSim,
+	benchLinearizability,
+	benchUi,
+	benchCluster,
+];
 
 for (const bench of benches) {
 	await bench();
