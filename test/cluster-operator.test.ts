@@ -288,3 +288,46 @@ test('stop ends every replica process and rejects what is still waiting', async 
 		['crashed', 'crashed', 'crashed'],
 	);
 });
+
+test('a replica that finds its own state impossible stops loudly; the operator reports it and can restart it', async (t) => {
+	const operator = await startOperator(t, {replicas: 3, clients: 2});
+	await Promise.all(Array.from({length: 10}, async () => operator.submit()));
+	await waitForAgreement(operator);
+	const seen: Array<[string, Metadata]> = [];
+	operator.telemetry.attachMany(
+		'test',
+		[clusterEvents.invariantViolation, clusterEvents.replicaExit],
+		(event, _measurements, metadata) => {
+			seen.push([event.join('.'), metadata]);
+		},
+	);
+	// Well formed, but a lie (a Byzantine message, outside VR's failure model): view 1's
+	// primary announcing an empty log, below what replica 2 has committed.
+	operator.sendRaw(2, {
+		type: 'deliver',
+		messages: [
+			{
+				type: 'start_view',
+				view: 1,
+				log: {base: 0, entries: []},
+				opNumber: 0,
+				commitNumber: 0,
+				from: 1,
+				incarnation: 0,
+			},
+		],
+	});
+	await waitFor('replica 2 to stop', () => operator.snapshot().nodes[2]?.status === 'crashed');
+	await waitFor('both events', () => seen.length === 2);
+	t.is(operator.lastExit(2)?.code, 70);
+	t.regex(operator.lastExit(2)?.stderr ?? '', /InvariantViolation/v);
+	t.like(seen[0], ['vsr_tui.replica.invariant_violation', {node_id: 2}]);
+	t.regex(String(seen[0]?.[1].reason), /^InvariantViolation: /v);
+	t.like(seen[1], ['vsr_tui.operator.replica_exit', {node: 2, code: 70}]);
+
+	const outcome = await operator.submit();
+	t.true(outcome.result.ok, 'the other two go on');
+	operator.restart(2);
+	await waitForAgreement(operator);
+	t.is(operator.snapshot().nodes[2]?.commit, 11);
+});

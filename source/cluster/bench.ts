@@ -96,7 +96,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 export function formatBench(result: BenchResult, options: BenchOptions): string {
 	const {latency_ms: latency, ceilingLatencyMs: ceiling} = result;
 	return [
-		`${options.replicas} replicas, ${options.clients} requests in flight, ${options.seconds} s each`,
+		`${options.replicas} replicas, ${options.clients} ${options.clients === 1 ? 'request' : 'requests'} in flight, ${options.seconds} s each`,
 		`cluster: ${result.ops_per_s} ops/s, latency p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms`,
 		`raw relay (ceiling): ${result.ceiling_ops_per_s} ops/s, round trip p50 ${ceiling.p50} ms, p99 ${ceiling.p99} ms`,
 		`ratio: ${result.ratio}`,
