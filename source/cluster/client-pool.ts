@@ -17,17 +17,20 @@ export type Job = {
 	readonly operation: unknown;
 	/** The request went out for the first time (`now` in ns since the pool started). */
 	started?(clientId: number, requestNumber: number, now: number): void;
-	/** The reply came; latency in ns. */
-
-	done?(
-		result: Result,
-		latency: number,
-		now: number,
-		clientId: number,
-		requestNumber: number,
-	): void;
+	/** The reply came. */
+	done?(completion: JobCompletion): void;
 	/** The pool gave up on it (the operator stopped). */
 	failed?(error: Error): void;
+};
+
+export type JobCompletion = {
+	readonly result: Result;
+	/** Ns from the first send to the reply. */
+	readonly latency: number;
+	/** Ns since the pool started. */
+	readonly now: number;
+	readonly clientId: number;
+	readonly requestNumber: number;
 };
 
 type Slot = {
@@ -149,13 +152,13 @@ export class ClientPool {
 		slot.job = undefined;
 		this.idle.push(slot);
 		this.acked++;
-		job.done?.(
-			completion.result,
+		job.done?.({
+			result: completion.result,
 			latency,
-			Number(end - this.origin),
-			reply.clientId,
-			completion.requestNumber,
-		);
+			now: Number(end - this.origin),
+			clientId: reply.clientId,
+			requestNumber: completion.requestNumber,
+		});
 		this.dispatch();
 	}
 

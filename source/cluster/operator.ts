@@ -248,7 +248,7 @@ export class Operator implements OperatorControls {
 		return new Promise((resolve, reject) => {
 			this.clients.enqueue({
 				operation: op,
-				done(result, latency, _now, clientId, requestNumber) {
+				done({result, latency, clientId, requestNumber}) {
 					resolve({clientId, requestNumber, operation: op, result, latencyMs: latency / 1e6});
 				},
 				failed: reject,

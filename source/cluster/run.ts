@@ -262,7 +262,7 @@ export async function runWorkload(
 				started(client, _requestNumber, now) {
 					index = history.invoke(client, command, now);
 				},
-				done(result, _latency, now) {
+				done({result, now}) {
 					history.complete(index, outputOf(command, result), now);
 					answered++;
 					if (result.ok) {
