@@ -67,8 +67,11 @@ const badArguments: Array<[string[], string]> = [
 		['sim', '--events', '-'],
 		'--events - writes events to standard output; add --json, or give a file name',
 	],
-	[['run', '--anything'], '"run" is not available yet'],
-	[['bench'], '"bench" is not available yet'],
+	[
+		['run', '--anything'],
+		'unknown flag --anything (expected one of: --replicas, --requests, --clients, --crash, --restart, --partition, --drop, --delay, --events, --history, --json, --help, --version)',
+	],
+	[['bench', '--seconds', '0'], '--seconds must be an integer from 1 to 3600 (got 0)'],
 ];
 
 for (const [args, message] of badArguments) {
