@@ -256,6 +256,7 @@ test('paused delivery moves one message at a time', async (t) => {
 	t.false(state.done);
 	t.true(operator.snapshot().paused);
 	t.true(operator.snapshot().held >= 1);
+	t.like(operator.heldMessages()[0], {from: 'client', to: 0, type: 'request'});
 	let steps = 0;
 	while (!state.done && steps < 200) {
 		if (operator.step()) {

@@ -376,6 +376,16 @@ export class Operator implements OperatorControls {
 		return this.network.step();
 	}
 
+	/** The next messages `step()` would deliver, oldest first (`client`: the operator's clients). */
+	heldMessages(limit = 10): Array<{from: number | 'client'; to: number | 'client'; type: string}> {
+		const endpoint = (address: number) => (address === clientEndpoint ? 'client' : address);
+		return this.network.peekHeld(limit).map((packet) => ({
+			from: endpoint(packet.from),
+			to: endpoint(packet.to),
+			type: packet.message.type,
+		}));
+	}
+
 	// --- Telemetry and tests -----------------------------------------------------
 
 	/** Switches every replica between full events and counts with a sample. */
