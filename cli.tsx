@@ -70,9 +70,9 @@ const modes: Mode[] = [
 		summary: 'Measure committed ops/s and latency on replica processes against a raw relay',
 		example: 'bench --seconds 5 --clients 256 --json',
 		flags: benchFlags,
-		async run({flags, stdout}) {
+		async run({flags, stdout, stderr}) {
 			const {benchCommand} = await import('./source/cluster/bench.js');
-			return benchCommand(flags, stdout);
+			return benchCommand(flags, stdout, stderr);
 		},
 	}),
 ];

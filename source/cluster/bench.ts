@@ -111,9 +111,17 @@ export async function benchCommand(
 		readonly json: boolean;
 	},
 	stdout: NodeJS.WritableStream,
+	stderr: NodeJS.WritableStream,
 ): Promise<number> {
 	const options = {replicas: flags.replicas, seconds: flags.seconds, clients: flags.clients};
-	const result = await runBench(options);
+	let result: BenchResult;
+	try {
+		result = await runBench(options);
+	} catch (error) {
+		stderr.write(`vsr-tui bench: ${error instanceof Error ? error.message : String(error)}\n`);
+		return 1;
+	}
+
 	if (flags.json) {
 		const {ceilingLatencyMs, ...fields} = result;
 		stdout.write(`${JSON.stringify(fields)}\n`);

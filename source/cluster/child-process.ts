@@ -24,6 +24,8 @@ export type ChildExit = {
 
 const stderrLimit = 4000;
 
+const ignore = (): void => undefined;
+
 const childOptions = {
 	ipc: true,
 	serialization: 'json',
@@ -75,8 +77,9 @@ export class ChildProcess {
 		}
 
 		try {
+			// A callback keeps a failed write (the child just died) from becoming an 'error' event.
 			// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- anything JSON can carry (tests send garbage on purpose)
-			this.subprocess.send(message as ToChild);
+			this.subprocess.send(message as ToChild, undefined, undefined, ignore);
 			return true;
 		} catch {
 			return false;

@@ -131,7 +131,16 @@ export async function measureRelay(options: {
 	);
 
 	try {
-		await allReady;
+		let timer: NodeJS.Timeout | undefined;
+		await Promise.race([
+			allReady,
+			new Promise((_resolve, reject) => {
+				timer = setTimeout(() => {
+					reject(new Error('the relay processes did not start within 15 s'));
+				}, 15_000);
+			}),
+		]);
+		clearTimeout(timer);
 		for (let clientId = 1; clientId <= options.clients; clientId++) {
 			request(clientId);
 		}

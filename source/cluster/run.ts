@@ -367,7 +367,19 @@ export function formatSummary(summary: RunSummary): string {
 
 /** The CLI mode: prints the summary and resolves to the exit code. */
 export async function runCommand(options: RunOptions, io: Io): Promise<number> {
-	const {summary, problems} = await runWorkload(options, io);
+	let outcome: Awaited<ReturnType<typeof runWorkload>>;
+	try {
+		outcome = await runWorkload(options, io);
+	} catch (error) {
+		if (error instanceof UsageError) {
+			throw error;
+		}
+
+		io.stderr.write(`vsr-tui run: ${error instanceof Error ? error.message : String(error)}\n`);
+		return 1;
+	}
+
+	const {summary, problems} = outcome;
 	// With events on standard output, the summary goes to standard error.
 	const out = options.events === '-' ? io.stderr : io.stdout;
 	for (const problem of problems) {
