@@ -35,7 +35,8 @@ function messagesFromTheCore(seed: number): Message[] {
 	let cutOff: number | undefined;
 	let sleeping: number | undefined;
 	let requests = 0;
-	for (let step = 0; step < 6000; step++) {
+	/** A partitioned primary (views 0 and 1 in turn), a replica left behind, a restart. */
+	const schedule = (step: number) => {
 		if (step % 1500 === 300) {
 			cutOff = step % 3000 === 300 ? 0 : 1; // The primary of views 0 and 1 in turn.
 		}
@@ -56,6 +57,10 @@ function messagesFromTheCore(seed: number): Message[] {
 			incarnations[1]!++;
 			replicas[1] = make(1, true);
 		}
+	};
+
+	for (let step = 0; step < 6000; step++) {
+		schedule(step);
 
 		if (!client.busy && requests < 120) {
 			requests++;
