@@ -524,9 +524,14 @@ export class Operator implements OperatorControls {
 			checkpointInterval: this.checkpointInterval,
 			telemetry: this.telemetryMode,
 		};
+		// A new process starts empty: what the last one reported no longer holds.
 		node.reported = false;
 		node.status = recovering ? 'recovering' : 'normal';
 		node.isPrimary = false;
+		node.view = 0;
+		node.op = 0;
+		node.commit = 0;
+		node.digest = 0;
 		node.lastExit = undefined;
 		const child: ChildProcess = new ChildProcess(config, (message) => {
 			if (node.child === child) {
