@@ -6,6 +6,7 @@ import {defineMode, type Mode} from './source/cli/modes.js';
 import {simFlags} from './source/sim/flags.js';
 import {benchFlags, runFlags} from './source/cluster/flags.js';
 import {runCli} from './source/cli/run.js';
+import {operatorFlags} from './source/ui/flags.js';
 
 // dist/cli.js → the package root, in the repository and in an installed package alike.
 const packageJson: unknown = JSON.parse(
@@ -38,7 +39,19 @@ source/sim, source/cluster), so `--help` stays fast. Only available modes are
 shown by --help; a planned one answers "not available yet" and exit code 2.
 */
 const modes: Mode[] = [
-	{name: 'operator', command: false, available: false},
+	defineMode(globalFlags, {
+		name: 'operator',
+		command: false,
+		available: true,
+		summary:
+			'Start a cluster and watch and break it from the keyboard (needs a terminal; ? lists the keys)',
+		example: '--replicas 5 --drop 0.05',
+		flags: operatorFlags,
+		async run({flags, stdout, stderr}) {
+			const {runOperatorMode} = await import('./source/ui/main.js');
+			return runOperatorMode({flags, stdout, stderr});
+		},
+	}),
 	defineMode(globalFlags, {
 		name: 'sim',
 		command: true,

@@ -37,6 +37,9 @@ test('--version prints the version from package.json', async (t) => {
 	t.is(result.stderr, '');
 });
 
+const noTerminal =
+	'the operator needs an interactive terminal; without one, use `vsr-tui run`, `vsr-tui sim` or `vsr-tui bench` (see --help)';
+
 const badArguments: Array<[string[], string]> = [
 	[['--replicas', '0'], '--replicas must be an integer from 1 to 9 (got 0)'],
 	[['--replicas', '12'], '--replicas must be an integer from 1 to 9 (got 12)'],
@@ -49,14 +52,22 @@ const badArguments: Array<[string[], string]> = [
 		['--replicas', '3', '--replicas', '4'],
 		'--replicas was given 2 times (give it once: an integer from 1 to 9)',
 	],
-	[['--bogus'], 'unknown flag --bogus (expected one of: --replicas, --help, --version)'],
-	[['--bogus=1', 'sim'], 'unknown flag --bogus (expected one of: --replicas, --help, --version)'],
-	[['-x'], 'unknown flag -x (expected one of: --replicas, --help, --version)'],
+	[
+		['--bogus'],
+		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --help, --version)',
+	],
+	[
+		['--bogus=1', 'sim'],
+		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --help, --version)',
+	],
+	[['-x'], 'unknown flag -x (expected one of: --replicas, --drop, --delay, --help, --version)'],
 	[['foo'], 'unknown command "foo" (expected one of: sim, run, bench)'],
 	[['--replicas', '5', 'foo'], 'unknown command "foo" (expected one of: sim, run, bench)'],
-	// Modes that are not built yet.
-	[[], '"operator" is not available yet'],
-	[['--replicas', '5'], '"operator" is not available yet'],
+	// The operator needs a terminal (these tests run the bin without one).
+	[[], noTerminal],
+	[['--replicas', '5', '--drop', '0.1'], noTerminal],
+	[['--drop', '2'], '--drop must be a number from 0 to 1 (got 2)'],
+	[['--delay', '-5'], '--delay must be an integer from 0 to 10000 (got -5)'],
 	[['sim', '--faults', 'extreme'], '--faults must be one of: none, light, heavy (got extreme)'],
 	[
 		['sim', '--inject-bug', 'nope'],

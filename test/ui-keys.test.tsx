@@ -113,14 +113,15 @@ const cases: Record<Action, Case> = {
 		t.is(calls(h, 'crash').length, 1, 'a crashed node is not crashed again');
 	},
 	async restart(h, key, t) {
-		h.press(key);
-		await h.waitFor((frame) => frame.includes('node 0 is running (x crashes it first)'));
-		t.deepEqual(calls(h, 'restart'), []);
 		h.press('x');
 		await h.waitFor((frame) => nodeLine(frame, 1).includes('crashed'));
 		h.press(key);
 		await h.waitFor((frame) => nodeLine(frame, 1).includes('recovering'));
 		t.deepEqual(calls(h, 'restart'), [[0]]);
+		h.press('2');
+		h.press(key);
+		await h.waitFor((frame) => frame.includes('restarting node 1 (killed first)'));
+		t.deepEqual(calls(h, 'restart'), [[0], [1]], 'a running node is restarted too');
 	},
 	async isolate(h, key, t) {
 		h.press('3');

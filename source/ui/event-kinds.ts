@@ -3,6 +3,7 @@ What the UI knows about each event name it listens to: its feed category, its
 short name, and whether it ends a span that the timings pane measures. Built
 once per name, so that ingesting an event does no string work.
 */
+import {clusterEvents} from '../cluster/events.js';
 import {additionEvents, seedEvents} from '../telemetry/catalogue.js';
 import type {EventName} from '../telemetry/telemetry.js';
 
@@ -105,10 +106,11 @@ export function describeEvent(event: EventName): EventKind {
 	};
 }
 
-/** Every event the UI listens to: the seed's, the additions and the operator's faults. */
+/** Every event the UI listens to: the seed's, the additions, the operator's faults and the cluster's own. */
 export const watchedEvents: readonly EventName[] = [
 	...seedEvents,
 	...additionEvents,
+	...Object.values(clusterEvents),
 	// The start events of spans are in the seed list only for client requests and operations.
 	['vsr', 'leadership', 'exception'],
 ];

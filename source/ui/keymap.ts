@@ -104,7 +104,7 @@ export const keymap: readonly Binding[] = [
 		action: 'restart',
 		keys: ['r'],
 		label: 'r',
-		description: 'restart the selected node (it recovers, then catches up)',
+		description: 'restart the selected node (a new process; it recovers, then catches up)',
 		short: 'restart',
 	},
 	{

@@ -57,6 +57,10 @@ export async function runOperatorMode(
 		return 1;
 	}
 
+	// Before React and Ink are loaded: React's production build, and no CI mode for Ink (which
+	// would draw nothing until exit) now that both ends are known to be a terminal.
+	terminal.env.NODE_ENV ??= 'production';
+	terminal.env.CI = 'false';
 	const {runOperatorUi} = await import('./run-ui.js');
 	const code = await runOperatorUi({
 		operator,

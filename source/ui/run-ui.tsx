@@ -135,7 +135,6 @@ export async function runOperatorUi(options: RunUiOptions): Promise<number> {
 			exitOnCtrlC: false,
 			patchConsole: true,
 			maxFps: 30,
-			incrementalRendering: true,
 		},
 	);
 

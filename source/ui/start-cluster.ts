@@ -1,7 +1,17 @@
 import type {OperatorControls} from '../cluster/operator-api.js';
+import {Operator} from '../cluster/operator.js';
 import type {OperatorSettings} from './main.js';
 
-/** Starts the process cluster with the operator's starting settings. */
+/** Starts the process cluster with the operator's starting settings (the keys change them later). */
 export async function startCluster(settings: OperatorSettings): Promise<OperatorControls> {
-	throw new Error(`the process cluster is not available yet (${settings.replicas} replicas asked)`);
+	const operator = await Operator.start({replicas: settings.replicas});
+	if (settings.drop > 0) {
+		operator.setDropRate(settings.drop);
+	}
+
+	if (settings.delay > 0) {
+		operator.setDelay(settings.delay);
+	}
+
+	return operator;
 }

@@ -490,11 +490,13 @@ export class UiStore {
 				const node = this.selectedNode();
 				if (node === undefined) {
 					this.#say('no node is selected', 'warn');
-				} else if (node.status === 'crashed') {
-					operator.restart(node.id);
-					this.#say(`restarting node ${node.id}: it recovers, then catches up`);
 				} else {
-					this.#say(`node ${node.id} is running (x crashes it first)`, 'warn');
+					operator.restart(node.id);
+					this.#say(
+						node.status === 'crashed'
+							? `restarting node ${node.id}: it recovers, then catches up`
+							: `restarting node ${node.id} (killed first): it recovers, then catches up`,
+					);
 				}
 
 				break;
