@@ -195,8 +195,13 @@ test('with telemetry reports, replica events are counted and timed from the repo
 				'vsr.protocol.prepare.sent': 5000,
 				'vsr.protocol.client_request.stop': 100,
 				'vsr.protocol.client_request.exception': 2,
+				'vsr.state_machine.operation.stop': 300,
 			},
-			spans: {'vsr.protocol.client_request.stop': hdr.encodeIntoCompressedBase64(histogram)},
+			spans: {
+				'vsr.protocol.client_request.stop': hdr.encodeIntoCompressedBase64(histogram),
+				// Replicas time only a sample of the operations: 100 of the 300 here.
+				'vsr.state_machine.operation.stop': hdr.encodeIntoCompressedBase64(histogram),
+			},
 		});
 	}
 
@@ -207,14 +212,18 @@ test('with telemetry reports, replica events are counted and timed from the repo
 	operator.telemetry.execute(operatorEvents.operatorHeal, {}, {});
 	store.flush();
 	const {header, feed, spans} = store.getView();
-	t.is(header.events, 5103);
+	t.is(header.events, 5403);
 	t.is(feed.counts.protocol, 5102);
+	t.is(feed.counts.state_machine, 300);
 	t.is(feed.counts.operator, 1);
 	t.is(feed.entries.length, 3);
 	const request = spans.rows.find((row) => row.kind === 'client_request');
 	t.is(request?.count, 100);
 	t.is(request?.errors, 2);
 	t.true(Math.abs((request?.p50 ?? 0) - 50_000_000) / 50_000_000 < 0.01, `${request?.p50}`);
+	const operation = spans.rows.find((row) => row.kind === 'operation');
+	t.is(operation?.count, 300, 'every operation is counted, though a sample was timed');
+	t.true(Math.abs((operation?.p99 ?? 0) - 99_000_000) / 99_000_000 < 0.01, `${operation?.p99}`);
 	store.dispose();
 	t.is(listeners.length, 0);
 });

@@ -10,7 +10,7 @@ import {type SpanKind, spanKinds} from './event-kinds.js';
 export type SpanRow = {
 	readonly kind: SpanKind;
 	readonly label: string;
-	/** Completed spans (stop events). */
+	/** Completed spans (stop events), every one counted even when only a sample was timed. */
 	readonly count: number;
 	/** Spans that ended in an exception. */
 	readonly errors: number;
@@ -27,7 +27,8 @@ export const spanLabels: Readonly<Record<SpanKind, string>> = {
 	state_transfer: 'state transfers',
 };
 
-type Timing = {histogram: hdr.Histogram; errors: number};
+// The count is kept apart from the histogram: replicas may time only a sample of their spans.
+type Timing = {histogram: hdr.Histogram; count: number; errors: number};
 
 const createHistogram = (): hdr.Histogram =>
 	hdr.build({
@@ -43,18 +44,26 @@ export class SpanTimings {
 
 	constructor() {
 		this.#timings = {
-			client_request: {histogram: createHistogram(), errors: 0},
-			operation: {histogram: createHistogram(), errors: 0},
-			view_change: {histogram: createHistogram(), errors: 0},
-			state_transfer: {histogram: createHistogram(), errors: 0},
+			client_request: {histogram: createHistogram(), count: 0, errors: 0},
+			operation: {histogram: createHistogram(), count: 0, errors: 0},
+			view_change: {histogram: createHistogram(), count: 0, errors: 0},
+			state_transfer: {histogram: createHistogram(), count: 0, errors: 0},
 		};
 	}
 
+	/** One completed span and its duration. */
 	record(kind: SpanKind, nanos: number): void {
-		this.#timings[kind].histogram.recordValue(Math.max(0, Math.round(nanos)));
+		const timing = this.#timings[kind];
+		timing.histogram.recordValue(Math.max(0, Math.round(nanos)));
+		timing.count++;
 	}
 
-	/** Merge a histogram of durations in ns (hdr-histogram-js, compressed base64). */
+	/** Completed spans counted elsewhere (a replica's report), timed or not. */
+	addCount(kind: SpanKind, count: number): void {
+		this.#timings[kind].count += count;
+	}
+
+	/** Merge a histogram of durations in ns (hdr-histogram-js, compressed base64); counts come with `addCount`. */
 	merge(kind: SpanKind, encoded: string): void {
 		const histogram = hdr.decodeFromCompressedBase64(encoded);
 		try {
@@ -69,21 +78,21 @@ export class SpanTimings {
 	}
 
 	count(kind: SpanKind): number {
-		return this.#timings[kind].histogram.totalCount;
+		return this.#timings[kind].count;
 	}
 
 	rows(): SpanRow[] {
 		return spanKinds.map((kind) => {
-			const {histogram, errors} = this.#timings[kind];
-			const count = histogram.totalCount;
+			const {histogram, count, errors} = this.#timings[kind];
+			const timed = histogram.totalCount > 0;
 			return {
 				kind,
 				label: spanLabels[kind],
 				count,
 				errors,
-				p50: count === 0 ? undefined : histogram.getValueAtPercentile(50),
-				p99: count === 0 ? undefined : histogram.getValueAtPercentile(99),
-				max: count === 0 ? undefined : histogram.maxValue,
+				p50: timed ? histogram.getValueAtPercentile(50) : undefined,
+				p99: timed ? histogram.getValueAtPercentile(99) : undefined,
+				max: timed ? histogram.maxValue : undefined,
 			};
 		});
 	}
@@ -91,6 +100,7 @@ export class SpanTimings {
 	reset(): void {
 		for (const timing of Object.values(this.#timings)) {
 			timing.histogram.reset();
+			timing.count = 0;
 			timing.errors = 0;
 		}
 	}

@@ -351,6 +351,10 @@ export class UiStore {
 			if (kind.span?.end === 'exception') {
 				this.#spans.recordError(kind.span.kind, count);
 				this.#dirty.add('spans');
+			} else if (kind.span?.end === 'stop' && kind.span.kind !== 'state_transfer') {
+				// Timed from the report's histograms (perhaps a sample of them); counted here.
+				this.#spans.addCount(kind.span.kind, count);
+				this.#dirty.add('spans');
 			}
 		}
 

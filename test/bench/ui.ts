@@ -263,7 +263,6 @@ async function renderChild(rate: number): Promise<RenderResult> {
 					patchConsole: false,
 					exitOnCtrlC: false,
 					maxFps: 30,
-					incrementalRendering: true,
 				},
 			);
 			unmount = () => {
