@@ -4,21 +4,29 @@ import {runSeeds} from '../../source/sim/parallel.js';
 import {Simulation} from '../../source/sim/simulation.js';
 
 /**
- * The simulator against its ceiling, in one run: the same message pattern
- * (request, prepare to each backup, prepare_ok back, reply) through a plain
- * FIFO queue with no protocol logic, no network model and no checks.
+ * The simulator against its ceiling: the same message pattern (request,
+ * prepare to each backup, prepare_ok back, reply) through a plain FIFO queue
+ * with no protocol logic, no network model and no checks. Each is run twice
+ * and the second run is the figure: a first run measures the JIT as much as
+ * the code (the simulator's many functions take tens of thousands of ops to be
+ * optimized, the ceiling's one loop much less), so it is shown beside it.
  */
 export async function benchSim(): Promise<void> {
 	console.log('\nsimulator (in-process, wall time)');
 	const ops = 100_000;
+	const ceilingFirst = ceilingOpsPerSecond(ops, 3, 8);
 	const ceiling = ceilingOpsPerSecond(ops, 3, 8);
+	const first = simulatorOpsPerSecond(ops);
 	const simulated = simulatorOpsPerSecond(ops);
-	console.log(`  ceiling: plain queue, same pattern    ${format(ceiling)} ops/s`);
+	const percent = (part: number, whole: number) => `${((part / whole) * 100).toFixed(1)} %`;
 	console.log(
-		`  simulator (3 replicas, 8 clients)     ${format(simulated.opsPerSecond)} ops/s, ${format(simulated.eventsPerSecond)} events/s`,
+		`  ceiling: plain queue, same pattern    ${format(ceiling)} ops/s (first run ${format(ceilingFirst)})`,
 	);
 	console.log(
-		`  ratio                                 ${((simulated.opsPerSecond / ceiling) * 100).toFixed(1)} % (goal ≥ 25 %)`,
+		`  simulator (3 replicas, 8 clients)     ${format(simulated.opsPerSecond)} ops/s, ${format(simulated.eventsPerSecond)} events/s (first run ${format(first.opsPerSecond)} ops/s)`,
+	);
+	console.log(
+		`  ratio                                 ${percent(simulated.opsPerSecond, ceiling)} (goal ≥ 25 %; first runs ${percent(first.opsPerSecond, ceilingFirst)})`,
 	);
 
 	const checked = simulatorOpsPerSecond(20_000, true);
