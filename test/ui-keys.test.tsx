@@ -164,7 +164,7 @@ const cases: Record<Action, Case> = {
 	},
 	async togglePause(h, key, t) {
 		h.press(key);
-		await h.waitFor((frame) => frame.includes('PAUSED (3 held)'));
+		await h.waitFor((frame) => frame.includes('PAUSED 3 held'));
 		h.press(key);
 		await h.waitFor((frame) => frame.includes('LIVE') && frame.includes('delivery resumed'));
 		t.deepEqual(
@@ -176,7 +176,7 @@ const cases: Record<Action, Case> = {
 		h.press(key);
 		await h.waitFor((frame) => frame.includes('delivery is not paused'));
 		h.press(' ');
-		await h.waitFor((frame) => frame.includes('PAUSED (3 held)'));
+		await h.waitFor((frame) => frame.includes('PAUSED 3 held'));
 		h.press(key);
 		await h.waitFor((frame) => frame.includes('delivered one message (2 held)'));
 		t.is(calls(h, 'step').length, 2);

@@ -172,7 +172,12 @@ export function eventDetails(measurements: Measurements, metadata: Metadata): st
 	}
 
 	for (const [key, value] of Object.entries(metadata)) {
-		if (common.has(key)) {
+		// An event's own op or commit number, when it is the node's, is shown once.
+		if (
+			common.has(key) ||
+			(key === 'op' && value === op) ||
+			(key === 'commit' && value === commit)
+		) {
 			continue;
 		}
 

@@ -10,7 +10,18 @@ export function formatRate(perSecond: number): string {
 	return perSecond >= 10 || perSecond === 0 ? formatCount(perSecond) : perSecond.toFixed(1);
 }
 
-/** Cluster size, view and primary, commit, requests/s, elapsed time, live or paused; then the network settings and counts. */
+const compact = new Intl.NumberFormat('en-US', {notation: 'compact', maximumFractionDigits: 1});
+
+/** `12,345` below 100,000, then `302.7K`, `22.5M`: big counters keep the line short. */
+export function formatBig(value: number): string {
+	return value < 100_000 ? formatRate(value) : compact.format(value);
+}
+
+/**
+Line 1, the cluster: size, view and primary, commit number, committed requests per second (and a
+warning when more than f replicas are down). Line 2, the operator: live or paused, elapsed time,
+load, drop rate, delay, and the events counted.
+*/
 export const Header = memo(() => {
 	const header = useSlice('header');
 	const theme = useTheme();
@@ -21,17 +32,7 @@ export const Header = memo(() => {
 				<Text bold color={theme.color('title')}>
 					vsr-tui
 				</Text>
-				{'  '}
-				{header.paused ? (
-					<Text bold color={theme.color('warn')}>
-						PAUSED ({header.held} held)
-					</Text>
-				) : (
-					<Text bold color={theme.color('ok')}>
-						LIVE
-					</Text>
-				)}
-				{`  ${formatElapsed(header.elapsedMs)}  ${header.replicas} replicas  view ${header.view}  primary `}
+				{`  ${header.replicas} replicas  view ${header.view}  primary `}
 				<Text
 					bold
 					color={header.primary === undefined ? theme.color('error') : theme.color('primary')}
@@ -39,8 +40,23 @@ export const Header = memo(() => {
 					{primary}
 				</Text>
 				{`  commit ${formatCount(header.commit)}  ${formatRate(header.requestsPerSecond)} req/s`}
+				{header.outsideFailureModel ? (
+					<Text bold color={theme.color('error')}>
+						{'  '}more than f down
+					</Text>
+				) : undefined}
 			</Text>
 			<Text wrap="truncate">
+				{header.paused ? (
+					<Text bold color={theme.color('warn')}>
+						PAUSED {header.held} held
+					</Text>
+				) : (
+					<Text bold color={theme.color('ok')}>
+						LIVE
+					</Text>
+				)}
+				{`  ${formatElapsed(header.elapsedMs)}  `}
 				<Text color={header.load ? theme.color('ok') : undefined}>
 					load {header.load ? 'on' : 'off'}
 				</Text>
@@ -52,12 +68,7 @@ export const Header = memo(() => {
 				<Text color={header.delayMs > 0 ? theme.color('faulty') : undefined}>
 					delay {header.delayMs}ms
 				</Text>
-				{`  acked ${formatCount(header.acked)}  events ${formatCount(header.events)} (${formatRate(header.eventsPerSecond)}/s)`}
-				{header.outsideFailureModel ? (
-					<Text bold color={theme.color('error')}>
-						{'  '}more than f down: no guarantees
-					</Text>
-				) : undefined}
+				{`  events ${formatBig(header.events)} (${formatBig(header.eventsPerSecond)}/s)`}
 			</Text>
 		</Box>
 	);
