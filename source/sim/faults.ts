@@ -65,6 +65,8 @@ const rates: Record<FaultMix, Rates> = {
  * crashed or recovering at once (diskless recovery cannot survive more).
  */
 export class FaultGenerator {
+	private ids: readonly number[] = [];
+
 	constructor(
 		private readonly prng: Prng,
 		private readonly mix: FaultMix,
@@ -72,14 +74,14 @@ export class FaultGenerator {
 
 	next(now: number, cluster: ClusterView): Fault | undefined {
 		const rate = rates[this.mix];
-		const crashed = range(cluster.replicaCount).filter((replica) => cluster.isCrashed(replica));
+		const crashed = this.replicas(cluster).filter((replica) => cluster.isCrashed(replica));
 		if (crashed.length > 0 && this.prng.chance(rate.restart)) {
 			return {at: now, kind: 'restart', replica: this.prng.pick(crashed)};
 		}
 
 		if (cluster.downCount() < cluster.f && this.prng.chance(rate.crash)) {
 			const primary = cluster.primary();
-			const up = range(cluster.replicaCount).filter((replica) => !cluster.isDown(replica));
+			const up = this.replicas(cluster).filter((replica) => !cluster.isDown(replica));
 			const replica =
 				primary !== undefined && !cluster.isDown(primary) && this.prng.chance(rate.primaryBias)
 					? primary
@@ -96,6 +98,15 @@ export class FaultGenerator {
 		}
 
 		return undefined;
+	}
+
+	/** 0 .. replicaCount - 1, built once: `next` runs every tick. */
+	private replicas(cluster: ClusterView): readonly number[] {
+		if (this.ids.length !== cluster.replicaCount) {
+			this.ids = range(cluster.replicaCount);
+		}
+
+		return this.ids;
 	}
 
 	/** Isolates one replica (often the primary) or splits the cluster in two at random. */
