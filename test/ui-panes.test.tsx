@@ -8,7 +8,7 @@ import React from 'react';
 import {App, layoutFor} from '../source/ui/app.js';
 import {StoreProvider} from '../source/ui/context.js';
 import {EventFeed} from '../source/ui/event-feed.js';
-import {Header, formatBig} from '../source/ui/header.js';
+import {Header, formatBig, formatBigRate} from '../source/ui/header.js';
 import {HelpLine, HelpOverlay, helpLineBindings} from '../source/ui/help.js';
 import {keymap} from '../source/ui/keymap.js';
 import {LastRequest} from '../source/ui/last-request.js';
@@ -414,6 +414,8 @@ test('the screen follows terminal resizes', async (t) => {
 });
 
 test('header: big counters stay short enough for 80 columns', (t) => {
+	t.is(formatBig(6), '6');
+	t.is(formatBigRate(6), '6.0');
 	t.is(formatBig(99_999), '99,999');
 	t.is(formatBig(302_745), '302.7K');
 	t.is(formatBig(22_458_340), '22.5M');

@@ -14,7 +14,12 @@ const compact = new Intl.NumberFormat('en-US', {notation: 'compact', maximumFrac
 
 /** `12,345` below 100,000, then `302.7K`, `22.5M`: big counters keep the line short. */
 export function formatBig(value: number): string {
-	return value < 100_000 ? formatRate(value) : compact.format(value);
+	return value < 100_000 ? formatCount(value) : compact.format(value);
+}
+
+/** A rate the same way, with one decimal below 10 a second. */
+export function formatBigRate(perSecond: number): string {
+	return perSecond < 100_000 ? formatRate(perSecond) : compact.format(perSecond);
 }
 
 /**
@@ -68,7 +73,7 @@ export const Header = memo(() => {
 				<Text color={header.delayMs > 0 ? theme.color('faulty') : undefined}>
 					delay {header.delayMs}ms
 				</Text>
-				{`  events ${formatBig(header.events)} (${formatBig(header.eventsPerSecond)}/s)`}
+				{`  events ${formatBig(header.events)} (${formatBigRate(header.eventsPerSecond)}/s)`}
 			</Text>
 		</Box>
 	);

@@ -28,6 +28,8 @@ export type RunUiOptions = {
 	readonly alternateScreen?: boolean;
 	/** How long `operator.stop()` may take before the UI exits anyway. */
 	readonly stopTimeoutMs?: number;
+	/** Settles when the UI must end on its own (the cluster could not start): exit code 1. */
+	readonly failed?: Promise<unknown>;
 };
 
 const signalCodes = {SIGINT: 130, SIGTERM: 143, SIGHUP: 129} as const;
@@ -151,5 +153,6 @@ export async function runOperatorUi(options: RunUiOptions): Promise<number> {
 
 	stdout.on('error', onStdoutError);
 	process.on('exit', onExit);
+	void options.failed?.then(async () => shutdown(1));
 	return finished;
 }

@@ -1,10 +1,14 @@
 import type {OperatorControls} from '../cluster/operator-api.js';
 import {Operator} from '../cluster/operator.js';
+import type {Telemetry} from '../telemetry/telemetry.js';
 import type {OperatorSettings} from './main.js';
 
 /** Starts the process cluster with the operator's starting settings (the keys change them later). */
-export async function startCluster(settings: OperatorSettings): Promise<OperatorControls> {
-	const operator = await Operator.start({replicas: settings.replicas});
+export async function startCluster(
+	settings: OperatorSettings,
+	telemetry: Telemetry,
+): Promise<OperatorControls> {
+	const operator = await Operator.start({replicas: settings.replicas, telemetry});
 	if (settings.drop > 0) {
 		operator.setDropRate(settings.drop);
 	}

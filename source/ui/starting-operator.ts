@@ -1,0 +1,156 @@
+/**
+The operator while the cluster starts: the screen opens at once and shows every
+node as `starting`; the telemetry bus is the cluster's own from the first moment.
+Actions wait for nothing: until the cluster is up they fail with a message the
+status line shows (a request waits for the cluster instead). Once the cluster is
+up, everything goes to it.
+*/
+import type {
+	ClusterSnapshot,
+	OperatorControls,
+	RequestOutcome,
+	TelemetrySummary,
+} from '../cluster/operator-api.js';
+import type {Telemetry} from '../telemetry/telemetry.js';
+import type {KvOperation} from '../vsr/kv-store.js';
+
+export class StartingOperator implements OperatorControls {
+	readonly telemetry: Telemetry;
+	/** Settles when the cluster is up (or failed to start). */
+	readonly ready: Promise<OperatorControls>;
+	#operator: OperatorControls | undefined;
+	#failure: unknown;
+	readonly #placeholder: ClusterSnapshot;
+	readonly #reportListeners = new Set<(summary: TelemetrySummary) => void>();
+
+	constructor(replicas: number, telemetry: Telemetry, starting: Promise<OperatorControls>) {
+		this.telemetry = telemetry;
+		this.#placeholder = {
+			replicas,
+			nodes: Array.from({length: replicas}, (_, id) => ({
+				id,
+				pid: undefined,
+				status: 'starting',
+				isPrimary: false,
+				view: 0,
+				op: 0,
+				commit: 0,
+				restarts: 0,
+				network: {isolated: false, partitioned: false, dropRate: 0, delayMs: 0},
+			})),
+			primary: undefined,
+			view: 0,
+			commit: 0,
+			paused: false,
+			held: 0,
+			dropRate: 0,
+			delayMs: 0,
+			load: false,
+			acked: 0,
+			outsideFailureModel: false,
+		};
+		this.ready = starting.then(
+			(operator) => {
+				this.#operator = operator;
+				operator.onTelemetryReport?.((summary) => {
+					for (const listener of this.#reportListeners) {
+						listener(summary);
+					}
+				});
+
+				return operator;
+			},
+			(error: unknown) => {
+				this.#failure = error;
+				throw error;
+			},
+		);
+		// The failure is read through `ready` by whoever waits for it.
+		this.ready.catch(() => undefined);
+	}
+
+	snapshot(): ClusterSnapshot {
+		return this.#operator?.snapshot() ?? this.#placeholder;
+	}
+
+	/** Listeners wait for the cluster; the real operator is expected to report (the process cluster does). */
+	onTelemetryReport(listener: (summary: TelemetrySummary) => void): () => void {
+		this.#reportListeners.add(listener);
+		return () => {
+			this.#reportListeners.delete(listener);
+		};
+	}
+
+	async submit(operation?: KvOperation): Promise<RequestOutcome> {
+		const operator = await this.ready;
+		return operator.submit(operation);
+	}
+
+	burst(count: number): void {
+		this.#up().burst(count);
+	}
+
+	setLoad(on: boolean): void {
+		this.#up().setLoad(on);
+	}
+
+	crash(node: number): void {
+		this.#up().crash(node);
+	}
+
+	restart(node: number): void {
+		this.#up().restart(node);
+	}
+
+	isolate(node: number): void {
+		this.#up().isolate(node);
+	}
+
+	partition(sideA: readonly number[], sideB: readonly number[]): void {
+		this.#up().partition(sideA, sideB);
+	}
+
+	heal(): void {
+		this.#up().heal();
+	}
+
+	setDropRate(rate: number): void {
+		this.#up().setDropRate(rate);
+	}
+
+	setDelay(ms: number): void {
+		this.#up().setDelay(ms);
+	}
+
+	pause(): void {
+		this.#up().pause();
+	}
+
+	resume(): void {
+		this.#up().resume();
+	}
+
+	step(): boolean {
+		return this.#up().step();
+	}
+
+	/** Stops the cluster, once it is up (a cluster that failed to start has stopped already). */
+	async stop(): Promise<void> {
+		try {
+			const operator = await this.ready;
+			await operator.stop();
+		} catch {
+			// It never started.
+		}
+	}
+
+	#up(): OperatorControls {
+		if (this.#operator === undefined) {
+			throw new Error(
+				this.#failure === undefined ? 'the cluster is still starting' : 'the cluster did not start',
+			);
+		}
+
+		return this.#operator;
+	}
+}

@@ -1,0 +1,223 @@
+/** The operator mode around the screen: no terminal, the cluster starting, quitting and restoring the terminal. */
+import {EventEmitter} from 'node:events';
+import {PassThrough} from 'node:stream';
+import test from 'ava';
+import type {OperatorControls} from '../source/cluster/operator-api.js';
+import {Telemetry} from '../source/telemetry/telemetry.js';
+import {noTerminalMessage, runOperatorMode} from '../source/ui/main.js';
+import {enterScreen, leaveScreen, runOperatorUi} from '../source/ui/run-ui.js';
+import {StartingOperator} from '../source/ui/starting-operator.js';
+import {UiStore} from '../source/ui/store.js';
+import {createFakeOperator} from './ui-fake-operator.js';
+import {captureStream} from './helpers/cli.js';
+
+/** A terminal's two ends: keys in (raw mode accepted), frames out, 80×24. */
+function fakeTerminal() {
+	const stdin = Object.assign(new PassThrough(), {
+		isTTY: true,
+		setRawMode() {
+			return stdin;
+		},
+		ref() {
+			return stdin;
+		},
+		unref() {
+			return stdin;
+		},
+	});
+	// eslint-disable-next-line unicorn/prefer-event-target -- Ink calls stdout.on('resize')
+	const stdout = Object.assign(new EventEmitter(), {
+		columns: 80,
+		rows: 24,
+		isTTY: true,
+		output: '',
+		write(chunk: string) {
+			stdout.output += chunk;
+			return true;
+		},
+	});
+	return {
+		// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- stand-ins for a terminal
+		stdin: stdin as unknown as NodeJS.ReadStream,
+		// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- stand-ins for a terminal
+		stdout: stdout as unknown as NodeJS.WriteStream,
+		output: () => stdout.output,
+		type(keys: string) {
+			stdin.write(keys);
+		},
+	};
+}
+
+const deferred = <T>() => {
+	let resolve: (value: T) => void = () => undefined;
+	let reject: (error: unknown) => void = () => undefined;
+	const promise = new Promise<T>((yes, no) => {
+		resolve = yes;
+		reject = no;
+	});
+	return {promise, resolve, reject};
+};
+
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (!check()) {
+		if (Date.now() > deadline) {
+			throw new Error('timed out');
+		}
+
+		await new Promise<void>((resolve) => {
+			setTimeout(resolve, 5);
+		});
+	}
+}
+
+test('without a terminal: one line that points to run, sim and bench; exit 2', async (t) => {
+	const stderr = captureStream();
+	const stdout = captureStream();
+	let started = false;
+	const code = await runOperatorMode(
+		{flags: {replicas: 3, drop: 0, delay: 0}, stdout, stderr},
+		async () => {
+			started = true;
+			return createFakeOperator();
+		},
+		{
+			// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- a pipe, not a terminal
+			stdin: new PassThrough() as unknown as NodeJS.ReadStream,
+			// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- a pipe, not a terminal
+			stdout: new PassThrough() as unknown as NodeJS.WriteStream,
+			// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- a pipe, not a terminal
+			stderr: new PassThrough() as unknown as NodeJS.WriteStream,
+			env: {},
+		},
+	);
+	t.is(code, 2);
+	t.is(stderr.text(), noTerminalMessage);
+	t.regex(noTerminalMessage, /^vsr-tui: .*run.*sim.*bench.*\n$/v);
+	t.is(stdout.text(), '');
+	t.false(started, 'no cluster is started');
+});
+
+test('while the cluster starts: every node is starting, actions say so, a request waits for it', async (t) => {
+	const starting = deferred<OperatorControls>();
+	const bus = new Telemetry();
+	const operator = new StartingOperator(3, bus, starting.promise);
+	const store = new UiStore({operator});
+	store.start();
+	t.teardown(() => {
+		store.dispose();
+	});
+	t.deepEqual(
+		store.getView().nodes.nodes.map((node) => node.status),
+		['starting', 'starting', 'starting'],
+	);
+	t.is(store.getView().header.primary, undefined);
+	store.perform({action: 'crash'});
+	t.is(store.getView().status?.text, 'crash failed: the cluster is still starting');
+	const reports: number[] = [];
+	const unsubscribe = operator.onTelemetryReport((summary) => {
+		reports.push(summary.node);
+	});
+	const reply = operator.submit();
+
+	const real = createFakeOperator();
+	let forward: ((summary: {node: number}) => void) | undefined;
+	const withReports: OperatorControls = {
+		...real,
+		onTelemetryReport(listener) {
+			forward = listener;
+			return () => undefined;
+		},
+	};
+	starting.resolve(withReports);
+	await operator.ready;
+	const outcome = await reply;
+	t.is(outcome.requestNumber, 1, 'the request went to the cluster once it was up');
+	store.perform({action: 'crash'});
+	t.deepEqual(real.calls.at(-1), {method: 'crash', args: [0]});
+	store.frame();
+	t.is(store.getView().nodes.nodes[0]?.status, 'crashed');
+	forward?.({node: 2});
+	unsubscribe();
+	forward?.({node: 1});
+	t.deepEqual(reports, [2]);
+	await operator.stop();
+	t.true(real.stopped);
+});
+
+test('a cluster that fails to start: actions say so, stop resolves', async (t) => {
+	const starting = deferred<OperatorControls>();
+	const operator = new StartingOperator(3, new Telemetry(), starting.promise);
+	starting.reject(new Error('replicas did not start within 15000 ms'));
+	await t.throwsAsync(operator.ready, {message: /did not start/v});
+	t.throws(
+		() => {
+			operator.heal();
+		},
+		{message: 'the cluster did not start'},
+	);
+	await t.notThrowsAsync(operator.stop());
+});
+
+test('q stops the cluster, then leaves the alternate screen; exit 0', async (t) => {
+	const terminal = fakeTerminal();
+	const operator = createFakeOperator();
+	const running = runOperatorUi({
+		operator,
+		stdin: terminal.stdin,
+		stdout: terminal.stdout,
+		// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- output is not read
+		stderr: new PassThrough() as unknown as NodeJS.WriteStream,
+		env: {NO_COLOR: '1'},
+		alternateScreen: true,
+	});
+	await until(() => terminal.output().includes('span timings'));
+	t.true(terminal.output().startsWith(enterScreen));
+	terminal.type('q');
+	t.is(await running, 0);
+	t.true(operator.stopped);
+	t.true(terminal.output().endsWith(leaveScreen), 'the terminal is given back last');
+	t.is(operator.calls.at(-1)?.method, 'stop');
+});
+
+test('a cluster that cannot start ends the screen with exit 1', async (t) => {
+	const terminal = fakeTerminal();
+	const operator = createFakeOperator();
+	const code = await runOperatorUi({
+		operator,
+		stdin: terminal.stdin,
+		stdout: terminal.stdout,
+		// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- output is not read
+		stderr: new PassThrough() as unknown as NodeJS.WriteStream,
+		env: {},
+		alternateScreen: true,
+		failed: Promise.resolve(),
+	});
+	t.is(code, 1);
+	t.true(terminal.output().endsWith(leaveScreen));
+});
+
+test('a stop that hangs does not keep the terminal: the UI gives up after the timeout', async (t) => {
+	const terminal = fakeTerminal();
+	const operator = createFakeOperator();
+	operator.stop = async () =>
+		new Promise<void>(() => {
+			// Never stops.
+		});
+	const started = Date.now();
+	const running = runOperatorUi({
+		operator,
+		stdin: terminal.stdin,
+		stdout: terminal.stdout,
+		// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- output is not read
+		stderr: new PassThrough() as unknown as NodeJS.WriteStream,
+		env: {},
+		alternateScreen: true,
+		stopTimeoutMs: 200,
+	});
+	await until(() => terminal.output().includes('span timings'));
+	terminal.type('\u0003');
+	t.is(await running, 0);
+	t.true(Date.now() - started < 5000);
+	t.true(terminal.output().endsWith(leaveScreen));
+});
