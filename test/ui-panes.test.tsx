@@ -224,7 +224,7 @@ test('span timings: count, exceptions, p50, p99, max per kind', (t) => {
 		{node_id: 1},
 	);
 	store.flush();
-	const pane = renderPane(<SpanTimingsPane />, store);
+	const pane = renderPane(<SpanTimingsPane width={80} />, store);
 	t.teardown(pane.dispose);
 	t.deepEqual(lines(pane.frame()), [
 		'span timings        count  exc     p50     p99     max',
@@ -302,6 +302,8 @@ for (const [columns, rows, replicas] of [
 	[80, 24, 1],
 	[120, 40, 5],
 	[60, 16, 3],
+	[60, 24, 3],
+	[40, 24, 3],
 	[40, 10, 3],
 ] as const) {
 	test(`at ${columns}×${rows} with ${replicas} replicas the screen fits in rows - 1 lines`, async (t) => {

@@ -37,6 +37,9 @@ export function useTerminalSize(fixed?: TerminalSize): TerminalSize {
 	return fixed ?? size;
 }
 
+/** Narrower than this, the last request is left out (the status line still reports each reply). */
+const lastRequestMinWidth = 16;
+
 export type Layout = {
 	readonly spans: boolean;
 	readonly status: boolean;
@@ -106,14 +109,12 @@ export function App(props: {readonly size?: TerminalSize}) {
 			<NodeTable />
 			{layout.spans ? (
 				<Box flexDirection="row" height={spanTimingsHeight}>
-					<SpanTimingsPane />
-					<Box
-						flexDirection="column"
-						marginLeft={2}
-						width={Math.max(0, width - spanTimingsWidth - 2)}
-					>
-						<LastRequest />
-					</Box>
+					<SpanTimingsPane width={width} />
+					{width - spanTimingsWidth - 2 >= lastRequestMinWidth ? (
+						<Box flexDirection="column" marginLeft={2} width={width - spanTimingsWidth - 2}>
+							<LastRequest />
+						</Box>
+					) : undefined}
 				</Box>
 			) : undefined}
 			{layout.status ? <StatusLine /> : undefined}

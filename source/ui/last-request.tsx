@@ -40,7 +40,7 @@ export const LastRequest = memo(() => {
 	const last = useSlice('lastRequest');
 	const theme = useTheme();
 	const title = (
-		<Text bold color={theme.color('muted')}>
+		<Text bold wrap="truncate" color={theme.color('muted')}>
 			last request (s)
 		</Text>
 	);

@@ -34,11 +34,11 @@ export const spanTimingsTitle = [
 ].join(' ');
 
 /** Count, exceptions, p50, p99 and max for client requests, state-machine ops, view changes and state transfers. */
-export const SpanTimingsPane = memo(() => {
+export const SpanTimingsPane = memo((props: {readonly width: number}) => {
 	const {rows} = useSlice('spans');
 	const theme = useTheme();
 	return (
-		<Box flexDirection="column" width={spanTimingsWidth} flexShrink={0}>
+		<Box flexDirection="column" width={Math.min(spanTimingsWidth, props.width)} flexShrink={0}>
 			<Text bold wrap="truncate" color={theme.color('muted')}>
 				{spanTimingsTitle}
 			</Text>
