@@ -9,6 +9,7 @@ import {
 	type KvCommand,
 } from '../sim/history.js';
 import {checkLinearizable, describeEntry} from '../sim/linearizability.js';
+import type {EventName, Metadata} from '../telemetry/telemetry.js';
 import type {Result} from '../vsr/state-machine.js';
 import {
 	type CrashSpec,
@@ -17,6 +18,7 @@ import {
 	type ScheduledFault,
 	scheduleFaults,
 } from './fault-schedule.js';
+import {clusterEvents} from './events.js';
 import {type LatencySummary, latencyMs} from './histograms.js';
 import {Operator} from './operator.js';
 import {KvWorkload} from './workload.js';
@@ -189,6 +191,14 @@ export async function runWorkload(
 			events: sink?.write,
 		});
 		const cluster = operator;
+		// A replica that ends without being crashed on purpose is news: say which, and why.
+		cluster.telemetry.attachMany(
+			'run-replica-exits',
+			[clusterEvents.replicaExit, clusterEvents.invariantViolation],
+			(event, _measurements, metadata) => {
+				problems.push(describeReplicaTrouble(event, metadata));
+			},
+		);
 		if (options.drop > 0) {
 			cluster.setDropRate(options.drop);
 		}
@@ -388,4 +398,18 @@ export async function runCommand(options: RunOptions, io: Io): Promise<number> {
 
 	out.write(options.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
 	return summary.acked === summary.requests && summary.linearizable ? 0 : 1;
+}
+
+/** One line for a replica that stopped on its own or broke an invariant. */
+function describeReplicaTrouble(event: EventName, metadata: Metadata): string {
+	if (event === clusterEvents.invariantViolation) {
+		const {node_id: node, reason} = metadata;
+		return `replica ${String(node)} stopped on a broken invariant: ${String(reason)}`;
+	}
+
+	const {signal, code} = metadata;
+	const how = typeof signal === 'string' ? `signal ${signal}` : `exit code ${String(code)}`;
+	const stderr =
+		typeof metadata.stderr === 'string' ? metadata.stderr.trim().split('\n').at(-1) : '';
+	return `replica ${String(metadata.node)} (pid ${String(metadata.pid)}) ended on its own (${how})${stderr ? `: ${stderr}` : ''}`;
 }
