@@ -13,6 +13,13 @@ export type ReplicaBound = Request | ReplicaMessage;
 /** Real milliseconds per replica tick (the core's timeouts assume 10 ms). */
 export const tickMs = 10;
 
+/**
+ * Real processes on a busy machine miss ticks (a loaded 2-core box can stall
+ * one for most of a second), so a backup waits 1 to 2 s for its primary
+ * before it starts a view change, instead of the core's 0.5 to 1 s.
+ */
+export const processTimeouts = {primary: 100, viewChange: 100} as const;
+
 export type ChildMode = 'replica' | 'relay';
 
 /** How a child forwards its telemetry. */
@@ -38,6 +45,12 @@ export type ChildConfig = {
 	readonly incarnation: number;
 	/** A restart: the replica has lost its state and runs the recovery protocol. */
 	readonly recovering: boolean;
+	/**
+	 * Hold the clock until the operator says `start`: a cluster's replicas start
+	 * together, or a backup whose process came up first would time out on a
+	 * primary that is still starting (and elect another for no reason).
+	 */
+	readonly waitForStart: boolean;
 	readonly checkpointInterval?: number;
 	readonly telemetry: TelemetryMode;
 };
@@ -54,6 +67,8 @@ export const defaultTelemetryMode: TelemetryMode = {
 export type ToChild =
 	| {readonly type: 'deliver'; readonly messages: readonly unknown[]}
 	| {readonly type: 'telemetry'; readonly full: boolean}
+	/** Every replica is up: start the clock (see `ChildConfig.waitForStart`). */
+	| {readonly type: 'start'}
 	/** Send a batch now with the telemetry so far, `flushed: id` and the cumulative `raised` counts. */
 	| {readonly type: 'flush'; readonly id: number};
 
@@ -114,7 +129,16 @@ export function parseChildConfig(text: string | undefined): ChildConfig {
 		throw new TypeError('the child configuration must be a JSON object');
 	}
 
-	const {mode, id, replicaCount, incarnation, recovering, checkpointInterval, telemetry} = value;
+	const {
+		mode,
+		id,
+		replicaCount,
+		incarnation,
+		recovering,
+		waitForStart,
+		checkpointInterval,
+		telemetry,
+	} = value;
 	const integer = (x: unknown): x is number =>
 		typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 	if (mode !== 'replica' && mode !== 'relay') {
@@ -125,8 +149,12 @@ export function parseChildConfig(text: string | undefined): ChildConfig {
 		throw new TypeError('the child needs an id below a replica count from 1 to 9');
 	}
 
-	if (!integer(incarnation) || typeof recovering !== 'boolean') {
-		throw new TypeError('the child needs an incarnation and a recovering flag');
+	if (
+		!integer(incarnation) ||
+		typeof recovering !== 'boolean' ||
+		typeof waitForStart !== 'boolean'
+	) {
+		throw new TypeError('the child needs an incarnation and the recovering and waitForStart flags');
 	}
 
 	if (
@@ -154,6 +182,7 @@ export function parseChildConfig(text: string | undefined): ChildConfig {
 		replicaCount,
 		incarnation,
 		recovering,
+		waitForStart,
 		checkpointInterval,
 		telemetry: {
 			full: telemetry.full,

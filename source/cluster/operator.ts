@@ -85,6 +85,7 @@ export class Operator implements OperatorControls {
 		const operator = new Operator(options);
 		try {
 			await operator.waitUntilReady(options.startTimeoutMs ?? 15_000);
+			operator.startClocks();
 		} catch (error) {
 			await operator.stop();
 			throw error;
@@ -116,6 +117,7 @@ export class Operator implements OperatorControls {
 	>();
 
 	private readyWaiter: Waiter | undefined;
+	private started = false;
 	private forged = 0;
 
 	private constructor(options: OperatorOptions) {
@@ -446,6 +448,14 @@ export class Operator implements OperatorControls {
 	}
 
 	/** Resolves once every replica has reported its status once (rejects after `timeoutMs`). */
+	/** Starts every replica's clock at once, when all have reported (`Operator.start` does it). */
+	startClocks(): void {
+		this.started = true;
+		for (const node of this.nodes) {
+			node.child?.send({type: 'start'});
+		}
+	}
+
 	async waitUntilReady(timeoutMs: number): Promise<void> {
 		const waiting = new Set(this.nodes.filter((node) => !node.reported).map((node) => node.id));
 		if (waiting.size === 0) {
@@ -521,6 +531,8 @@ export class Operator implements OperatorControls {
 			replicaCount: this.nodes.length,
 			incarnation: node.restarts,
 			recovering,
+			// Only a cluster's first processes wait for each other; a restart recovers at once.
+			waitForStart: !this.started,
 			checkpointInterval: this.checkpointInterval,
 			telemetry: this.telemetryMode,
 		};

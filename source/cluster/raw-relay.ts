@@ -97,6 +97,7 @@ export async function measureRelay(options: {
 					replicaCount: n,
 					incarnation: 0,
 					recovering: false,
+					waitForStart: false,
 					telemetry: defaultTelemetryMode,
 				},
 				(raw) => {

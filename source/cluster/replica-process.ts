@@ -29,6 +29,7 @@ import {
 	type StatusTuple,
 	isRecord,
 	parseChildConfig,
+	processTimeouts,
 	tickMs,
 } from './ipc.js';
 import {runRelay} from './relay-process.js';
@@ -67,6 +68,8 @@ function runReplica(config: ChildConfig): void {
 		incarnation: config.incarnation,
 		recovering: config.recovering,
 		checkpointInterval: config.checkpointInterval,
+		timeouts: processTimeouts,
+		random: Math.random,
 	});
 	const validation: ValidateOptions = {replicaCount: n};
 
@@ -78,6 +81,7 @@ function runReplica(config: ChildConfig): void {
 	let pending = false;
 	let last: StatusTuple = [-1, -1, -1, -1, -1, -1];
 	let ticks = 0;
+	let ticking = !config.waitForStart;
 	let telemetryDue = true;
 	let flushRequest: number | undefined;
 	let stopped = false;
@@ -287,6 +291,11 @@ function runReplica(config: ChildConfig): void {
 				break;
 			}
 
+			case 'start': {
+				ticking = true;
+				break;
+			}
+
 			case 'telemetry': {
 				if (typeof raw.full === 'boolean') {
 					collector.full = raw.full;
@@ -315,7 +324,7 @@ function runReplica(config: ChildConfig): void {
 	});
 
 	setInterval(() => {
-		if (stopped) {
+		if (stopped || !ticking) {
 			return;
 		}
 
