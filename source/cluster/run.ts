@@ -292,8 +292,11 @@ export async function runWorkload(
 
 		const watchdog = setInterval(() => {
 			if (Date.now() - lastProgress > stallMs) {
+				const outside = cluster.snapshot().outsideFailureModel
+					? ' (more than f replicas are crashed or recovering: without stable storage VR cannot go on)'
+					: '';
 				problems.push(
-					`no request was answered for ${stallMs / 1000} s; gave up on ${options.requests - answered} open request(s)`,
+					`no request was answered for ${stallMs / 1000} s; gave up on ${options.requests - answered} open request(s)${outside}`,
 				);
 				finish();
 			}
