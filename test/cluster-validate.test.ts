@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import {Client} from '../source/vsr/client.js';
-import type {Message, MessageType, Send} from '../source/vsr/messages.js';
+import {type Message, type MessageType, messageTypes, type Send} from '../source/vsr/messages.js';
 import {Prng} from '../source/vsr/prng.js';
 import {Replica} from '../source/vsr/replica.js';
 import {checkKvSnapshot, isMessage, messageProblem} from '../source/vsr/validate.js';
@@ -310,18 +310,5 @@ test('arbitrary JSON is never taken for a message (property)', (t) => {
 });
 
 function isTypeName(text: string): boolean {
-	return [
-		'request',
-		'reply',
-		'prepare',
-		'prepare_ok',
-		'commit',
-		'start_view_change',
-		'do_view_change',
-		'start_view',
-		'recovery',
-		'recovery_response',
-		'get_state',
-		'new_state',
-	].includes(text);
+	return (messageTypes as readonly string[]).includes(text);
 }

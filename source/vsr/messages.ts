@@ -138,6 +138,27 @@ export type Message = Request | Reply | ReplicaMessage;
 
 export type MessageType = Message['type'];
 
+/** Every replica-to-replica message type (each names its sender and its incarnation). */
+export const replicaMessageTypes = [
+	'prepare',
+	'prepare_ok',
+	'commit',
+	'start_view_change',
+	'do_view_change',
+	'start_view',
+	'recovery',
+	'recovery_response',
+	'get_state',
+	'new_state',
+] as const satisfies ReadonlyArray<ReplicaMessage['type']>;
+
+/** Every message type. */
+export const messageTypes = [
+	'request',
+	'reply',
+	...replicaMessageTypes,
+] as const satisfies readonly MessageType[];
+
 /** What a replica or a client asks its environment to deliver. */
 export type Send =
 	| {readonly to: 'replica'; readonly replica: number; readonly message: Request | ReplicaMessage}

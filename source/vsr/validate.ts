@@ -1,4 +1,4 @@
-import type {Message} from './messages.js';
+import {type Message, replicaMessageTypes} from './messages.js';
 
 /**
  * Checks a value from the outside world (an IPC message, a file) against the
@@ -29,18 +29,7 @@ export type ValidateOptions = {
 type Fields = Record<string, unknown>;
 
 /** The replica-to-replica types: they name their sender and its incarnation. */
-const senderTypes: ReadonlySet<string> = new Set([
-	'prepare',
-	'prepare_ok',
-	'commit',
-	'start_view_change',
-	'do_view_change',
-	'start_view',
-	'recovery',
-	'recovery_response',
-	'get_state',
-	'new_state',
-]);
+const senderTypes: ReadonlySet<string> = new Set(replicaMessageTypes);
 
 const isObject = (value: unknown): value is Fields =>
 	typeof value === 'object' && value !== null && !Array.isArray(value);
