@@ -1,7 +1,12 @@
 import {isDeepStrictEqual} from 'node:util';
 import test, {type ExecutionContext} from 'ava';
 import fc from 'fast-check';
-import {HistoryRecorder, type HistoryEntry, type HistoryOutput} from '../source/sim/history.js';
+import {
+	applyToKey,
+	HistoryRecorder,
+	type HistoryEntry,
+	type HistoryOutput,
+} from '../source/sim/history.js';
 import {
 	checkLinearizable,
 	describeEntry,
@@ -639,7 +644,7 @@ function bruteForceLinearizable(history: readonly HistoryEntry[]): boolean {
 			}
 
 			const before = states.get(entry.key) ?? null;
-			const [output, after] = specStep(entry, before);
+			const [output, after] = applyToKey(entry, before);
 			if (done(entry) && !isDeepStrictEqual(output, entry.output)) {
 				continue;
 			}
@@ -659,26 +664,6 @@ function bruteForceLinearizable(history: readonly HistoryEntry[]): boolean {
 	};
 
 	return search();
-}
-
-function specStep(entry: HistoryEntry, state: string | null): [HistoryOutput, string | null] {
-	switch (entry.op) {
-		case 'get': {
-			return [state, state];
-		}
-
-		case 'put': {
-			return ['ok', entry.value!];
-		}
-
-		case 'append': {
-			return ['ok', (state ?? '') + entry.value!];
-		}
-
-		case 'cas': {
-			return state === entry.expected ? [true, entry.value!] : [false, state];
-		}
-	}
 }
 
 type TinyOp = {
@@ -746,7 +731,7 @@ function tinyHistory(plan: readonly TinyOp[]): HistoryEntry[] {
 		}
 
 		if (tiny.fate !== 'pending-lost') {
-			const [output, after] = specStep(entry, states.get(entry.key) ?? null);
+			const [output, after] = applyToKey(entry, states.get(entry.key) ?? null);
 			states.set(entry.key, after);
 			entry.output = output;
 		}

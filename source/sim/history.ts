@@ -105,3 +105,30 @@ export class HistoryRecorder {
 		return this.entries();
 	}
 }
+
+/**
+ * The sequential specification of one key: what `entry` returns and leaves
+ * behind when it runs alone on a key holding `state` (null: absent).
+ */
+export function applyToKey(
+	entry: HistoryEntry,
+	state: string | null,
+): [HistoryOutput, string | null] {
+	switch (entry.op) {
+		case 'get': {
+			return [state, state];
+		}
+
+		case 'put': {
+			return ['ok', entry.value ?? ''];
+		}
+
+		case 'append': {
+			return ['ok', (state ?? '') + (entry.value ?? '')];
+		}
+
+		case 'cas': {
+			return state === entry.expected ? [true, entry.value ?? ''] : [false, state];
+		}
+	}
+}

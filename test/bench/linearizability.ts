@@ -1,5 +1,5 @@
 import {pathToFileURL} from 'node:url';
-import type {HistoryEntry} from '../../source/sim/history.js';
+import {applyToKey, type HistoryEntry} from '../../source/sim/history.js';
 import {checkLinearizable} from '../../source/sim/linearizability.js';
 
 type Scenario = {
@@ -116,7 +116,7 @@ export function workloadHistory(scenario: Scenario, seed = 1): HistoryEntry[] {
 			continue;
 		}
 
-		const [output, after] = step(entry, state.get(entry.key) ?? null);
+		const [output, after] = applyToKey(entry, state.get(entry.key) ?? null);
 		state.set(entry.key, after);
 		entry.output = output;
 		if (!replied) {
@@ -133,28 +133,6 @@ export function workloadHistory(scenario: Scenario, seed = 1): HistoryEntry[] {
 }
 
 /** The sequential spec: the output and the next state. */
-function step(
-	entry: HistoryEntry,
-	current: string | null,
-): [HistoryEntry['output'], string | null] {
-	switch (entry.op) {
-		case 'get': {
-			return [current, current];
-		}
-
-		case 'put': {
-			return ['ok', entry.value!];
-		}
-
-		case 'append': {
-			return ['ok', (current ?? '') + entry.value!];
-		}
-
-		case 'cas': {
-			return current === entry.expected ? [true, entry.value!] : [false, current];
-		}
-	}
-}
 
 /** Makes a read in the middle return what an earlier read of its key saw, before a later write. */
 function injectStaleRead(history: HistoryEntry[]): void {
