@@ -57,6 +57,7 @@ export async function runOperatorMode(
 	// would draw nothing until exit) now that both ends are known to be a terminal.
 	terminal.env.NODE_ENV ??= 'production';
 	terminal.env.CI = 'false';
+	terminal.env.CONTINUOUS_INTEGRATION = 'false';
 	const [{Telemetry}, {StartingOperator}, {runOperatorUi}] = await Promise.all([
 		import('../telemetry/telemetry.js'),
 		import('./starting-operator.js'),
