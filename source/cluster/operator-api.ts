@@ -104,3 +104,31 @@ export type OperatorControls = {
 	step(): boolean;
 	stop(): Promise<void>;
 };
+
+/** A cluster of `replicas` before any of them has reported: every node starting, nothing committed. */
+export function startingSnapshot(replicas: number): ClusterSnapshot {
+	return {
+		replicas,
+		nodes: Array.from({length: replicas}, (_, id) => ({
+			id,
+			pid: undefined,
+			status: 'starting',
+			isPrimary: false,
+			view: 0,
+			op: 0,
+			commit: 0,
+			restarts: 0,
+			network: {isolated: false, partitioned: false, dropRate: 0, delayMs: 0},
+		})),
+		primary: undefined,
+		view: 0,
+		commit: 0,
+		paused: false,
+		held: 0,
+		dropRate: 0,
+		delayMs: 0,
+		load: false,
+		acked: 0,
+		outsideFailureModel: false,
+	};
+}

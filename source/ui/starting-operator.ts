@@ -5,11 +5,12 @@ Actions wait for nothing: until the cluster is up they fail with a message the
 status line shows (a request waits for the cluster instead). Once the cluster is
 up, everything goes to it.
 */
-import type {
-	ClusterSnapshot,
-	OperatorControls,
-	RequestOutcome,
-	TelemetrySummary,
+import {
+	type ClusterSnapshot,
+	type OperatorControls,
+	type RequestOutcome,
+	startingSnapshot,
+	type TelemetrySummary,
 } from '../cluster/operator-api.js';
 import type {Telemetry} from '../telemetry/telemetry.js';
 import type {KvOperation} from '../vsr/kv-store.js';
@@ -25,30 +26,8 @@ export class StartingOperator implements OperatorControls {
 
 	constructor(replicas: number, telemetry: Telemetry, starting: Promise<OperatorControls>) {
 		this.telemetry = telemetry;
-		this.#placeholder = {
-			replicas,
-			nodes: Array.from({length: replicas}, (_, id) => ({
-				id,
-				pid: undefined,
-				status: 'starting',
-				isPrimary: false,
-				view: 0,
-				op: 0,
-				commit: 0,
-				restarts: 0,
-				network: {isolated: false, partitioned: false, dropRate: 0, delayMs: 0},
-			})),
-			primary: undefined,
-			view: 0,
-			commit: 0,
-			paused: false,
-			held: 0,
-			dropRate: 0,
-			delayMs: 0,
-			load: false,
-			acked: 0,
-			outsideFailureModel: false,
-		};
+		this.#placeholder = startingSnapshot(replicas);
+
 		this.ready = starting.then(
 			(operator) => {
 				this.#operator = operator;

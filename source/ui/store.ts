@@ -6,12 +6,13 @@ the event, records span durations and pushes the event into bounded rings. At
 most `maxFps` times a second (and at once after a key) the store rebuilds the
 slices that changed and notifies its subscribers; each component reads one slice.
 */
-import type {
-	ClusterSnapshot,
-	NodeInfo,
-	OperatorControls,
-	RequestOutcome,
-	TelemetrySummary,
+import {
+	type ClusterSnapshot,
+	type NodeInfo,
+	type OperatorControls,
+	type RequestOutcome,
+	startingSnapshot,
+	type TelemetrySummary,
 } from '../cluster/operator-api.js';
 import type {EventName, Measurements, Metadata, Telemetry} from '../telemetry/telemetry.js';
 import {
@@ -114,20 +115,7 @@ export type StoreOptions = {
 	readonly onQuit?: () => void;
 };
 
-const emptySnapshot: ClusterSnapshot = {
-	replicas: 0,
-	nodes: [],
-	primary: undefined,
-	view: 0,
-	commit: 0,
-	paused: false,
-	held: 0,
-	dropRate: 0,
-	delayMs: 0,
-	load: false,
-	acked: 0,
-	outsideFailureModel: false,
-};
+const emptySnapshot = startingSnapshot(0);
 
 // Rates are measured over this window.
 const rateWindowMs = 2000;
