@@ -78,7 +78,14 @@ type NodeState = {
 
 type Waiter = {resolve: () => void; nodes: Set<number>};
 
-export type FlushResult = ReadonlyMap<number, Readonly<Record<string, number>>>;
+/**
+ * What each replica says it raised, by node, and (`counted`) what the operator had counted of
+ * it at the same moment: the flush answer and the counts travel in one batch, and the replicas
+ * go on raising events (heartbeats) after it.
+ */
+export type FlushResult = ReadonlyMap<number, Readonly<Record<string, number>>> & {
+	readonly counted: ReadonlyMap<number, Readonly<Record<string, number>>>;
+};
 
 export class Operator implements OperatorControls {
 	static async start(options: OperatorOptions): Promise<Operator> {
@@ -113,7 +120,12 @@ export class Operator implements OperatorControls {
 	private flushId = 0;
 	private readonly flushes = new Map<
 		number,
-		{pending: Set<number>; raised: Map<number, Record<string, number>>; resolve: () => void}
+		{
+			pending: Set<number>;
+			raised: Map<number, Record<string, number>>;
+			counted: Map<number, Record<string, number>>;
+			resolve: () => void;
+		}
 	>();
 
 	private readyWaiter: Waiter | undefined;
@@ -407,6 +419,7 @@ export class Operator implements OperatorControls {
 		const id = ++this.flushId;
 		const pending = new Set<number>();
 		const raised = new Map<number, Record<string, number>>();
+		const counted = new Map<number, Record<string, number>>();
 		for (const node of this.nodes) {
 			if (node.child?.alive && node.child.send({type: 'flush', id})) {
 				pending.add(node.id);
@@ -419,6 +432,7 @@ export class Operator implements OperatorControls {
 				this.flushes.set(id, {
 					pending,
 					raised,
+					counted,
 					resolve() {
 						clearTimeout(timer);
 						resolve();
@@ -428,7 +442,7 @@ export class Operator implements OperatorControls {
 			this.flushes.delete(id);
 		}
 
-		return raised;
+		return Object.assign(raised, {counted});
 	}
 
 	/** Sends anything to a replica's IPC channel, as the operator would (for tests of bad input). */
@@ -614,6 +628,7 @@ export class Operator implements OperatorControls {
 			const flush = this.flushes.get(batch.flushed);
 			if (flush?.pending.delete(node.id)) {
 				flush.raised.set(node.id, batch.raised ?? {});
+				flush.counted.set(node.id, Object.fromEntries(this.forwarding.countsOf(node.id)));
 				if (flush.pending.size === 0) {
 					flush.resolve();
 				}
