@@ -140,6 +140,21 @@ test('node table: id, role, status, view, op, commit, lag, pid, network; the sel
 	]);
 });
 
+test('node table: op and commit numbers of a long run stay readable in their column', (t) => {
+	const {store} = storeWith((operator) => {
+		operator.state.nodes = [
+			fakeNode(0, {isPrimary: true, view: 0, op: 10_299_791, commit: 10_299_784}),
+			fakeNode(1, {isPrimary: false, view: 0, op: 9_999_999, commit: 9_999_999}),
+		];
+	});
+	const pane = renderPane(<NodeTable />, store);
+	t.teardown(pane.dispose);
+	t.deepEqual(lines(pane.frame()).slice(1), [
+		'>1    0 primary  normal          0   10.3M   10.3M     0     4000 ok',
+		' 2    1 backup   normal          0 9999999 9999999  300K     4001 ok',
+	]);
+});
+
 test('event feed: newest first, one line per event with time, node, event and its numbers', (t) => {
 	let now = 0;
 	const operator = createFakeOperator();

@@ -97,6 +97,27 @@ function roleOf(node: NodeRow): string {
 	return node.isPrimary ? 'primary' : 'backup';
 }
 
+const compact = [2, 1, 0].map(
+	(digits) => new Intl.NumberFormat('en-US', {notation: 'compact', maximumFractionDigits: digits}),
+);
+
+/** Whole while it fits its column, then as short as it must be (`10.3M`, `300K`): long runs stay readable. */
+function fitNumber(value: number, width: number): string {
+	const whole = String(value);
+	if (whole.length <= width) {
+		return whole;
+	}
+
+	for (const format of compact) {
+		const short = format.format(value);
+		if (short.length <= width) {
+			return short;
+		}
+	}
+
+	return whole;
+}
+
 function NodeLine(props: {
 	readonly node: NodeRow;
 	readonly row: number;
@@ -105,17 +126,17 @@ function NodeLine(props: {
 }) {
 	const {node, row: index, isSelected: selected, theme} = props;
 	const down = node.status === 'crashed';
-	const dash = (value: number | undefined): string =>
-		down || value === undefined ? '-' : String(value);
+	const dash = (value: number | undefined, column: 4 | 5 | 6 | 7): string =>
+		down || value === undefined ? '-' : fitNumber(value, columns[column][1]);
 	const cells = [
 		`${selected ? '>' : ' '}${index + 1}`,
 		String(node.id),
 		roleOf(node),
 		node.status,
-		dash(node.view),
-		dash(node.op),
-		dash(node.commit),
-		dash(node.lag),
+		dash(node.view, 4),
+		dash(node.op, 5),
+		dash(node.commit, 6),
+		dash(node.lag, 7),
 		node.pid === undefined ? '-' : String(node.pid),
 		networkText(node.network),
 	];
