@@ -4,6 +4,7 @@ import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import {Configuration} from '../vsr/configuration.js';
 import type {KvOperation} from '../vsr/kv-store.js';
 import type {Message, Reply, Send} from '../vsr/messages.js';
+import {KvCommands} from '../sim/workload.js';
 import {ChildProcess, type ChildExit} from './child-process.js';
 import {ClientPool} from './client-pool.js';
 import {clusterEvents} from './events.js';
@@ -26,7 +27,6 @@ import type {
 	TelemetrySummary,
 } from './operator-api.js';
 import {type SpanTiming, TelemetryForwarding} from './telemetry-forwarding.js';
-import {KvWorkload} from './workload.js';
 
 /**
 The operator: it starts one child process per replica, is their network, runs
@@ -111,7 +111,7 @@ export class Operator implements OperatorControls {
 	private flushScheduled = false;
 	private readonly ticker: NodeJS.Timeout;
 	private load = false;
-	private readonly workload: KvWorkload;
+	private readonly workload: KvCommands;
 	private freshKey = 0;
 	private readonly telemetryMode: TelemetryMode;
 	private readonly checkpointInterval: number | undefined;
@@ -143,7 +143,7 @@ export class Operator implements OperatorControls {
 			feedRate: options.feedRate ?? defaultTelemetryMode.feedRate,
 		};
 		this.checkpointInterval = options.checkpointInterval;
-		this.workload = new KvWorkload(options.random);
+		this.workload = new KvCommands(options.random ?? Math.random, 8);
 		this.network = new Network({
 			replicaCount: n,
 			random: options.random,

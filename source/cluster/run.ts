@@ -11,6 +11,7 @@ import {
 import {checkLinearizable, describeEntry} from '../sim/linearizability.js';
 import type {EventName, Metadata} from '../telemetry/telemetry.js';
 import type {Result} from '../vsr/state-machine.js';
+import {KvCommands} from '../sim/workload.js';
 import {
 	type CrashSpec,
 	type PartitionSpec,
@@ -21,7 +22,6 @@ import {
 import {clusterEvents} from './events.js';
 import {type LatencySummary, latencyMs} from './histograms.js';
 import {Operator} from './operator.js';
-import {KvWorkload} from './workload.js';
 
 /**
 `vsr-tui run`: a fixed workload against real replica processes, with faults
@@ -208,7 +208,7 @@ export async function runWorkload(
 		}
 
 		const history = new HistoryRecorder();
-		const workload = new KvWorkload();
+		const workload = new KvCommands(Math.random, 8);
 		let issued = 0;
 		let answered = 0;
 		let acked = 0;

@@ -4,38 +4,28 @@ import type {KvCommand} from './history.js';
 const malformedRate = 0.005;
 
 /**
- * A random key-value workload over a small key set, so that ops collide:
- * appends of unique values make any lost or doubled write visible to the
- * linearizability checker.
+ * Random key-value commands over a small key set, so that ops collide:
+ * appends of unique values (`<client>.<n>`) make any lost or doubled write
+ * visible to the linearizability checker. The simulator draws from its
+ * seeded generator, the process cluster from Math.random.
  */
-export class Workload {
+export class KvCommands {
 	private counter = 0;
-	/** The last value this workload wrote with put or cas, per key: a likely-current value for cas. */
+	/** The last value written with put or cas, per key: a likely-current `expected` for cas. */
 	private readonly written = new Map<string, string>();
 	private readonly keys: readonly string[];
 
 	constructor(
-		private readonly prng: Prng,
-		keyCount = 4,
+		private readonly random: () => number,
+		keyCount: number,
 	) {
 		this.keys = Array.from({length: keyCount}, (_, i) => `k${i}`);
 	}
 
-	/** What a client sends: usually a valid command, now and then a malformed one that must fail alone. */
-	next(clientId: number): {command: KvCommand | undefined; operation: unknown} {
-		if (this.prng.chance(malformedRate)) {
-			// A put without its value: the state machine rejects it, and it is no key-value op to check.
-			return {command: undefined, operation: {op: 'put', key: this.prng.pick(this.keys)}};
-		}
-
-		const command = this.command(clientId);
-		return {command, operation: command};
-	}
-
-	private command(clientId: number): KvCommand {
-		const key = this.prng.pick(this.keys);
+	next(clientId: number): KvCommand {
+		const key = this.key();
 		const value = `${clientId}.${++this.counter}`;
-		const roll = this.prng.next();
+		const roll = this.random();
 		if (roll < 0.3) {
 			return {op: 'get', key};
 		}
@@ -49,8 +39,34 @@ export class Workload {
 			return {op: 'append', key, value};
 		}
 
-		const expected = this.prng.chance(0.2) ? null : (this.written.get(key) ?? null);
+		const expected = this.random() < 0.2 ? null : (this.written.get(key) ?? null);
 		this.written.set(key, value);
 		return {op: 'cas', key, expected, value};
+	}
+
+	key(): string {
+		return this.keys[Math.floor(this.random() * this.keys.length)]!;
+	}
+}
+
+/** The simulator's workload: the commands above, and now and then a malformed one that must fail alone. */
+export class Workload {
+	private readonly commands: KvCommands;
+
+	constructor(
+		private readonly prng: Prng,
+		keyCount = 4,
+	) {
+		this.commands = new KvCommands(() => prng.next(), keyCount);
+	}
+
+	next(clientId: number): {command: KvCommand | undefined; operation: unknown} {
+		if (this.prng.chance(malformedRate)) {
+			// A put without its value: the state machine rejects it, and it is no key-value op to check.
+			return {command: undefined, operation: {op: 'put', key: this.commands.key()}};
+		}
+
+		const command = this.commands.next(clientId);
+		return {command, operation: command};
 	}
 }
