@@ -12,6 +12,7 @@ import {
 	describeEntry,
 	type LinearizabilityResult,
 } from '../source/sim/linearizability.js';
+import {Prng} from '../source/vsr/prng.js';
 
 type Span = readonly [call: number, ret: number | null];
 
@@ -780,16 +781,10 @@ test('agrees with a brute-force search on small random histories', (t) => {
 
 /* ---------- A long history ---------- */
 
-/** Deterministic PRNG (mulberry32), so the long history is the same on every run. */
+/** The project's seeded generator, so a history is the same on every run. */
 function random(seed: number): () => number {
-	let state = seed;
-	return () => {
-		state = (state + 0x6d_2b_79_f5) >>> 0;
-		let x = state;
-		x = Math.imul(x ^ (x >>> 15), x | 1);
-		x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-		return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-	};
+	const prng = new Prng(seed);
+	return () => prng.next();
 }
 
 /** ~2000 ops on 3 keys, each overlapping a few neighbours, with some timeouts and rejections. */

@@ -1,6 +1,7 @@
 import {pathToFileURL} from 'node:url';
 import {applyToKey, type HistoryEntry} from '../../source/sim/history.js';
 import {checkLinearizable} from '../../source/sim/linearizability.js';
+import {Prng} from '../../source/vsr/prng.js';
 
 type Scenario = {
 	label: string;
@@ -50,16 +51,10 @@ const scenarios: Scenario[] = [
 	},
 ];
 
-/** Deterministic PRNG (mulberry32). */
+/** The project's seeded generator, so a history is the same on every run. */
 function random(seed: number): () => number {
-	let state = seed;
-	return () => {
-		state = (state + 0x6d_2b_79_f5) >>> 0;
-		let x = state;
-		x = Math.imul(x ^ (x >>> 15), x | 1);
-		x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-		return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-	};
+	const prng = new Prng(seed);
+	return () => prng.next();
 }
 
 type Planned = {entry: HistoryEntry; point: number; applied: boolean; replied: boolean};
