@@ -51,8 +51,8 @@ function rowsOf(screen: string): Row[] {
 	return rows;
 }
 
-/** The operation the last-request pane shows, e.g. `put key3 = value3`. */
-const lastPut = (screen: string): string | undefined => /put \S+ = \S+/v.exec(screen)?.[0];
+/** The operation the last-request pane shows, e.g. `put(key3, 'value3')`. */
+const lastPut = (screen: string): string | undefined => /put\(\S+, '\S+'\)/v.exec(screen)?.[0];
 
 /** Running (a zombie has exited; only its parent has not collected it yet). */
 function alive(pid: number): boolean {

@@ -44,21 +44,32 @@ test('the protocol core does no I/O and knows nothing above it', (t) => {
 	}
 });
 
-test('telemetry depends on nothing of ours', (t) => {
-	for (const {file, from} of importsOf('telemetry')) {
+test('telemetry and the flag checks depend on nothing of ours', (t) => {
+	for (const {file, from} of [...importsOf('telemetry'), ...importsOf('cli')]) {
 		t.is(layerOf(from), undefined, `${file} imports ${from}`);
 	}
 });
 
-test('no layer reaches upward', (t) => {
-	const above: Record<string, string[]> = {
+test('no layer reaches upward, and the two drivers import nothing from each other', (t) => {
+	const forbidden: Record<string, string[]> = {
+		check: ['sim', 'cluster', 'ui'],
+		// Siblings: what both drivers use (history, checker, command mix, heap) lives in check/.
 		sim: ['cluster', 'ui'],
-		cluster: ['ui'],
+		cluster: ['sim', 'ui'],
 	};
-	for (const [folder, forbidden] of Object.entries(above)) {
-		for (const {file, from} of importsOf(folder)) {
+	for (const [folder, layers] of Object.entries(forbidden)) {
+		const imports = importsOf(folder);
+		t.true(imports.length > 0, `source/${folder} has imports to check`);
+		for (const {file, from} of imports) {
 			const layer = layerOf(from);
-			t.false(layer !== undefined && forbidden.includes(layer), `${file} imports ${from}`);
+			t.false(layer !== undefined && layers.includes(layer), `${file} imports ${from}`);
 		}
+	}
+});
+
+test('the checker stands on the core alone', (t) => {
+	for (const {file, from} of importsOf('check')) {
+		const layer = layerOf(from);
+		t.true(layer === undefined || layer === 'vsr', `${file} imports ${from}`);
 	}
 });

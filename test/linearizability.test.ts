@@ -3,15 +3,12 @@ import test, {type ExecutionContext} from 'ava';
 import fc from 'fast-check';
 import {
 	applyToKey,
+	describeEntry,
 	HistoryRecorder,
 	type HistoryEntry,
 	type HistoryOutput,
-} from '../source/sim/history.js';
-import {
-	checkLinearizable,
-	describeEntry,
-	type LinearizabilityResult,
-} from '../source/sim/linearizability.js';
+} from '../source/check/history.js';
+import {checkLinearizable, type LinearizabilityResult} from '../source/check/linearizability.js';
 import {Prng} from '../source/vsr/prng.js';
 
 type Span = readonly [call: number, ret: number | null];
@@ -384,7 +381,7 @@ test('malformed entries are rejected rather than judged', (t) => {
 		'expected',
 	);
 	rejects({...get(1, 'x', null, [0, 1]), call: Number.NaN}, 'call must be');
-	// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- deliberately not a KvOp
+	// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- deliberately not a key-value op
 	rejects({...get(1, 'x', null, [0, 1]), op: 'delete'} as unknown as HistoryEntry, 'op must be');
 });
 

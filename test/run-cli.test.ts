@@ -3,8 +3,8 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import {parseEvent} from '../source/telemetry/serialize.js';
-import type {HistoryEntry} from '../source/sim/history.js';
-import {checkLinearizable} from '../source/sim/linearizability.js';
+import type {HistoryEntry} from '../source/check/history.js';
+import {checkLinearizable} from '../source/check/linearizability.js';
 import {byNumber, parseJson} from './fixtures/cluster.js';
 import {lines, spawnCli} from './helpers/cli.js';
 

@@ -86,7 +86,7 @@ const cases: Record<Action, Case> = {
 		h.press(key);
 		const frame = await h.waitFor((current) => current.includes('reply ok'));
 		t.deepEqual(calls(h, 'submit'), [[undefined]]);
-		t.regex(frame, /put k1 = v1/v);
+		t.regex(frame, /put\(k1, 'v1'\)/v);
 		t.regex(frame, /latency 2\.5ms/v);
 		t.is(h.store.getView().lastRequest.state, 'done');
 	},

@@ -262,7 +262,7 @@ test('last request: none, waiting, the reply with its latency, a failure', async
 	store.perform({action: 'submit'});
 	t.deepEqual(lines(await pane.settled()), [
 		'last request (s)',
-		'put k2 = v2',
+		"put(k2, 'v2')",
 		'reply ok',
 		'latency 2.5ms',
 		'client 1 req 2',

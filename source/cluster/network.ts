@@ -1,5 +1,5 @@
 import {performance} from 'node:perf_hooks';
-import {Heap} from '../sim/heap.js';
+import {Heap} from '../check/heap.js';
 
 /**
 The operator as the network. Every message between replicas, and between the

@@ -1,10 +1,10 @@
+import {KvCommands} from '../check/kv-commands.js';
 import {operatorEvents} from '../telemetry/catalogue.js';
 import {type EventName, type Metadata, Telemetry} from '../telemetry/telemetry.js';
 import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import {Configuration} from '../vsr/configuration.js';
 import type {KvOperation} from '../vsr/kv-store.js';
 import type {Message, Reply, Send} from '../vsr/messages.js';
-import {KvCommands} from '../sim/workload.js';
 import {ChildProcess, type ChildExit} from './child-process.js';
 import {ClientPool} from './client-pool.js';
 import {clusterEvents} from './events.js';

@@ -3,15 +3,16 @@ import {once} from 'node:events';
 import process from 'node:process';
 import {UsageError} from '../cli/flags.js';
 import {
+	describeEntry,
 	type HistoryEntry,
 	type HistoryOutput,
 	HistoryRecorder,
-	type KvCommand,
-} from '../sim/history.js';
-import {checkLinearizable, describeEntry} from '../sim/linearizability.js';
+} from '../check/history.js';
+import {KvCommands} from '../check/kv-commands.js';
+import {checkLinearizable} from '../check/linearizability.js';
 import type {EventName, Metadata} from '../telemetry/telemetry.js';
+import type {KvOperation} from '../vsr/kv-store.js';
 import type {Result} from '../vsr/state-machine.js';
-import {KvCommands} from '../sim/workload.js';
 import {
 	type CrashSpec,
 	type PartitionSpec,
@@ -27,7 +28,7 @@ import {Operator} from './operator.js';
 `vsr-tui run`: a fixed workload against real replica processes, with faults
 scheduled at counts of acknowledged requests. It waits until every request is
 answered (or nothing has been answered for `stallMs`), checks the client
-history with the simulator's linearizability checker, stops the cluster and
+history with the linearizability checker, stops the cluster and
 prints a summary. Exit code 0 only when every request was acknowledged and the
 history is linearizable.
 */
@@ -65,7 +66,7 @@ export const stallMs = 30_000;
 
 type Io = {readonly stdout: NodeJS.WritableStream; readonly stderr: NodeJS.WritableStream};
 
-function outputOf(command: KvCommand, result: Result): Exclude<HistoryOutput, undefined> {
+function outputOf(command: KvOperation, result: Result): Exclude<HistoryOutput, undefined> {
 	if (!result.ok) {
 		return {error: result.error};
 	}

@@ -1,6 +1,6 @@
 import type {Message} from '../vsr/messages.js';
 import type {Prng} from '../vsr/prng.js';
-import {Heap} from './heap.js';
+import {Heap} from '../check/heap.js';
 
 /** A replica (id ≥ 0) or a client (id = -clientId - 1). */
 export type Address = number;

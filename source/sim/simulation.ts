@@ -1,3 +1,5 @@
+import {describeEntry, type HistoryEntry, HistoryRecorder} from '../check/history.js';
+import {checkLinearizable} from '../check/linearizability.js';
 import {additionEvents, operatorEvents, seedEvents} from '../telemetry/catalogue.js';
 import {serializeEvent} from '../telemetry/serialize.js';
 import {
@@ -12,6 +14,7 @@ import type {BugName} from '../vsr/bugs.js';
 import type {Checkpoint} from '../vsr/checkpoint.js';
 import {Client} from '../vsr/client.js';
 import {Configuration} from '../vsr/configuration.js';
+import {formatKvOperation, type KvOperation} from '../vsr/kv-store.js';
 import type {LogEntry, Message, Send} from '../vsr/messages.js';
 import {Prng} from '../vsr/prng.js';
 import {Replica} from '../vsr/replica.js';
@@ -27,8 +30,6 @@ import {
 	range,
 	second,
 } from './faults.js';
-import {type HistoryEntry, HistoryRecorder, type KvCommand} from './history.js';
-import {checkLinearizable, describeEntry} from './linearizability.js';
 import {type Committed, CommittedOps} from './committed.js';
 import {type Address, Network, clientAddress, clientOf} from './network.js';
 import {Workload} from './workload.js';
@@ -97,7 +98,7 @@ const committedWindow = 8192;
 /** Faults stop by this virtual time even if the workload is not done. */
 const maxFaultTime = 300 * second;
 
-type SimClient = {client: Client; index: number | undefined; command: KvCommand | undefined};
+type SimClient = {client: Client; index: number | undefined; command: KvOperation | undefined};
 
 class Stop extends Error {}
 
@@ -258,7 +259,7 @@ export class Simulation {
 		if (this.tracing) {
 			this.record(
 				() =>
-					`${this.time()} client ${simClient.client.clientId} calls ${command ? describeCommand(command) : `malformed ${JSON.stringify(operation)}`}`,
+					`${this.time()} client ${simClient.client.clientId} calls ${command ? formatKvOperation(command) : `malformed ${JSON.stringify(operation)}`}`,
 			);
 		}
 
@@ -670,23 +671,6 @@ function output(result: Result): Exclude<HistoryEntry['output'], undefined> {
 	return typeof value === 'string' || typeof value === 'boolean' || value === null
 		? value
 		: {error: `unexpected result ${JSON.stringify(value)}`};
-}
-
-function describeCommand(command: KvCommand): string {
-	switch (command.op) {
-		case 'get': {
-			return `get(${command.key})`;
-		}
-
-		case 'put':
-		case 'append': {
-			return `${command.op}(${command.key}, ${command.value})`;
-		}
-
-		case 'cas': {
-			return `cas(${command.key}, ${String(command.expected)} → ${command.value})`;
-		}
-	}
 }
 
 function describeCommitted(committed: Omit<Committed, 'digest'>): string {

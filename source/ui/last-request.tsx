@@ -1,29 +1,9 @@
 import {Box, Text} from 'ink';
 import React, {memo} from 'react';
-import type {KvOperation} from '../vsr/kv-store.js';
+import {formatKvOperation} from '../vsr/kv-store.js';
 import type {Result} from '../vsr/state-machine.js';
 import {useSlice, useTheme} from './context.js';
 import {formatMs} from './format.js';
-
-export function describeOperation(operation: KvOperation): string {
-	switch (operation.op) {
-		case 'get': {
-			return `get ${operation.key}`;
-		}
-
-		case 'put': {
-			return `put ${operation.key} = ${operation.value}`;
-		}
-
-		case 'append': {
-			return `append ${operation.key} += ${operation.value}`;
-		}
-
-		case 'cas': {
-			return `cas ${operation.key} ${JSON.stringify(operation.expected)} -> ${operation.value}`;
-		}
-	}
-}
 
 export function describeResult(result: Result): string {
 	if (!result.ok) {
@@ -81,7 +61,7 @@ export const LastRequest = memo(() => {
 			return (
 				<Box flexDirection="column">
 					{title}
-					<Text wrap="truncate">{describeOperation(outcome.operation)}</Text>
+					<Text wrap="truncate">{formatKvOperation(outcome.operation)}</Text>
 					<Text
 						wrap="truncate"
 						color={outcome.result.ok ? theme.color('ok') : theme.color('error')}

@@ -14,6 +14,42 @@ export type KvOperation =
 
 export type KvOutput = string | null | boolean;
 
+/**
+ * How an operation is written for people, everywhere (the operator's last request, the
+ * simulator's trace, the checker's explanations): `get(k1)`, `put(k1, 'v')`,
+ * `append(k1, 'v')`, `cas(k1, null -> 'v')`.
+ */
+export function formatKvOperation(operation: KvOperation): string {
+	switch (operation.op) {
+		case 'get': {
+			return `get(${operation.key})`;
+		}
+
+		case 'put':
+		case 'append': {
+			return `${operation.op}(${operation.key}, ${formatKvValue(operation.value)})`;
+		}
+
+		case 'cas': {
+			return `cas(${operation.key}, ${formatKvValue(operation.expected)} -> ${formatKvValue(operation.value)})`;
+		}
+	}
+}
+
+/** A value quoted (null: absent), long ones shortened: appended values grow without bound. */
+export function formatKvValue(value: string | null): string {
+	if (value === null) {
+		return 'null';
+	}
+
+	const shown =
+		value.length > 48 ? `${value.slice(0, 24)}…${value.slice(-16)} (${value.length} chars)` : value;
+	return `'${shown
+		.replaceAll('\\', '\\\\')
+		.replaceAll("'", String.raw`\'`)
+		.replaceAll('\n', String.raw`\n`)}'`;
+}
+
 export type KvSnapshot = ReadonlyArray<readonly [string, string]>;
 
 const kinds = new Set(['get', 'put', 'append', 'cas']);

@@ -1,6 +1,6 @@
 import {pathToFileURL} from 'node:url';
-import {applyToKey, type HistoryEntry} from '../../source/sim/history.js';
-import {checkLinearizable} from '../../source/sim/linearizability.js';
+import {applyToKey, type HistoryEntry} from '../../source/check/history.js';
+import {checkLinearizable} from '../../source/check/linearizability.js';
 import {Prng} from '../../source/vsr/prng.js';
 
 type Scenario = {

@@ -22,7 +22,8 @@
  *   only used more pending ops than one that failed fails too (`ConfigurationCache`).
  * A step budget turns what is still too hard into `unknown` instead of a hang.
  */
-import type {HistoryEntry} from './history.js';
+import {formatKvValue} from '../vsr/kv-store.js';
+import {describeEntry, type HistoryEntry, isErrorOutput} from './history.js';
 
 export type LinearizabilityResult =
 	| {ok: true}
@@ -104,7 +105,7 @@ export function checkLinearizable(
 	for (const entry of history) {
 		validate(entry);
 		// A rejected op took no effect, so it constrains nothing.
-		if (isError(entry.output)) {
+		if (isErrorOutput(entry.output)) {
 			continue;
 		}
 
@@ -135,61 +136,6 @@ export function checkLinearizable(
 	}
 
 	return unknown ?? {ok: true};
-}
-
-/** One readable line, e.g. `c1 cas(k1, 'a' -> 'b') = true [120..340]`. */
-export function describeEntry(entry: HistoryEntry): string {
-	let args = '';
-	if (entry.op === 'cas') {
-		args = `, ${formatValue(entry.expected ?? null)} -> ${formatValue(entry.value ?? null)}`;
-	} else if (entry.op !== 'get') {
-		args = `, ${formatValue(entry.value ?? null)}`;
-	}
-
-	const returned = entry.return === null || entry.return === undefined ? '?' : String(entry.return);
-	return `c${entry.client} ${entry.op}(${entry.key}${args}) = ${formatOutput(entry)} [${entry.call}..${returned}]`;
-}
-
-function formatOutput(entry: HistoryEntry): string {
-	const {output} = entry;
-	if (output === undefined) {
-		return '?';
-	}
-
-	if (isError(output)) {
-		return `error(${output.error})`;
-	}
-
-	// Put and append answer the bare word ok; a get's string is a value, so it is quoted.
-	if (output === 'ok' && entry.op !== 'get') {
-		return 'ok';
-	}
-
-	return typeof output === 'string' || output === null
-		? formatValue(output)
-		: JSON.stringify(output);
-}
-
-function formatValue(value: string | null): string {
-	if (value === null) {
-		return 'null';
-	}
-
-	// Appended values grow without bound; keep the line readable.
-	const shown =
-		value.length > 48 ? `${value.slice(0, 24)}…${value.slice(-16)} (${value.length} chars)` : value;
-	return `'${shown
-		.replaceAll('\\', '\\\\')
-		.replaceAll("'", String.raw`\'`)
-		.replaceAll('\n', String.raw`\n`)}'`;
-}
-
-function isError(output: unknown): output is {error: string} {
-	return (
-		typeof output === 'object' &&
-		output !== null &&
-		typeof (output as {error?: unknown}).error === 'string'
-	);
 }
 
 /** Rejects entries the checker cannot interpret: those are recorder bugs, not violations. */
@@ -1303,7 +1249,7 @@ function explain(key: string, ops: readonly PreparedOp[], failure: Failure): Lin
 			(state, index) => nextState(nth(ops, index), state),
 			null,
 		);
-		const ending = state === null ? 'absent' : `= ${formatValue(state)}`;
+		const ending = state === null ? 'absent' : `= ${formatKvValue(state)}`;
 		why = `the longest linearizable prefix places ${placed} of ${completed} completed ops and leaves ${key} ${ending}`;
 	} else {
 		why = blocking.impossible;

@@ -3,8 +3,7 @@
  * linearizability checker reads. It is a contract: scripts read it as JSON, so the
  * field names below must not change.
  */
-
-export type KvOp = 'get' | 'put' | 'append' | 'cas';
+import {formatKvOperation, formatKvValue, type KvOperation} from '../vsr/kv-store.js';
 
 export type HistoryOutput =
 	| string
@@ -15,9 +14,10 @@ export type HistoryOutput =
 	// No reply came (also what a missing field means once read back from JSON).
 	| undefined;
 
+/** One operation (a `KvOperation`'s fields, flattened) with its outcome. */
 export type HistoryEntry = {
 	client: number;
-	op: KvOp;
+	op: KvOperation['op'];
 	key: string;
 	/** Put, append, cas (the new value). */
 	value?: string;
@@ -34,12 +34,6 @@ export type HistoryEntry = {
 	return: number | null;
 };
 
-/** What a client asked for, without its outcome. */
-export type KvCommand =
-	| {op: 'get'; key: string}
-	| {op: 'put' | 'append'; key: string; value: string}
-	| {op: 'cas'; key: string; expected: string | null; value: string};
-
 /**
  * Records invocations and their replies in invocation order. An op that never
  * completes stays `return: null, output: undefined`, which is how the checker learns
@@ -53,22 +47,22 @@ export class HistoryRecorder {
 	}
 
 	/** Records a call and returns its index for `complete`. */
-	invoke(client: number, command: KvCommand, callTime: number): number {
+	invoke(client: number, operation: KvOperation, callTime: number): number {
 		const entry: HistoryEntry = {
 			client,
-			op: command.op,
-			key: command.key,
+			op: operation.op,
+			key: operation.key,
 			output: undefined,
 			call: callTime,
 			return: null,
 		};
 		// Only set the fields the op has, so JSON stays free of meaningless keys.
-		if (command.op !== 'get') {
-			entry.value = command.value;
+		if (operation.op !== 'get') {
+			entry.value = operation.value;
 		}
 
-		if (command.op === 'cas') {
-			entry.expected = command.expected;
+		if (operation.op === 'cas') {
+			entry.expected = operation.expected;
 		}
 
 		this.#entries.push(entry);
@@ -131,4 +125,60 @@ export function applyToKey(
 			return state === entry.expected ? [true, entry.value ?? ''] : [false, state];
 		}
 	}
+}
+
+/** One readable line, e.g. `c1 cas(k1, 'a' -> 'b') = true [120..340]` (see `formatKvOperation`). */
+export function describeEntry(entry: HistoryEntry): string {
+	const returned = entry.return === null || entry.return === undefined ? '?' : String(entry.return);
+	return `c${entry.client} ${formatKvOperation(operationOf(entry))} = ${formatOutput(entry)} [${entry.call}..${returned}]`;
+}
+
+/** The operation an entry records, without its outcome. */
+export function operationOf(entry: HistoryEntry): KvOperation {
+	const {op, key} = entry;
+	// Entries the checker accepted have their value; others still get a readable line.
+	const value = entry.value ?? '';
+	switch (op) {
+		case 'get': {
+			return {op, key};
+		}
+
+		case 'put':
+		case 'append': {
+			return {op, key, value};
+		}
+
+		case 'cas': {
+			return {op, key, expected: entry.expected ?? null, value};
+		}
+	}
+}
+
+function formatOutput(entry: HistoryEntry): string {
+	const {output} = entry;
+	if (output === undefined) {
+		return '?';
+	}
+
+	if (isErrorOutput(output)) {
+		return `error(${output.error})`;
+	}
+
+	// Put and append answer the bare word ok; a get's string is a value, so it is quoted.
+	if (output === 'ok' && entry.op !== 'get') {
+		return 'ok';
+	}
+
+	return typeof output === 'string' || output === null
+		? formatKvValue(output)
+		: JSON.stringify(output);
+}
+
+/** An op the state machine rejected: it took no effect. */
+export function isErrorOutput(output: unknown): output is {error: string} {
+	return (
+		typeof output === 'object' &&
+		output !== null &&
+		typeof (output as {error?: unknown}).error === 'string'
+	);
 }
