@@ -29,7 +29,8 @@ export type LogSlice = {
 	readonly entries: readonly LogEntry[];
 };
 
-type FromReplica = {readonly from: number; readonly incarnation: number};
+/** Who sent a replica message, and in which life: what the sender stamps on it. */
+export type FromReplica = {readonly from: number; readonly incarnation: number};
 
 export type Request = {
 	readonly type: 'request';
@@ -133,6 +134,11 @@ export type ReplicaMessage =
 	| RecoveryResponse
 	| GetState
 	| NewState;
+
+/** A replica message as its sender writes it, before it stamps it (see `FromReplica`). */
+export type Unstamped<M extends ReplicaMessage = ReplicaMessage> = M extends ReplicaMessage
+	? Omit<M, keyof FromReplica>
+	: never;
 
 export type Message = Request | Reply | ReplicaMessage;
 

@@ -1,3 +1,6 @@
+// Longer than our ~700-line rule, on purpose: the handlers share all of the replica's state,
+// so they stay in one file, as in etcd's raft.go and TigerBeetle's replica.zig. What has a
+// life of its own lives beside it: the log, the client table, timeouts, quorums, checkpoints.
 import {events, type VsrEventName} from '../telemetry/catalogue.js';
 import type {SpanToken} from '../telemetry/telemetry.js';
 import {type VsrStateView, type VsrStatus, type VsrTelemetry} from '../telemetry/vsr-telemetry.js';
@@ -13,6 +16,7 @@ import {Prng} from './prng.js';
 import type {
 	Commit,
 	DoViewChange,
+	FromReplica,
 	GetState,
 	LogEntry,
 	LogSlice,
@@ -27,9 +31,12 @@ import type {
 	Send,
 	StartView,
 	StartViewChange,
+	Unstamped,
 } from './messages.js';
 import {defaultCheckpointInterval, defaultTimeouts, type Timeouts} from './options.js';
+import {Acks, Votes} from './quorum.js';
 import type {Result, StateMachine} from './state-machine.js';
+import {Timeout} from './timeout.js';
 
 export type Status = Exclude<VsrStatus, 'state_transfer'>;
 
@@ -41,27 +48,28 @@ function failed(error: unknown): Result {
 	return {ok: false, error: error instanceof Error ? error.message : String(error)};
 }
 
-/** The highest op that at least `quorum` of the acks reach (acks are cumulative). */
-function quorumOp(acked: readonly number[], quorum: number): number {
-	let best = 0;
-	for (const candidate of acked) {
-		if (candidate <= best) {
-			continue;
-		}
-
-		let reached = 0;
-		for (const ack of acked) {
-			if (ack >= candidate) {
-				reached++;
-			}
-		}
-
-		if (reached >= quorum) {
-			best = candidate;
-		}
-	}
-
-	return best;
+/**
+ * What a shipped log promises (validate.ts checks it where messages come in): it ends at
+ * its op number, the commit number is not above that, and a checkpoint sits at its base.
+ */
+function assertShippedLog(
+	state: {readonly log: LogSlice; readonly opNumber: number; readonly commitNumber: number},
+	what: string,
+): void {
+	const {log} = state;
+	assert(
+		log.base + log.entries.length === state.opNumber,
+		() =>
+			`${what}: a log of ${log.entries.length} ops after ${log.base} does not end at op ${state.opNumber}`,
+	);
+	assert(
+		state.commitNumber <= state.opNumber,
+		() => `${what}: commit ${state.commitNumber} above op ${state.opNumber}`,
+	);
+	assert(
+		log.checkpoint === undefined || log.checkpoint.op === log.base,
+		() => `${what}: checkpoint ${log.checkpoint?.op} is not at the log's base ${log.base}`,
+	);
 }
 
 export type ReplicaOptions = {
@@ -91,14 +99,12 @@ export type ReplicaObserver = {
 	installed?(replica: Replica, checkpoint: Checkpoint): void;
 };
 
-export type Input = {readonly type: 'tick'} | {readonly type: 'message'; readonly message: Message};
-
-type StateTransfer = {view: number; op: number; nonce: number; ticks: number};
+type StateTransfer = {view: number; op: number; nonce: number};
 
 /**
  * One replica of Viewstamped Replication Revisited. It does no I/O: the
- * environment feeds it one input at a time (`step`, `onMessage`, `tick`) and
- * delivers what it returns. Handlers are named after the paper's messages.
+ * environment feeds it one input at a time (`onMessage`, `tick`) and delivers
+ * what it returns. Handlers are named after the paper's messages.
  */
 export class Replica implements VsrStateView {
 	readonly id: number;
@@ -134,37 +140,43 @@ export class Replica implements VsrStateView {
 	private readonly uncommitted = new Map<number, number | undefined>();
 
 	// Primary.
-	private readonly acked: number[];
+	private readonly acks: Acks;
 	private readonly backupCount: Readonly<Record<string, number>>;
 	private readonly clientSpans = new Map<number, SpanToken>();
 	private leadershipSpan: SpanToken | undefined;
-	private ticksSinceSend = 0;
-	private ticksSinceProgress = 0;
+	/** Idle for this long, the primary sends Commit as a heartbeat. */
+	private readonly heartbeatTimeout: Timeout;
+	/** Without a commit for this long, the primary resends unacknowledged Prepares. */
+	private readonly prepareTimeout: Timeout;
 	private lastSentCommit = 0;
 
 	// Backup.
-	private ticksSincePrimary = 0;
-	private primaryTimeout: number;
+	/** Without news from the primary for this long, a backup starts a view change. */
+	private readonly primaryTimeout: Timeout;
 	/** Prepares that arrived ahead of a gap (messages reorder); appended once the gap fills. */
 	private readonly early = new Map<number, Prepare>();
 	/** The primary's commit number as last heard in this view. */
 	private primaryCommit = 0;
-	private gapTicks = 0;
+	/** A gap in the log that lasts this long is filled by a state transfer. */
+	private readonly gapTimeout: Timeout;
 	private heardView = 0;
 
 	// View change.
-	private readonly startViewChangeVotes = new Set<number>();
-	private readonly doViewChanges = new Map<number, DoViewChange>();
+	private readonly startViewChangeVotes: Votes;
+	private readonly doViewChanges: Votes<DoViewChange>;
 	private doViewChangeSent = false;
-	private viewChangeTicks = 0;
-	private viewChangeTimeout = 0;
+	/** A view not established in this long is given up for the next. */
+	private readonly viewChangeTimeout: Timeout;
+	/** The votes of a view change are resent this often. */
+	private readonly viewChangeResendTimeout: Timeout;
 	private viewChangeStartedAt = 0n;
 
 	// Recovery and state transfer.
 	private readonly recoveryNonce: number = 0;
-	private readonly recoveryResponses = new Map<number, RecoveryResponse>();
-	private recoveryTicks = 0;
+	private readonly recoveryResponses: Votes<RecoveryResponse>;
+	private readonly recoveryTimeout: Timeout;
 	private stateTransfer: StateTransfer | undefined;
+	private readonly stateTransferTimeout: Timeout;
 	private skipNextExecution = false;
 
 	constructor(options: ReplicaOptions) {
@@ -187,9 +199,22 @@ export class Replica implements VsrStateView {
 		this.observer = options.observer;
 		const n = this.configuration.replicaCount;
 		this.incarnations = Array.from({length: n}, (_, i) => (i === this.id ? this.incarnation : 0));
-		this.acked = Array.from({length: n}, () => 0);
+		const {quorum} = this.configuration;
+		this.acks = new Acks(n, quorum);
+		this.startViewChangeVotes = new Votes(quorum);
+		this.doViewChanges = new Votes(quorum);
+		this.recoveryResponses = new Votes(quorum);
 		this.backupCount = Object.freeze({count: n - 1});
-		this.primaryTimeout = this.jitter(this.timeouts.primary);
+		const {timeouts} = this;
+		this.heartbeatTimeout = new Timeout(timeouts.heartbeat);
+		this.prepareTimeout = new Timeout(timeouts.prepareResend);
+		this.primaryTimeout = new Timeout(timeouts.primary);
+		this.primaryTimeout.backoff(this.random);
+		this.gapTimeout = new Timeout(timeouts.stateTransferResend);
+		this.viewChangeTimeout = new Timeout(timeouts.viewChange);
+		this.viewChangeResendTimeout = new Timeout(timeouts.viewChangeResend);
+		this.recoveryTimeout = new Timeout(timeouts.recoveryResend);
+		this.stateTransferTimeout = new Timeout(timeouts.stateTransferResend);
 
 		if (options.recovering) {
 			this.status = 'recovering';
@@ -224,18 +249,6 @@ export class Replica implements VsrStateView {
 	}
 
 	// --- Inputs --------------------------------------------------------------
-
-	step(input: Input): Send[] {
-		switch (input.type) {
-			case 'tick': {
-				return this.tick();
-			}
-
-			case 'message': {
-				return this.onMessage(input.message);
-			}
-		}
-	}
 
 	tick(): Send[] {
 		this.onTick();
@@ -337,10 +350,10 @@ export class Replica implements VsrStateView {
 
 		if (message.incarnation > known) {
 			this.incarnations[from] = message.incarnation;
-			this.acked[from] = 0;
-			this.startViewChangeVotes.delete(from);
-			this.doViewChanges.delete(from);
-			this.recoveryResponses.delete(from);
+			this.acks.forget(from);
+			this.startViewChangeVotes.forget(from);
+			this.doViewChanges.forget(from);
+			this.recoveryResponses.forget(from);
 		}
 
 		return true;
@@ -390,19 +403,16 @@ export class Replica implements VsrStateView {
 			);
 		}
 
-		this.acked[this.id] = entry.op;
-		const prepare: Prepare = {
+		this.acks.set(this.id, entry.op);
+		this.broadcast({
 			type: 'prepare',
 			view: this.view,
 			op: entry.op,
 			commit: this.commitNumber,
 			entry,
-			from: this.id,
-			incarnation: this.incarnation,
-		};
-		this.broadcast(prepare);
+		});
 		this.lastSentCommit = this.commitNumber;
-		this.ticksSinceSend = 0;
+		this.heartbeatTimeout.reset();
 		this.emit(events.prepareSent, this.backupCount);
 
 		if (this.bugs.has('commit-without-quorum')) {
@@ -428,7 +438,7 @@ export class Replica implements VsrStateView {
 			return;
 		}
 
-		this.ticksSincePrimary = 0;
+		this.primaryTimeout.reset();
 		this.primaryCommit = Math.max(this.primaryCommit, message.commit);
 		if (message.op > this.log.opNumber + 1) {
 			// A gap: hold on to it (a reordering fills it soon), and fetch the state if the gap lasts.
@@ -476,16 +486,15 @@ export class Replica implements VsrStateView {
 				`replica ${message.from} acked op ${message.op} beyond the primary's ${this.log.opNumber}`,
 		);
 		this.emitField(events.prepareOkReceived, 'from', message.from, 'op', message.op);
-		if (message.op > (this.acked[message.from] ?? 0)) {
-			this.acked[message.from] = message.op;
+		if (this.acks.advance(message.from, message.op)) {
 			this.advanceCommit();
 		}
 	}
 
 	/** Commits every op that a quorum (the primary included) holds in this view. */
 	private advanceCommit(): void {
-		this.acked[this.id] = this.log.opNumber;
-		const committable = quorumOp(this.acked, this.configuration.quorum);
+		this.acks.set(this.id, this.log.opNumber);
+		const committable = this.acks.committable();
 		if (committable <= this.commitNumber) {
 			return;
 		}
@@ -512,7 +521,7 @@ export class Replica implements VsrStateView {
 			return;
 		}
 
-		this.ticksSincePrimary = 0;
+		this.primaryTimeout.reset();
 		this.emit(events.heartbeatReceived);
 		this.emitField(events.commitReceived, 'commit', message.commit);
 		this.primaryCommit = Math.max(this.primaryCommit, message.commit);
@@ -544,7 +553,7 @@ export class Replica implements VsrStateView {
 			}
 		}
 
-		this.ticksSinceProgress = 0;
+		this.prepareTimeout.reset();
 		this.emitField(events.commitAdvance, 'from', from, 'to', op);
 	}
 
@@ -630,13 +639,7 @@ export class Replica implements VsrStateView {
 	}
 
 	private sendPrepareOk(): void {
-		this.send(this.primary, {
-			type: 'prepare_ok',
-			view: this.view,
-			op: this.log.opNumber,
-			from: this.id,
-			incarnation: this.incarnation,
-		});
+		this.send(this.primary, {type: 'prepare_ok', view: this.view, op: this.log.opNumber});
 		this.emitField(events.prepareOkSent, 'op', this.log.opNumber);
 	}
 
@@ -755,11 +758,11 @@ export class Replica implements VsrStateView {
 		this.setView(view);
 		this.setStatus('view_change', wasPrimary);
 		this.startViewChangeVotes.clear();
-		this.startViewChangeVotes.add(this.id);
+		this.startViewChangeVotes.record(this.id, true);
 		this.doViewChanges.clear();
 		this.doViewChangeSent = false;
-		this.viewChangeTicks = 0;
-		this.viewChangeTimeout = this.jitter(this.timeouts.viewChange);
+		this.viewChangeTimeout.backoff(this.random);
+		this.viewChangeResendTimeout.reset();
 		this.viewChangeStartedAt = this.now();
 		this.stateTransfer = undefined;
 		this.early.clear();
@@ -795,8 +798,7 @@ export class Replica implements VsrStateView {
 			return;
 		}
 
-		if (!this.startViewChangeVotes.has(message.from)) {
-			this.startViewChangeVotes.add(message.from);
+		if (this.startViewChangeVotes.record(message.from, true)) {
 			this.emit(events.voteReceived, undefined, {from: message.from});
 		}
 
@@ -804,7 +806,7 @@ export class Replica implements VsrStateView {
 	}
 
 	private maybeSendDoViewChange(): void {
-		if (this.doViewChangeSent || this.startViewChangeVotes.size < this.configuration.quorum) {
+		if (this.doViewChangeSent || !this.startViewChangeVotes.reached) {
 			return;
 		}
 
@@ -813,19 +815,17 @@ export class Replica implements VsrStateView {
 	}
 
 	private sendDoViewChange(): void {
-		const message: DoViewChange = {
+		const message: Unstamped<DoViewChange> = {
 			type: 'do_view_change',
 			view: this.view,
 			log: this.logSlice(),
 			lastNormalView: this.lastNormalView,
 			opNumber: this.log.opNumber,
 			commitNumber: this.commitNumber,
-			from: this.id,
-			incarnation: this.incarnation,
 		};
 		const {primary} = this;
 		if (primary === this.id) {
-			this.doViewChanges.set(this.id, message);
+			this.doViewChanges.record(this.id, this.stamp(message));
 			this.maybeCompleteViewChange();
 		} else {
 			this.send(primary, message);
@@ -853,7 +853,7 @@ export class Replica implements VsrStateView {
 		}
 
 		this.emit(events.doViewChangeReceived, undefined, {from: message.from});
-		this.doViewChanges.set(message.from, message);
+		this.doViewChanges.record(message.from, message);
 		if (this.doViewChangeSent) {
 			this.maybeCompleteViewChange();
 		} else {
@@ -864,7 +864,7 @@ export class Replica implements VsrStateView {
 	}
 
 	private maybeCompleteViewChange(): void {
-		if (this.doViewChanges.size < this.configuration.quorum || !this.doViewChanges.has(this.id)) {
+		if (!this.doViewChanges.reached || !this.doViewChanges.has(this.id)) {
 			return;
 		}
 
@@ -887,10 +887,10 @@ export class Replica implements VsrStateView {
 		this.lastNormalView = this.view;
 		this.setStatus('normal', false);
 		this.heardView = this.view;
-		this.acked.fill(0);
-		this.acked[this.id] = this.log.opNumber;
-		this.ticksSinceSend = 0;
-		this.ticksSinceProgress = 0;
+		this.acks.clear();
+		this.acks.set(this.id, this.log.opNumber);
+		this.heartbeatTimeout.reset();
+		this.prepareTimeout.reset();
 		this.startViewChangeVotes.clear();
 		this.doViewChanges.clear();
 		this.startLeadership();
@@ -925,8 +925,6 @@ export class Replica implements VsrStateView {
 			log: this.logSlice(),
 			opNumber: this.log.opNumber,
 			commitNumber: this.commitNumber,
-			from: this.id,
-			incarnation: this.incarnation,
 		});
 	}
 
@@ -967,27 +965,20 @@ export class Replica implements VsrStateView {
 		this.lastNormalView = this.view;
 		this.setStatus('normal', wasPrimary);
 		this.heardView = this.view;
-		this.ticksSincePrimary = 0;
-		this.primaryTimeout = this.jitter(this.timeouts.primary);
+		this.primaryTimeout.backoff(this.random);
 		this.stateTransfer = undefined;
 		this.startViewChangeVotes.clear();
 		this.doViewChanges.clear();
 		this.early.clear();
 		this.primaryCommit = this.commitNumber;
-		this.gapTicks = 0;
+		this.gapTimeout.reset();
 	}
 
 	// --- Recovery ------------------------------------------------------------
 
 	private broadcastRecovery(): void {
-		const message: Recovery = {
-			type: 'recovery',
-			nonce: this.recoveryNonce,
-			from: this.id,
-			incarnation: this.incarnation,
-		};
-		this.broadcast(message);
-		this.recoveryTicks = 0;
+		this.broadcast({type: 'recovery', nonce: this.recoveryNonce});
+		this.recoveryTimeout.reset();
 	}
 
 	private onRecovery(message: Recovery): void {
@@ -1002,8 +993,6 @@ export class Replica implements VsrStateView {
 			primaryState: this.isPrimary
 				? {log: this.logSlice(), opNumber: this.log.opNumber, commitNumber: this.commitNumber}
 				: undefined,
-			from: this.id,
-			incarnation: this.incarnation,
 		});
 	}
 
@@ -1012,12 +1001,16 @@ export class Replica implements VsrStateView {
 	 * latest view among them included; until then we neither vote nor answer.
 	 */
 	private onRecoveryResponse(message: RecoveryResponse): void {
+		if (message.primaryState) {
+			assertShippedLog(message.primaryState, 'recovery_response');
+		}
+
 		if (this.status !== 'recovering' || message.nonce !== this.recoveryNonce) {
 			return;
 		}
 
 		this.emit(events.recoveryResponseReceived, undefined, {from: message.from});
-		this.recoveryResponses.set(message.from, message);
+		this.recoveryResponses.record(message.from, message);
 		if (this.bugs.has('recovery-answers-early')) {
 			this.completeRecovery(message.view, {
 				log: {base: 0, checkpoint: undefined, entries: []},
@@ -1027,7 +1020,7 @@ export class Replica implements VsrStateView {
 			return;
 		}
 
-		if (this.recoveryResponses.size < this.configuration.quorum) {
+		if (!this.recoveryResponses.reached) {
 			return;
 		}
 
@@ -1071,7 +1064,6 @@ export class Replica implements VsrStateView {
 			view,
 			op: sameView ? this.log.opNumber : this.commitNumber,
 			nonce: this.nonce(),
-			ticks: 0,
 		};
 		this.sendGetState();
 	}
@@ -1079,7 +1071,7 @@ export class Replica implements VsrStateView {
 	private sendGetState(): void {
 		const pending = this.stateTransfer;
 		assert(pending, 'no state transfer to send');
-		pending.ticks = 0;
+		this.stateTransferTimeout.reset();
 		const target = this.configuration.primaryOf(pending.view);
 		if (target === this.id) {
 			this.stateTransfer = undefined;
@@ -1091,8 +1083,6 @@ export class Replica implements VsrStateView {
 			view: pending.view,
 			op: pending.op,
 			nonce: pending.nonce,
-			from: this.id,
-			incarnation: this.incarnation,
 		});
 		this.emit(events.stateTransferRequestSent, undefined, {
 			view: pending.view,
@@ -1102,6 +1092,10 @@ export class Replica implements VsrStateView {
 	}
 
 	private onGetState(message: GetState): void {
+		assert(
+			Number.isSafeInteger(message.op) && message.op >= 0,
+			() => `get_state asks for the log after ${message.op}, which is no op number`,
+		);
 		if (this.status !== 'normal' || message.view !== this.view || message.op > this.log.opNumber) {
 			return;
 		}
@@ -1118,9 +1112,7 @@ export class Replica implements VsrStateView {
 			log,
 			opNumber: this.log.opNumber,
 			commitNumber: this.commitNumber,
-			from: this.id,
-			incarnation: this.incarnation,
-		} satisfies NewState);
+		} satisfies Unstamped<NewState>);
 		this.emit(
 			events.snapshotSent,
 			{entries: log.entries.length},
@@ -1134,6 +1126,7 @@ export class Replica implements VsrStateView {
 	}
 
 	private onNewState(message: NewState): void {
+		assertShippedLog(message, 'new_state');
 		const pending = this.stateTransfer;
 		if (this.status === 'recovering' || pending?.nonce !== message.nonce) {
 			return;
@@ -1179,35 +1172,33 @@ export class Replica implements VsrStateView {
 
 	// --- Timers --------------------------------------------------------------
 
+	/** Ticks the timeouts that the replica's status runs, and acts on those that fired. */
 	private onTick(): void {
-		if (this.stateTransfer && ++this.stateTransfer.ticks >= this.timeouts.stateTransferResend) {
-			this.sendGetState();
+		if (this.stateTransfer) {
+			this.stateTransferTimeout.tick();
+			if (this.stateTransferTimeout.fired()) {
+				this.sendGetState();
+			}
 		}
 
 		switch (this.status) {
 			case 'normal': {
 				if (this.isPrimary) {
 					this.tickPrimary();
-				} else if (++this.ticksSincePrimary >= this.primaryTimeout) {
-					this.emit(events.primaryTimeout, undefined, {primary: this.primary});
-					this.startViewChange(this.view + 1);
-				} else if (this.early.size > 0 || this.primaryCommit > this.log.opNumber) {
-					if (++this.gapTicks >= this.timeouts.stateTransferResend) {
-						this.gapTicks = 0;
-						this.requestState(this.view);
-					}
 				} else {
-					this.gapTicks = 0;
+					this.tickBackup();
 				}
 
 				break;
 			}
 
 			case 'view_change': {
-				this.viewChangeTicks++;
-				if (this.viewChangeTicks >= this.viewChangeTimeout) {
+				this.viewChangeTimeout.tick();
+				this.viewChangeResendTimeout.tick();
+				if (this.viewChangeTimeout.fired()) {
 					this.startViewChange(this.view + 1);
-				} else if (this.viewChangeTicks % this.timeouts.viewChangeResend === 0) {
+				} else if (this.viewChangeResendTimeout.fired()) {
+					this.viewChangeResendTimeout.reset();
 					this.broadcastStartViewChange();
 					if (this.doViewChangeSent && this.primary !== this.id) {
 						this.sendDoViewChange();
@@ -1218,7 +1209,8 @@ export class Replica implements VsrStateView {
 			}
 
 			case 'recovering': {
-				if (++this.recoveryTicks >= this.timeouts.recoveryResend) {
+				this.recoveryTimeout.tick();
+				if (this.recoveryTimeout.fired()) {
 					this.broadcastRecovery();
 				}
 
@@ -1228,31 +1220,38 @@ export class Replica implements VsrStateView {
 	}
 
 	private tickPrimary(): void {
-		this.ticksSinceSend++;
-		this.ticksSinceProgress++;
-		const idle = this.ticksSinceSend >= this.timeouts.heartbeat;
+		this.heartbeatTimeout.tick();
+		this.prepareTimeout.tick();
+		const idle = this.heartbeatTimeout.fired();
 		if (idle || this.commitNumber > this.lastSentCommit) {
-			this.broadcast({
-				type: 'commit',
-				view: this.view,
-				commit: this.commitNumber,
-				from: this.id,
-				incarnation: this.incarnation,
-			});
+			this.broadcast({type: 'commit', view: this.view, commit: this.commitNumber});
 			this.lastSentCommit = this.commitNumber;
-			this.ticksSinceSend = 0;
+			this.heartbeatTimeout.reset();
 			this.emitField(events.commitSent, 'commit', this.commitNumber);
 			if (idle) {
 				this.emit(events.heartbeatSent);
 			}
 		}
 
-		if (
-			this.log.opNumber > this.commitNumber &&
-			this.ticksSinceProgress >= this.timeouts.prepareResend
-		) {
-			this.ticksSinceProgress = 0;
+		if (this.log.opNumber > this.commitNumber && this.prepareTimeout.fired()) {
+			this.prepareTimeout.reset();
 			this.resendPrepares();
+		}
+	}
+
+	private tickBackup(): void {
+		this.primaryTimeout.tick();
+		if (this.primaryTimeout.fired()) {
+			this.emit(events.primaryTimeout, undefined, {primary: this.primary});
+			this.startViewChange(this.view + 1);
+		} else if (this.early.size > 0 || this.primaryCommit > this.log.opNumber) {
+			this.gapTimeout.tick();
+			if (this.gapTimeout.fired()) {
+				this.gapTimeout.reset();
+				this.requestState(this.view);
+			}
+		} else {
+			this.gapTimeout.reset();
 		}
 	}
 
@@ -1263,7 +1262,7 @@ export class Replica implements VsrStateView {
 				continue;
 			}
 
-			const after = Math.max(this.acked[replica] ?? 0, this.log.base);
+			const after = Math.max(this.acks.of(replica), this.log.base);
 			for (const entry of this.log.after(after, 64)) {
 				this.send(replica, {
 					type: 'prepare',
@@ -1271,8 +1270,6 @@ export class Replica implements VsrStateView {
 					op: entry.op,
 					commit: this.commitNumber,
 					entry,
-					from: this.id,
-					incarnation: this.incarnation,
 				});
 			}
 		}
@@ -1283,8 +1280,6 @@ export class Replica implements VsrStateView {
 			type: 'start_view_change',
 			view: this.view,
 			heardView: this.heardView,
-			from: this.id,
-			incarnation: this.incarnation,
 		});
 	}
 
@@ -1342,11 +1337,21 @@ export class Replica implements VsrStateView {
 
 	// --- Plumbing ------------------------------------------------------------
 
-	private send(replica: number, message: ReplicaMessage): void {
-		this.outbox.push({to: 'replica', replica, message});
+	/**
+	 * Our name and incarnation, on every message we send: no quorum counts a promise of a
+	 * previous life. Set on the new message itself: a spread copy (ten shapes through one
+	 * site) made the simulator three times slower.
+	 */
+	private stamp<M extends Unstamped>(message: M): M & FromReplica {
+		return Object.assign(message, {from: this.id, incarnation: this.incarnation});
 	}
 
-	private broadcast(message: ReplicaMessage): void {
+	private send(replica: number, message: Unstamped): void {
+		this.outbox.push({to: 'replica', replica, message: this.stamp(message)});
+	}
+
+	private broadcast(unstamped: Unstamped): void {
+		const message = this.stamp(unstamped);
 		for (let replica = 0; replica < this.configuration.replicaCount; replica++) {
 			if (replica !== this.id) {
 				this.outbox.push({to: 'replica', replica, message});
@@ -1387,10 +1392,6 @@ export class Replica implements VsrStateView {
 
 	private nonce(): number {
 		return Math.floor(this.random() * 2 ** 31);
-	}
-
-	private jitter(ticks: number): number {
-		return ticks + Math.floor(this.random() * ticks);
 	}
 
 	/** The replica's own invariants, checked after every input. */
