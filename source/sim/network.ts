@@ -1,6 +1,6 @@
+import {Heap} from '../check/heap.js';
 import type {Message} from '../vsr/messages.js';
 import type {Prng} from '../vsr/prng.js';
-import {Heap} from '../check/heap.js';
 
 /** A replica (id ≥ 0) or a client (id = -clientId - 1). */
 export type Address = number;
@@ -27,9 +27,10 @@ export type Packet = {
 /**
  * The simulated network: every message is a packet with a delivery time
  * drawn from the seeded generator. It can drop, duplicate, reorder, and cut
- * replicas off from each other (clients always reach every replica).
+ * replicas off from each other (clients always reach every replica). (The
+ * process cluster's network, which relays real messages, is cluster/network.ts.)
  */
-export class Network {
+export class SimNetwork {
 	faults: LinkFaults;
 	private readonly inFlight = new Heap<Packet>(
 		(a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq),

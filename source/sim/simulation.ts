@@ -31,7 +31,7 @@ import {
 	second,
 } from './faults.js';
 import {type Committed, CommittedOps} from './committed.js';
-import {type Address, Network, clientAddress, clientOf} from './network.js';
+import {type Address, SimNetwork, clientAddress, clientOf} from './network.js';
 import {Workload} from './workload.js';
 
 export const tick = 10 * millisecond;
@@ -120,7 +120,7 @@ export class Simulation {
 	private readonly configuration: Configuration;
 	private readonly bus: Telemetry;
 	private readonly telemetry: VsrTelemetry;
-	private readonly network: Network;
+	private readonly network: SimNetwork;
 	private readonly replicas: Array<Replica | undefined>;
 	private readonly boots: number[];
 	private readonly clients: SimClient[];
@@ -160,7 +160,7 @@ export class Simulation {
 			partitioned: () => this.network.partitioned,
 		};
 		const streams = new Prng(options.seed);
-		this.network = new Network(new Prng(streams.nextUint32()), linkFaults(options.faults));
+		this.network = new SimNetwork(new Prng(streams.nextUint32()), linkFaults(options.faults));
 		this.workload = new Workload(new Prng(streams.nextUint32()));
 		this.replicaPrng = new Prng(streams.nextUint32());
 		const faultPrng = new Prng(streams.nextUint32());

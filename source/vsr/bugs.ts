@@ -25,7 +25,3 @@ export const bugNames: readonly BugName[] = [
 	'state-transfer-skips-ops',
 	'recovery-answers-early',
 ];
-
-export function isBugName(name: string): name is BugName {
-	return Object.hasOwn(bugs, name);
-}

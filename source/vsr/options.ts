@@ -1,5 +1,3 @@
-import type {BugName} from './bugs.js';
-
 /** Timeouts in ticks. A tick is whatever the environment says (10 ms in the process cluster). */
 export type Timeouts = {
 	/** An idle primary sends Commit as a heartbeat this often. */
@@ -27,5 +25,3 @@ export const defaultTimeouts: Timeouts = {
 };
 
 export const defaultCheckpointInterval = 1000;
-
-export type BugSet = ReadonlySet<BugName>;
