@@ -39,3 +39,4 @@ export {
 	commonMetadata,
 } from './vsr-telemetry.js';
 export {type SerializedEvent, parseEvent, serializeEvent} from './serialize.js';
+export {type ChannelMessage, channelName, channelOf} from './channels.js';

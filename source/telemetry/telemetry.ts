@@ -10,7 +10,12 @@ Event names are arrays of strings. The bus remembers what it learnt about an arr
 identity, so an event name must not be mutated once it has been passed in (like an Erlang list,
 it is treated as a value). Reusing the same array (the catalogue's constants) is what makes
 `execute` cheap.
+
+Every event is also published on the `diagnostics_channel` of its name (see channels.ts), while
+that channel has a subscriber; "listened" below means a handler on this bus or such a subscriber.
 */
+import type {Channel} from 'node:diagnostics_channel';
+import {type ChannelMessage, channelOf} from './channels.js';
 
 export type EventName = readonly string[];
 export type Measurements = Record<string, number | bigint>;
@@ -55,8 +60,8 @@ type Entry = {
 };
 
 // Handlers of one event. `handlers` is replaced, never mutated, so a dispatch can iterate the
-// array it read while handlers attach or detach.
-type Slot = {handlers: readonly Entry[]};
+// array it read while handlers attach or detach. `channel`: the event's diagnostics channel.
+type Slot = {handlers: readonly Entry[]; readonly channel: Channel};
 
 /** The three event names of a span prefix. */
 export type SpanEventNames = {
@@ -141,7 +146,7 @@ export class Telemetry {
 			// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- only ever called with its own config
 			const entry: Entry = {id, eventName, handler: handler as Handler, config, attached: true};
 			entries.push(entry);
-			const slot = this.#slotForKey(key);
+			const slot = this.#slotForKey(key, eventName);
 			slot.handlers = [...slot.handlers, entry];
 		}
 
@@ -160,7 +165,7 @@ export class Telemetry {
 		this.#entryCount -= entries.length;
 		for (const entry of entries) {
 			entry.attached = false;
-			const slot = this.#slotForKey(keyOf(entry.eventName));
+			const slot = this.#slotForKey(keyOf(entry.eventName), entry.eventName);
 			const rest = slot.handlers.filter((other) => other !== entry);
 			slot.handlers = rest.length === 0 ? emptyHandlers : rest;
 		}
@@ -197,7 +202,26 @@ export class Telemetry {
 		return this.#entryCount !== 0 && this.#slot(event).handlers.length > 0;
 	}
 
-	/** Whether anything listens to the start, stop or exception event of `prefix`. */
+	/**
+	Whether a handler on this bus or a `diagnostics_channel` subscriber listens to `event`: what
+	`execute` would reach. Cheap enough to call before building metadata on a hot path.
+	*/
+	isListened(event: EventName): boolean {
+		const slot = this.#slot(event);
+		return slot.handlers.length > 0 || slot.channel.hasSubscribers;
+	}
+
+	/** `isListened` for the start, stop or exception event of the span `prefix`. */
+	isSpanListened(prefix: EventName): boolean {
+		const names = this.#namesFor(prefix);
+		return (
+			this.isListened(names.start) ||
+			this.isListened(names.stop) ||
+			this.isListened(names.exception)
+		);
+	}
+
+	/** Whether a handler on this bus listens to the start, stop or exception event of `prefix`. */
 	hasSpanHandlers(prefix: EventName): boolean {
 		if (this.#entryCount === 0) {
 			return false;
@@ -217,25 +241,29 @@ export class Telemetry {
 	}
 
 	/**
-	Calls the event's handlers in attach order. A handler that throws is detached and a
+	Calls the event's handlers in attach order, then publishes the event on its
+	`diagnostics_channel` when that has subscribers. A handler that throws is detached and a
 	`['telemetry', 'handler', 'failure']` event is emitted; the caller never sees the throw.
 	*/
 	execute(event: EventName, measurements: Measurements, metadata: Metadata): void {
-		if (this.#entryCount === 0) {
-			return;
+		const slot = this.#slot(event);
+		if (this.#entryCount !== 0) {
+			for (const entry of slot.handlers) {
+				if (!entry.attached) {
+					continue;
+				}
+
+				try {
+					entry.handler(event, measurements, metadata, entry.config);
+				} catch (error) {
+					this.#handlerFailed(entry, event, error);
+				}
+			}
 		}
 
-		const {handlers} = this.#slot(event);
-		for (const entry of handlers) {
-			if (!entry.attached) {
-				continue;
-			}
-
-			try {
-				entry.handler(event, measurements, metadata, entry.config);
-			} catch (error) {
-				this.#handlerFailed(entry, event, error);
-			}
+		if (slot.channel.hasSubscribers) {
+			const message: ChannelMessage = {event, measurements, metadata};
+			slot.channel.publish(message);
 		}
 	}
 
@@ -246,7 +274,7 @@ export class Telemetry {
 	When nothing listens to any of the three events, `fn` runs bare.
 	*/
 	span<T>(prefix: EventName, startMetadata: Metadata, fn: () => T): T {
-		if (!this.hasSpanHandlers(prefix)) {
+		if (!this.isSpanListened(prefix)) {
 			return fn();
 		}
 
@@ -287,7 +315,7 @@ export class Telemetry {
 		const context = ++this.#lastSpanContext;
 		const start = this.clock.monotonicTime();
 		const startMetadata = {...metadata, telemetry_span_context: context};
-		if (this.hasHandlers(names.start)) {
+		if (this.isListened(names.start)) {
 			this.execute(
 				names.start,
 				{monotonic_time: start, system_time: this.clock.systemTime()},
@@ -304,7 +332,7 @@ export class Telemetry {
 	*/
 	spanStop(token: SpanToken, metadata?: Metadata): void {
 		const names = this.#namesFor(token.prefix);
-		if (!this.hasHandlers(names.stop)) {
+		if (!this.isListened(names.stop)) {
 			return;
 		}
 
@@ -331,7 +359,7 @@ export class Telemetry {
 		metadata?: Metadata,
 	): void {
 		const names = this.#namesFor(token.prefix);
-		if (!this.hasHandlers(names.exception)) {
+		if (!this.isListened(names.exception)) {
 			return;
 		}
 
@@ -354,17 +382,17 @@ export class Telemetry {
 		let slot = this.#slotByArray.get(event);
 		if (slot === undefined) {
 			// Slots outlive their handlers so that a cached array sees later attaches.
-			slot = this.#slotForKey(keyOf(event));
+			slot = this.#slotForKey(keyOf(event), event);
 			this.#slotByArray.set(event, slot);
 		}
 
 		return slot;
 	}
 
-	#slotForKey(key: string): Slot {
+	#slotForKey(key: string, event: EventName): Slot {
 		let slot = this.#slotsByKey.get(key);
 		if (slot === undefined) {
-			slot = {handlers: emptyHandlers};
+			slot = {handlers: emptyHandlers, channel: channelOf(event)};
 			this.#slotsByKey.set(key, slot);
 		}
 
@@ -388,7 +416,7 @@ export class Telemetry {
 	#handlerFailed(entry: Entry, event: EventName, error: unknown): void {
 		// Erlang detaches by id, so every event of an attachMany handler goes.
 		this.detach(entry.id);
-		if (!this.hasHandlers(handlerFailureEvent)) {
+		if (!this.isListened(handlerFailureEvent)) {
 			return;
 		}
 

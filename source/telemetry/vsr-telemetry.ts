@@ -2,7 +2,9 @@
 The seed's `Vsr.Telemetry`, bound to a bus: event names get 'vsr' prepended and the metadata
 gets the common fields built from replica state. Times are bigint nanoseconds from the bus clock.
 */
+import type {Channel} from 'node:diagnostics_channel';
 import {type VsrEventName, vsrEventName} from './catalogue.js';
+import {channelOf} from './channels.js';
 import {
 	type EventName,
 	type Measurements,
@@ -69,8 +71,11 @@ const silentToken = (prefix: EventName): SpanToken => {
 	return token;
 };
 
-/** How often one emitted event (a full name array) was counted. */
-type Counter = {readonly event: EventName; count: number};
+/**
+How often one emitted event (a full name array) was counted, and its diagnostics channel: the
+fast path reads `channel.hasSubscribers` beside the bus's handler check.
+*/
+type Counter = {readonly event: EventName; count: number; readonly channel: Channel};
 
 /**
 What the wrapper knows about one name it is called with (a catalogue constant, or the full
@@ -121,17 +126,21 @@ export class VsrTelemetry {
 		return total;
 	}
 
-	/** Whether any handler listens to `['vsr', ...event]`. */
+	/** Whether a handler or a `diagnostics_channel` subscriber listens to `['vsr', ...event]`. */
 	enabled(event: VsrEventName): boolean {
-		return this.bus.hasAnyHandlers() && this.bus.hasHandlers(this.#slot(event).full);
+		const {full, counter} = this.#slot(event);
+		return this.bus.hasHandlers(full) || counter.channel.hasSubscribers;
 	}
 
-	/** Whether any handler listens to the start, stop or exception of the span `['vsr', ...event]`. */
+	/** `enabled` for the start, stop or exception of the span `['vsr', ...event]`. */
 	spanEnabled(event: VsrEventName): boolean {
-		return this.bus.hasAnyHandlers() && this.bus.hasSpanHandlers(this.#slot(event).full);
+		return this.#spanListened(this.#slot(event));
 	}
 
-	/** Builds no metadata and allocates nothing when no handler listens. */
+	/**
+	Counts the event; builds no metadata and allocates nothing when no handler and no
+	`diagnostics_channel` subscriber listens.
+	*/
 	execute(
 		event: VsrEventName,
 		state: VsrStateView,
@@ -140,7 +149,7 @@ export class VsrTelemetry {
 	): void {
 		const {full, counter} = this.#slot(event);
 		this.#count(counter);
-		if (!this.bus.hasHandlers(full)) {
+		if (!this.bus.hasHandlers(full) && !counter.channel.hasSubscribers) {
 			return;
 		}
 
@@ -162,7 +171,7 @@ export class VsrTelemetry {
 	): void {
 		const {full, counter} = this.#slot(event);
 		this.#count(counter);
-		if (!this.bus.hasHandlers(full)) {
+		if (!this.bus.hasHandlers(full) && !counter.channel.hasSubscribers) {
 			return;
 		}
 
@@ -188,7 +197,7 @@ export class VsrTelemetry {
 		this.#count(counters.start);
 		let result: T;
 		try {
-			result = this.bus.hasSpanHandlers(slot.full)
+			result = this.#spanListened(slot)
 				? this.bus.span(slot.full, merge(state, metadata), fn)
 				: fn();
 		} catch (error) {
@@ -207,7 +216,7 @@ export class VsrTelemetry {
 	spanStart(event: VsrEventName, state: VsrStateView, metadata: Metadata): SpanToken {
 		const slot = this.#slot(event);
 		this.#count(this.#spanCounters(slot).start);
-		if (!this.bus.hasSpanHandlers(slot.full)) {
+		if (!this.#spanListened(slot)) {
 			return silentToken(slot.full);
 		}
 
@@ -218,7 +227,7 @@ export class VsrTelemetry {
 	spanStop(token: SpanToken, state: VsrStateView, metadata?: Metadata): void {
 		const {stop} = this.#spanCounters(this.#prefixSlot(token.prefix));
 		this.#count(stop);
-		if (token.context !== 0 && this.bus.hasHandlers(stop.event)) {
+		if (token.context !== 0 && (this.bus.hasHandlers(stop.event) || stop.channel.hasSubscribers)) {
 			this.bus.spanStop(token, merge(state, metadata));
 		}
 	}
@@ -234,7 +243,10 @@ export class VsrTelemetry {
 	): void {
 		const {exception} = this.#spanCounters(this.#prefixSlot(token.prefix));
 		this.#count(exception);
-		if (token.context !== 0 && this.bus.hasHandlers(exception.event)) {
+		if (
+			token.context !== 0 &&
+			(this.bus.hasHandlers(exception.event) || exception.channel.hasSubscribers)
+		) {
 			this.bus.spanException(token, kind, reason, stacktrace, merge(state, metadata));
 		}
 	}
@@ -264,6 +276,17 @@ export class VsrTelemetry {
 		return {full, counter: this.#counter(full), span: undefined};
 	}
 
+	/** A handler or a diagnostics subscriber on the span's start, stop or exception. */
+	#spanListened(slot: Slot): boolean {
+		const {start, stop, exception} = this.#spanCounters(slot);
+		return (
+			this.bus.hasSpanHandlers(slot.full) ||
+			start.channel.hasSubscribers ||
+			stop.channel.hasSubscribers ||
+			exception.channel.hasSubscribers
+		);
+	}
+
 	#spanCounters(slot: Slot): NonNullable<Slot['span']> {
 		if (slot.span === undefined) {
 			const names = this.bus.spanEvents(slot.full);
@@ -280,7 +303,7 @@ export class VsrTelemetry {
 	#counter(event: EventName): Counter {
 		let counter = this.#counters.get(event);
 		if (counter === undefined) {
-			counter = {event, count: 0};
+			counter = {event, count: 0, channel: channelOf(event)};
 			this.#counters.set(event, counter);
 		}
 

@@ -356,3 +356,18 @@ export function messageProblem(value: unknown, options: ValidateOptions): string
 export function isMessage(value: unknown, options: ValidateOptions): value is Message {
 	return messageProblem(value, options) === undefined;
 }
+
+/**
+ * The checked message: `value` itself, typed as a {@link Message}, when it is a valid one.
+ *
+ * @throws TypeError naming what is wrong (the text of {@link messageProblem}) when it is not.
+ */
+export function validate(value: unknown, options: ValidateOptions): Message {
+	const problem = messageProblem(value, options);
+	if (problem !== undefined) {
+		throw new TypeError(problem);
+	}
+
+	// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- checked just above
+	return value as Message;
+}

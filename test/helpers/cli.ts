@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {Writable} from 'node:stream';
-import {type Options, execa} from 'execa';
+import {type Options, type Result, execa} from 'execa';
 import {cliPath, repoRoot} from './paths.js';
 
 export type PackageJson = {
@@ -20,7 +20,7 @@ export function readPackageJson(): PackageJson {
 Run the compiled CLI (`node dist/cli.js ...args`) without a terminal and
 resolve with its result, whatever the exit code.
 */
-export async function spawnCli(args: readonly string[], options: Options = {}) {
+export async function spawnCli(args: readonly string[], options: Options = {}): Promise<Result> {
 	return execa('node', [cliPath, ...args], {
 		reject: false,
 		timeout: 30_000,
