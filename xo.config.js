@@ -29,6 +29,13 @@ const xoConfig = [
 		},
 	},
 	{
+		files: ['examples/**'],
+		rules: {
+			// Examples import the package by name (`vsr-tui/sim`), as a user would: no file extension.
+			'import-x/extensions': 'off',
+		},
+	},
+	{
 		files: ['test/**'],
 		rules: {
 			// AVA runs the compiled tests in dist/test, which xo cannot see.

@@ -9,7 +9,6 @@ rate, and sends what every call returns. See `examples/three-replicas.ts`.
 @packageDocumentation
 */
 export {
-	type Input,
 	Replica,
 	type ReplicaObserver,
 	type ReplicaOptions,

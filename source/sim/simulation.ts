@@ -1,5 +1,6 @@
 import {describeEntry, type HistoryEntry, HistoryRecorder} from '../check/history.js';
 import {checkLinearizable} from '../check/linearizability.js';
+import {type ModelEntry, ModelHistory, checkModel} from '../check/model.js';
 import {additionEvents, operatorEvents, seedEvents} from '../telemetry/catalogue.js';
 import {serializeEvent} from '../telemetry/serialize.js';
 import {
@@ -32,6 +33,7 @@ import {
 } from './faults.js';
 import {type Committed, CommittedOps} from './committed.js';
 import {type Address, SimNetwork, clientAddress, clientOf} from './network.js';
+import type {SimulatedService} from './service.js';
 import {Workload} from './workload.js';
 
 export const tick = 10 * millisecond;
@@ -52,6 +54,8 @@ export type SimulationOptions = {
 	readonly trace?: number;
 	/** Record the client history and check it (default true); off for long benchmark runs. */
 	readonly recordHistory?: boolean;
+	/** A service of your own instead of the key-value store, its workload and its checker. */
+	readonly service?: SimulatedService;
 };
 
 export type ViolationKind =
@@ -85,7 +89,10 @@ export type SimulationResult = {
 	readonly virtualTime: number;
 	readonly faults: readonly Fault[];
 	readonly faultsEnd: number;
+	/** The key-value history (empty when the run had a `service` of its own). */
 	readonly history: readonly HistoryEntry[];
+	/** The history of a run with a `service` of its own. */
+	readonly serviceHistory: ReadonlyArray<ModelEntry<unknown, unknown>>;
 	readonly trace: readonly string[];
 };
 
@@ -119,13 +126,16 @@ export class Simulation {
 	now = -0;
 	private readonly configuration: Configuration;
 	private readonly bus: Telemetry;
-	private readonly telemetry: VsrTelemetry;
+	private readonly vsr: VsrTelemetry;
 	private readonly network: SimNetwork;
 	private readonly replicas: Array<Replica | undefined>;
 	private readonly boots: number[];
 	private readonly clients: SimClient[];
 	private readonly workload: Workload;
 	private readonly history = new HistoryRecorder();
+	private readonly serviceHistory = new ModelHistory<unknown, unknown>();
+	private readonly service: SimulatedService | undefined;
+	private readonly random: () => number;
 	private readonly generator: FaultGenerator | undefined;
 	private readonly replicaPrng: Prng;
 	private readonly faultsApplied: Fault[] = [];
@@ -161,14 +171,17 @@ export class Simulation {
 		};
 		const streams = new Prng(options.seed);
 		this.network = new SimNetwork(new Prng(streams.nextUint32()), linkFaults(options.faults));
-		this.workload = new Workload(new Prng(streams.nextUint32()));
+		const workloadPrng = new Prng(streams.nextUint32());
+		this.workload = new Workload(workloadPrng);
+		this.service = options.service;
+		this.random = () => workloadPrng.next();
 		this.replicaPrng = new Prng(streams.nextUint32());
 		const faultPrng = new Prng(streams.nextUint32());
 		this.generator = options.schedule ? undefined : new FaultGenerator(faultPrng, options.faults);
 		this.bus = new Telemetry({
 			clock: {monotonicTime: () => BigInt(this.now), systemTime: () => BigInt(this.now)},
 		});
-		this.telemetry = new VsrTelemetry(this.bus);
+		this.vsr = new VsrTelemetry(this.bus);
 		this.attachTelemetry();
 		this.boots = range(options.replicas).map(() => 0);
 		this.lastCommit = range(options.replicas).map(() => 0);
@@ -178,11 +191,19 @@ export class Simulation {
 				clientId: i + 1,
 				replicaCount: options.replicas,
 				requestTimeout: 40,
-				telemetry: this.telemetry,
+				telemetry: this.vsr,
 			}),
 			index: undefined,
 			command: undefined,
 		}));
+	}
+
+	/**
+	The run's telemetry bus: attach handlers (or the OpenTelemetry bridge) before `run()`. Its
+	clock is virtual time, so every time it reports is virtual nanoseconds since the start.
+	*/
+	get telemetry(): Telemetry {
+		return this.bus;
 	}
 
 	run(): SimulationResult {
@@ -236,7 +257,7 @@ export class Simulation {
 			this.faultsEnd !== undefined &&
 			this.now - Math.max(this.lastProgress, this.faultsEnd) > livenessBound
 		) {
-			const pending = this.clients.filter(({command}) => command !== undefined).length;
+			const pending = this.clients.filter(({client}) => client.busy).length;
 			this.fail(
 				'liveness',
 				`no request was answered for ${livenessBound / second}s after faults stopped (${pending} pending, ${this.acked}/${this.options.ops} acked)`,
@@ -249,17 +270,26 @@ export class Simulation {
 			return;
 		}
 
-		const {command, operation} = this.workload.next(simClient.client.clientId);
+		const {clientId} = simClient.client;
+		const {command, operation} = this.service
+			? {command: undefined, operation: this.service.operation(clientId, this.random)}
+			: this.workload.next(clientId);
 		this.issued++;
 		simClient.command = command;
-		simClient.index =
-			command && this.options.recordHistory !== false
-				? this.history.invoke(simClient.client.clientId, command, this.now)
+		const recording = this.options.recordHistory !== false;
+		if (this.service) {
+			simClient.index = recording
+				? this.serviceHistory.invoke(clientId, operation, this.now)
 				: undefined;
+		} else {
+			simClient.index =
+				command && recording ? this.history.invoke(clientId, command, this.now) : undefined;
+		}
+
 		if (this.tracing) {
 			this.record(
 				() =>
-					`${this.time()} client ${simClient.client.clientId} calls ${command ? formatKvOperation(command) : `malformed ${JSON.stringify(operation)}`}`,
+					`${this.time()} client ${clientId} calls ${command ? formatKvOperation(command) : `${this.service ? '' : 'malformed '}${JSON.stringify(operation)}`}`,
 			);
 		}
 
@@ -398,12 +428,20 @@ export class Simulation {
 		}
 
 		if (simClient.index !== undefined) {
-			this.history.complete(simClient.index, output(completion.result), this.now);
+			const {result} = completion;
+			if (!this.service) {
+				this.history.complete(simClient.index, output(result), this.now);
+			} else if (result.ok) {
+				this.serviceHistory.complete(simClient.index, result.value, this.now);
+			} else {
+				this.serviceHistory.fail(simClient.index, result.error, this.now);
+			}
 		}
 
 		if (this.tracing) {
 			this.record(
-				() => `${this.time()} client ${clientId} gets ${JSON.stringify(output(completion.result))}`,
+				() =>
+					`${this.time()} client ${clientId} gets ${JSON.stringify(this.service ? completion.result : output(completion.result))}`,
 			);
 		}
 
@@ -526,6 +564,15 @@ export class Simulation {
 			return;
 		}
 
+		if (this.service) {
+			const result = checkModel(this.service.model, this.serviceHistory.entries());
+			if (result.ok === false) {
+				this.fail('linearizability', result.reason, false);
+			}
+
+			return;
+		}
+
 		const result = checkLinearizable(this.history.entries());
 		if (result.ok === false) {
 			this.fail(
@@ -556,10 +603,11 @@ export class Simulation {
 		return new Replica({
 			id,
 			replicaCount: this.options.replicas,
-			telemetry: this.telemetry,
+			telemetry: this.vsr,
 			random: () => prng.next(),
 			incarnation: this.boots[id]!,
 			recovering,
+			stateMachine: this.service?.stateMachine(),
 			checkpointInterval: this.options.checkpointInterval ?? 32,
 			bugs: this.options.bugs,
 			observer: {
@@ -641,7 +689,7 @@ export class Simulation {
 	}
 
 	private result(): SimulationResult {
-		const counts = this.telemetry.counts();
+		const counts = this.vsr.counts();
 		return {
 			seed: this.options.seed,
 			violation: this.violation,
@@ -652,11 +700,12 @@ export class Simulation {
 			recoveries: counts.get('vsr.recovery.complete') ?? 0,
 			stateTransfers: counts.get('vsr.state_transfer.snapshot_received') ?? 0,
 			checkpoints: counts.get('vsr.checkpoint.taken') ?? 0,
-			events: this.telemetry.total() + this.operatorEvents,
+			events: this.vsr.total() + this.operatorEvents,
 			virtualTime: this.now,
 			faults: this.faultsApplied,
 			faultsEnd: this.faultsEnd ?? this.now,
 			history: this.history.entries(),
+			serviceHistory: this.serviceHistory.entries(),
 			trace: this.trace,
 		};
 	}
