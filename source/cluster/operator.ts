@@ -102,8 +102,10 @@ export class Operator implements OperatorControls {
 	}
 
 	readonly telemetry: Telemetry;
+	/** @internal How replica telemetry reaches the bus (the CLI's modes read its totals). */
 	readonly forwarding: TelemetryForwarding;
 	readonly configuration: Configuration;
+	/** @internal The operator's clients (the CLI's `run` feeds them its workload). */
 	readonly clients: ClientPool;
 	private readonly nodes: NodeState[];
 	private readonly network: Network<Message | Reply>;
