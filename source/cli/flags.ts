@@ -157,6 +157,28 @@ export function stringFlag<D extends string | undefined = undefined>(options: {
 	};
 }
 
+/** A flag whose value is an `http://` or `https://` URL, such as a collector's address. */
+export function urlFlag(options: {
+	readonly description: string;
+	readonly valueName?: string;
+}): FlagSpec<string | undefined> {
+	return {
+		type: 'string',
+		valueName: options.valueName ?? 'URL',
+		description: options.description,
+		expected: 'an http:// or https:// URL',
+		default: undefined,
+		parse(raw) {
+			if (!URL.canParse(raw)) {
+				return undefined;
+			}
+
+			const {protocol} = new URL(raw);
+			return protocol === 'http:' || protocol === 'https:' ? {value: raw} : undefined;
+		},
+	};
+}
+
 /**
 A flag that may be given several times, such as `--crash 1@5 --crash 2@9`:
 each value is checked by `spec`, and the flag's value is the list of them in

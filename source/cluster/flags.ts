@@ -5,6 +5,7 @@ import {
 	rateFlag,
 	repeatableFlag,
 	stringFlag,
+	urlFlag,
 } from '../cli/flags.js';
 import {
 	type CrashSpec,
@@ -82,6 +83,10 @@ export const runFlags = {
 	}),
 	history: stringFlag({description: 'Write the client history as JSON to FILE'}),
 	json: booleanFlag({description: 'Print the summary as one JSON object'}),
+	otlp: urlFlag({
+		description:
+			'Export spans and metrics over OTLP/HTTP to the collector at URL (e.g. http://localhost:4318)',
+	}),
 };
 
 export const benchFlags = {

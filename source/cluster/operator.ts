@@ -5,6 +5,7 @@ import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import {Configuration} from '../vsr/configuration.js';
 import type {KvOperation} from '../vsr/kv-store.js';
 import type {Message, Reply, Send} from '../vsr/messages.js';
+import type {OtlpExport} from '../otel/otlp.js';
 import {ChildProcess, type ChildExit} from './child-process.js';
 import {ClientPool} from './client-pool.js';
 import {clusterEvents} from './events.js';
@@ -56,6 +57,11 @@ export type OperatorOptions = {
 	readonly random?: () => number;
 	/** How long each replica may take to come up (default 15 s). */
 	readonly startTimeoutMs?: number;
+	/**
+	Export spans and metrics over OTLP/HTTP to the collector at this URL (see `startOtlpExport`
+	in `vsr-tui/otel`); every replica then sends every event in full, so that every span is whole.
+	*/
+	readonly otlp?: string | undefined;
 };
 
 type NodeState = {
@@ -89,7 +95,13 @@ export type FlushResult = ReadonlyMap<number, Readonly<Record<string, number>>> 
 
 export class Operator implements OperatorControls {
 	static async start(options: OperatorOptions): Promise<Operator> {
-		const operator = new Operator(options);
+		const telemetry = options.telemetry ?? new Telemetry();
+		// Listening before the first replica reports, so that no span's start is missed.
+		const otlp: OtlpExport | undefined =
+			options.otlp === undefined
+				? undefined
+				: await Operator.exportOtlp(options.otlp, telemetry, () => operator.eventCounts());
+		const operator: Operator = new Operator({...options, telemetry}, otlp);
 		try {
 			await operator.waitUntilReady(options.startTimeoutMs ?? 15_000);
 			operator.startClocks();
@@ -99,6 +111,16 @@ export class Operator implements OperatorControls {
 		}
 
 		return operator;
+	}
+
+	/** Loads the OpenTelemetry SDK only when an export is asked for. */
+	private static async exportOtlp(
+		url: string,
+		telemetry: Telemetry,
+		counts: () => Iterable<readonly [string, number]>,
+	): Promise<OtlpExport> {
+		const {startOtlpExport} = await import('../otel/otlp.js');
+		return startOtlpExport({url, telemetry, counts});
 	}
 
 	readonly telemetry: Telemetry;
@@ -134,14 +156,17 @@ export class Operator implements OperatorControls {
 	private started = false;
 	private forged = 0;
 
-	private constructor(options: OperatorOptions) {
+	private constructor(
+		options: OperatorOptions,
+		private readonly otlp?: OtlpExport,
+	) {
 		this.configuration = new Configuration(options.replicas);
 		const n = options.replicas;
 		this.telemetry = options.telemetry ?? new Telemetry();
 		this.forwarding = new TelemetryForwarding(this.telemetry, options.events);
 		this.telemetryMode = {
 			...defaultTelemetryMode,
-			full: options.fullEvents === true || options.events !== undefined,
+			full: options.fullEvents === true || options.events !== undefined || otlp !== undefined,
 			feedRate: options.feedRate ?? defaultTelemetryMode.feedRate,
 		};
 		this.checkpointInterval = options.checkpointInterval;
@@ -529,6 +554,8 @@ export class Operator implements OperatorControls {
 		for (const node of this.nodes) {
 			node.child = undefined;
 		}
+
+		await this.otlp?.shutdown();
 	}
 
 	private node(id: number): NodeState {

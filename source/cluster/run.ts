@@ -46,6 +46,8 @@ export type RunOptions = {
 	readonly events: string | undefined;
 	readonly history: string | undefined;
 	readonly json: boolean;
+	/** Export spans and metrics over OTLP/HTTP to this collector URL. */
+	readonly otlp?: string | undefined;
 };
 
 /** The `--json` summary; the field names are a contract. */
@@ -190,6 +192,7 @@ export async function runWorkload(
 			replicas: options.replicas,
 			clients: options.clients,
 			events: sink?.write,
+			otlp: options.otlp,
 		});
 		const cluster = operator;
 		// A replica that ends without being crashed on purpose is news: say which, and why.

@@ -1,4 +1,4 @@
-import {integerFlag, rateFlag} from '../cli/flags.js';
+import {integerFlag, rateFlag, urlFlag} from '../cli/flags.js';
 
 /** The operator's own flags: the fault settings of `run`, as starting values (keys change them). */
 export const operatorFlags = {
@@ -9,5 +9,9 @@ export const operatorFlags = {
 		max: 10_000,
 		default: 0,
 		valueName: 'MS',
+	}),
+	otlp: urlFlag({
+		description:
+			'Export spans and metrics over OTLP/HTTP to the collector at URL (e.g. http://localhost:4318)',
 	}),
 };

@@ -12,6 +12,8 @@ export type OperatorSettings = {
 	readonly drop: number;
 	/** Starting delay in ms. */
 	readonly delay: number;
+	/** Export spans and metrics over OTLP/HTTP to this collector URL. */
+	readonly otlp?: string | undefined;
 };
 
 export type OperatorModeContext = {

@@ -8,7 +8,11 @@ export async function startCluster(
 	settings: OperatorSettings,
 	telemetry: Telemetry,
 ): Promise<OperatorControls> {
-	const operator = await Operator.start({replicas: settings.replicas, telemetry});
+	const operator = await Operator.start({
+		replicas: settings.replicas,
+		telemetry,
+		otlp: settings.otlp,
+	});
 	if (settings.drop > 0) {
 		operator.setDropRate(settings.drop);
 	}
