@@ -9,6 +9,7 @@ export type PackageJson = {
 	readonly version: string;
 	readonly bin: Readonly<Record<string, string>>;
 	readonly files: readonly string[];
+	readonly devDependencies: Readonly<Record<string, string>>;
 };
 
 export function readPackageJson(): PackageJson {
