@@ -87,7 +87,8 @@ installed.catch(() => undefined);
 
 test('the package holds only what runs and its types: the compiled CLI and sources, no tests', async (t) => {
 	t.timeout(10 * 60_000, 'npm pack and npm install');
-	const {files} = (await installed).info;
+	const {info} = await installed;
+	const {files} = info;
 	const paths = files.map((file) => file.path).toSorted();
 	const allowed = (file: string) =>
 		['package.json', 'readme.md', 'license', 'changelog.md'].includes(file.toLowerCase()) ||
@@ -98,7 +99,7 @@ test('the package holds only what runs and its types: the compiled CLI and sourc
 		[],
 	);
 	for (const file of ['dist/cli.js', 'package.json', 'readme.md', 'CHANGELOG.md']) {
-		t.true(paths.includes(file), file);
+		t.true(paths.includes(file), `${file} is in the package`);
 	}
 
 	for (const entry of ['', 'telemetry/', 'sim/', 'cluster/', 'otel/']) {
@@ -219,9 +220,9 @@ test('every entry point imports and works from a strict TypeScript file (moduleR
 	);
 	const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 	const compiled = await execa('node', [tsc, '-p', project], {cwd: project, reject: false});
-	t.is(compiled.exitCode, 0, String(compiled.stdout));
+	t.is(compiled.exitCode, 0, `tsc: ${String(compiled.stdout)}`);
 	const run = await execa('node', ['out/use.js'], {cwd: project, timeout: 60_000, reject: false});
-	t.is(run.exitCode, 0, String(run.stderr));
+	t.is(run.exitCode, 0, `stderr: ${String(run.stderr)}`);
 	t.deepEqual(JSON.parse(String(run.stdout)), expected);
 
 	// A type error in the user's code is caught: the types are real, not `any`.
@@ -251,7 +252,7 @@ test('every entry point imports and works from plain JavaScript; internals are n
 		useEveryEntry(false).replaceAll(/, type \w+/gv, ''),
 	);
 	const run = await execa('node', ['use.js'], {cwd: project, timeout: 60_000, reject: false});
-	t.is(run.exitCode, 0, String(run.stderr));
+	t.is(run.exitCode, 0, `stderr: ${String(run.stderr)}`);
 	t.deepEqual(JSON.parse(String(run.stdout)), expected);
 
 	for (const deep of [
@@ -267,7 +268,7 @@ test('every entry point imports and works from plain JavaScript; internals are n
 				reject: false,
 			},
 		);
-		t.not(attempt.exitCode, 0, deep);
-		t.regex(String(attempt.stderr), /ERR_PACKAGE_PATH_NOT_EXPORTED/v, deep);
+		t.not(attempt.exitCode, 0, `import('${deep}')`);
+		t.regex(String(attempt.stderr), /ERR_PACKAGE_PATH_NOT_EXPORTED/v, `import('${deep}')`);
 	}
 });
