@@ -10,6 +10,9 @@ export type PackageJson = {
 	readonly bin: Readonly<Record<string, string>>;
 	readonly files: readonly string[];
 	readonly devDependencies: Readonly<Record<string, string>>;
+	readonly exports: Readonly<
+		Record<string, string | {readonly types?: string; readonly default: string}>
+	>;
 };
 
 export function readPackageJson(): PackageJson {
