@@ -13,11 +13,11 @@ const counter: Model<number, Op, number> = {
 	},
 };
 
+/** One operation: client, what it called, [call, return] (null: no reply) and its output. */
 const entry = (
 	client: number,
 	operation: Op,
-	call: number,
-	ret: number | null,
+	[call, ret]: readonly [number, number | null],
 	output?: number,
 ): ModelEntry<Op, number> => ({client, operation, call, return: ret, output});
 
@@ -25,17 +25,17 @@ test('sequential and overlapping histories that some order explains are lineariz
 	t.deepEqual(checkModel(counter, []), {ok: true});
 	t.deepEqual(
 		checkModel(counter, [
-			entry(1, {op: 'add', by: 2}, 0, 10, 2),
-			entry(2, {op: 'read'}, 20, 30, 2),
+			entry(1, {op: 'add', by: 2}, [0, 10], 2),
+			entry(2, {op: 'read'}, [20, 30], 2),
 		]),
 		{ok: true},
 	);
 	// Two overlapping adds: the read after both sees their sum; the first add saw only itself.
 	t.deepEqual(
 		checkModel(counter, [
-			entry(1, {op: 'add', by: 1}, 0, 50, 3),
-			entry(2, {op: 'add', by: 2}, 10, 20, 2),
-			entry(3, {op: 'read'}, 60, 70, 3),
+			entry(1, {op: 'add', by: 1}, [0, 50], 3),
+			entry(2, {op: 'add', by: 2}, [10, 20], 2),
+			entry(3, {op: 'read'}, [60, 70], 3),
 		]),
 		{ok: true},
 	);
@@ -43,9 +43,9 @@ test('sequential and overlapping histories that some order explains are lineariz
 
 test('an output no order explains is a violation, naming the operation', (t) => {
 	const result = checkModel(counter, [
-		entry(1, {op: 'add', by: 2}, 0, 10, 2),
+		entry(1, {op: 'add', by: 2}, [0, 10], 2),
 		// Called after the add returned, yet it reads the state before it.
-		entry(2, {op: 'read'}, 20, 30, 0),
+		entry(2, {op: 'read'}, [20, 30], 0),
 	]);
 	t.like(result, {ok: false, entry: {client: 2, output: 0}});
 	t.regex(result.ok === false ? result.reason : '', /client 2's \{"op":"read"\} = 0/v);
@@ -53,17 +53,17 @@ test('an output no order explains is a violation, naming the operation', (t) => 
 	// An add applied twice (a retried write executed again) is no order of the history either.
 	t.false(
 		checkModel(counter, [
-			entry(1, {op: 'add', by: 5}, 0, 10, 5),
-			entry(1, {op: 'read'}, 20, 30, 10),
+			entry(1, {op: 'add', by: 5}, [0, 10], 5),
+			entry(1, {op: 'read'}, [20, 30], 10),
 		]).ok,
 	);
 });
 
 test('an operation without a reply may or may not have taken effect; a rejected one did not', (t) => {
-	const pending = entry(1, {op: 'add', by: 5}, 0, null);
-	t.true(checkModel(counter, [pending, entry(2, {op: 'read'}, 10, 20, 0)]).ok === true);
-	t.true(checkModel(counter, [pending, entry(2, {op: 'read'}, 10, 20, 5)]).ok === true);
-	t.false(checkModel(counter, [pending, entry(2, {op: 'read'}, 10, 20, 3)]).ok);
+	const pending = entry(1, {op: 'add', by: 5}, [0, null]);
+	t.true(checkModel(counter, [pending, entry(2, {op: 'read'}, [10, 20], 0)]).ok === true);
+	t.true(checkModel(counter, [pending, entry(2, {op: 'read'}, [10, 20], 5)]).ok === true);
+	t.false(checkModel(counter, [pending, entry(2, {op: 'read'}, [10, 20], 3)]).ok);
 	const rejected: ModelEntry<Op, number> = {
 		client: 1,
 		operation: {op: 'add', by: 5},
@@ -71,13 +71,13 @@ test('an operation without a reply may or may not have taken effect; a rejected 
 		call: 0,
 		return: 5,
 	};
-	t.true(checkModel(counter, [rejected, entry(2, {op: 'read'}, 10, 20, 0)]).ok === true);
-	t.false(checkModel(counter, [rejected, entry(2, {op: 'read'}, 10, 20, 5)]).ok);
+	t.true(checkModel(counter, [rejected, entry(2, {op: 'read'}, [10, 20], 0)]).ok === true);
+	t.false(checkModel(counter, [rejected, entry(2, {op: 'read'}, [10, 20], 5)]).ok);
 });
 
 test('a search beyond its step budget answers unknown', (t) => {
 	const many = Array.from({length: 12}, (_, client) =>
-		entry(client, {op: 'add', by: 1}, 0, 100, 1),
+		entry(client, {op: 'add', by: 1}, [0, 100], 1),
 	);
 	const result = checkModel(counter, many, {maxSteps: 50});
 	t.is(result.ok, 'unknown');

@@ -1,4 +1,3 @@
-/* eslint-disable ava/no-ignored-test-files -- AVA runs the compiled copy in dist/test */
 import {deepStrictEqual} from 'node:assert/strict';
 import test from 'ava';
 import fc from 'fast-check';

@@ -1,4 +1,3 @@
-/* eslint-disable ava/no-ignored-test-files -- AVA runs the compiled copy in dist/test */
 import test from 'ava';
 import {
 	type Clock,

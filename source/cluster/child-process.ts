@@ -15,6 +15,7 @@ kills it when the operator exits. When the operator dies without cleanup
 
 export const replicaEntry = fileURLToPath(new URL('replica-process.js', import.meta.url));
 
+/** How a replica process ended: its exit code or signal, and the tail of its stderr. */
 export type ChildExit = {
 	readonly code: number | null;
 	readonly signal: string | null;

@@ -25,11 +25,17 @@ one, `resume()` all of them. With no fault set and not paused the network is
 /** The operator's clients, as an endpoint. */
 export const clientEndpoint = -1;
 
+/** Fault settings of the whole network, a node or a link; they add up (see the readme). */
 export type LinkFaults = {
+	/** Share of messages dropped, 0 to 1. */
 	readonly dropRate: number;
+	/** Delay of every message, in ms. */
 	readonly delayMs: number;
+	/** Up to this much more delay, uniformly drawn, in ms. */
 	readonly jitterMs: number;
+	/** Share of messages delivered twice, 0 to 1. */
 	readonly duplicateRate: number;
+	/** Share of messages that wait a little more, so that later ones overtake them, 0 to 1. */
 	readonly reorderRate: number;
 };
 
@@ -46,6 +52,7 @@ export const reorderWindowMs = 20;
 /** Held messages beyond this are dropped, oldest first (replicas keep talking while paused). */
 export const maxHeld = 100_000;
 
+/** What the network did to the messages so far. */
 export type NetworkStats = {
 	delivered: number;
 	dropped: number;

@@ -2,15 +2,10 @@ import type {Telemetry} from '../telemetry/telemetry.js';
 import type {KvOperation} from '../vsr/kv-store.js';
 import type {Result} from '../vsr/state-machine.js';
 
-/**
- * What the operator (the process cluster and its network) offers to whoever
- * drives it: the TUI, the headless `run` and `bench` modes, and tests. The
- * UI reads `snapshot()` and the telemetry bus, and calls the actions; it
- * never reaches into processes or protocol state.
- */
-
+/** A node as the operator sees it: a replica's status, or starting, or crashed. */
 export type NodeStatus = 'starting' | 'normal' | 'view_change' | 'recovering' | 'crashed';
 
+/** A node's own network state. */
 export type NodeNetwork = {
 	/** Cut off from every other replica (both directions). */
 	readonly isolated: boolean;
@@ -21,6 +16,7 @@ export type NodeNetwork = {
 	readonly delayMs: number;
 };
 
+/** One row of the node table. */
 export type NodeInfo = {
 	readonly id: number;
 	/** The OS process id while the replica runs; undefined when crashed. */
@@ -35,6 +31,7 @@ export type NodeInfo = {
 	readonly network: NodeNetwork;
 };
 
+/** The whole cluster at one moment: what `snapshot()` returns. */
 export type ClusterSnapshot = {
 	readonly replicas: number;
 	readonly nodes: readonly NodeInfo[];
@@ -56,6 +53,7 @@ export type ClusterSnapshot = {
 	readonly outsideFailureModel: boolean;
 };
 
+/** A request's reply, with the client and request number that carried it and its latency. */
 export type RequestOutcome = {
 	readonly clientId: number;
 	readonly requestNumber: number;
@@ -77,6 +75,11 @@ export type TelemetrySummary = {
 	readonly spans?: Readonly<Record<string, string>>;
 };
 
+/**
+What the operator (the process cluster and its network) offers to whoever drives it: the TUI,
+the headless `run` and `bench` modes, tests, and your own front end. A driver reads `snapshot()`
+and the telemetry bus, and calls the actions; it never reaches into processes or protocol state.
+*/
 export type OperatorControls = {
 	/** The operator's bus: every replica's events arrive here (with their original metadata) plus `vsr_tui.operator.*`. */
 	readonly telemetry: Telemetry;

@@ -29,17 +29,7 @@ import type {
 } from './operator-api.js';
 import {type SpanTiming, TelemetryForwarding} from './telemetry-forwarding.js';
 
-/**
-The operator: it starts one child process per replica, is their network, runs
-the clients, and keeps the node table from what the children report. It
-implements `OperatorControls` for the TUI, the headless modes and the tests.
-
-Every protocol message goes child → operator → child. The operator checks that
-a message names the replica (and incarnation) of the process it came from,
-passes it through the network (faults) and batches what is due for each
-replica into one IPC message per turn of the event loop.
-*/
-
+/** How to start a process cluster (`ProcessCluster.start`). */
 export type OperatorOptions = {
 	readonly replicas: number;
 	/** Concurrent clients (default 8). */
@@ -93,7 +83,18 @@ export type FlushResult = ReadonlyMap<number, Readonly<Record<string, number>>> 
 	readonly counted: ReadonlyMap<number, Readonly<Record<string, number>>>;
 };
 
+/**
+The process cluster (exported as `ProcessCluster`): it starts one child process per replica, is
+their network, runs the clients, and keeps the node table from what the children report. It
+implements `OperatorControls` for the TUI, the headless modes, the tests and any front end.
+
+Every protocol message goes child → operator → child. The operator checks that a message names
+the replica (and incarnation) of the process it came from, passes it through the network
+(faults) and batches what is due for each replica into one IPC message per turn of the event
+loop. Stop it (`stop()`) when done: until then its replicas and their IPC keep the process alive.
+*/
 export class Operator implements OperatorControls {
+	/** Starts the replicas and resolves once every one has reported (rejects if one cannot start). */
 	static async start(options: OperatorOptions): Promise<Operator> {
 		const telemetry = options.telemetry ?? new Telemetry();
 		// Listening before the first replica reports, so that no span's start is missed.
@@ -123,9 +124,11 @@ export class Operator implements OperatorControls {
 		return startOtlpExport({url, telemetry, counts});
 	}
 
+	/** The bus every event reaches: the replicas' (with their own metadata) and the operator's. */
 	readonly telemetry: Telemetry;
 	/** @internal How replica telemetry reaches the bus (the CLI's modes read its totals). */
 	readonly forwarding: TelemetryForwarding;
+	/** The cluster's size, quorum and f. */
 	readonly configuration: Configuration;
 	/** @internal The operator's clients (the CLI's `run` feeds them its workload). */
 	readonly clients: ClientPool;
@@ -220,6 +223,7 @@ export class Operator implements OperatorControls {
 
 	// --- Reading ---------------------------------------------------------------
 
+	/** The cluster now: every node's status, view, op and commit, the network's settings. */
 	snapshot(): ClusterSnapshot {
 		const nodes = this.nodes.map((node) => this.nodeInfo(node));
 		const normal = nodes.filter((node) => node.status === 'normal');
@@ -259,6 +263,7 @@ export class Operator implements OperatorControls {
 		return this.forwarding.spanTimings();
 	}
 
+	/** What the network did so far, and how many forged messages it dropped. */
 	networkStats(): Readonly<NetworkStats> & {forged: number} {
 		return {...this.network.stats, forged: this.forged};
 	}
@@ -297,12 +302,14 @@ export class Operator implements OperatorControls {
 		});
 	}
 
+	/** Queues `count` puts of fresh keys, sent as clients become free. */
 	burst(count: number): void {
 		for (let index = 0; index < count; index++) {
 			this.clients.enqueue({operation: this.freshPut()});
 		}
 	}
 
+	/** Steady load on or off: every free client sends the key-value workload. */
 	setLoad(on: boolean): void {
 		this.load = on;
 		this.clients.loadSource = on
@@ -315,6 +322,7 @@ export class Operator implements OperatorControls {
 
 	// --- Faults ----------------------------------------------------------------
 
+	/** SIGKILLs a replica's process (it loses its memory). */
 	crash(node: number): void {
 		const state = this.node(node);
 		const {child} = state;
@@ -343,11 +351,13 @@ export class Operator implements OperatorControls {
 		});
 	}
 
+	/** Cuts a replica off from the others, both ways (clients still reach it). */
 	isolate(node: number): void {
 		this.network.isolate(node);
 		this.emit(operatorEvents.operatorIsolate, {node});
 	}
 
+	/** Splits the replicas into two sides that cannot reach each other. */
 	partition(sideA: readonly number[], sideB: readonly number[]): void {
 		this.network.partition(sideA, sideB);
 		this.emit(operatorEvents.operatorPartition, {side_a: [...sideA], side_b: [...sideB]});
@@ -359,11 +369,13 @@ export class Operator implements OperatorControls {
 		this.emit(operatorEvents.operatorHeal, node === undefined ? {scope: 'all'} : {node});
 	}
 
+	/** Drops this share (0 to 1) of every message. */
 	setDropRate(rate: number): void {
 		this.network.setGlobal({dropRate: rate});
 		this.emit(operatorEvents.operatorDrop, {rate, scope: 'global'});
 	}
 
+	/** Delays every message by this many milliseconds. */
 	setDelay(ms: number): void {
 		this.network.setGlobal({delayMs: ms});
 		this.emit(operatorEvents.operatorDelay, {
@@ -373,11 +385,13 @@ export class Operator implements OperatorControls {
 		});
 	}
 
+	/** Drops this share of what one replica sends and receives. */
 	setNodeDropRate(node: number, rate: number): void {
 		this.network.setNode(node, {dropRate: rate});
 		this.emit(operatorEvents.operatorDrop, {rate, scope: 'node', node});
 	}
 
+	/** Delays what one replica sends and receives. */
 	setNodeDelay(node: number, ms: number): void {
 		this.network.setNode(node, {delayMs: ms});
 		this.emit(operatorEvents.operatorDelay, {ms, scope: 'node', node});
@@ -389,25 +403,30 @@ export class Operator implements OperatorControls {
 		this.emit(clusterEvents.network, {scope: 'global', ...faults});
 	}
 
+	/** Any fault setting for what one replica sends and receives. */
 	setNodeFaults(node: number, faults: Partial<LinkFaults>): void {
 		this.network.setNode(node, faults);
 		this.emit(clusterEvents.network, {scope: 'node', node, ...faults});
 	}
 
+	/** Any fault setting for the messages from one replica to another (one direction). */
 	setLinkFaults(from: number, to: number, faults: Partial<LinkFaults>): void {
 		this.network.setLink(from, to, faults);
 		this.emit(clusterEvents.network, {scope: 'link', from, to, ...faults});
 	}
 
+	/** The fault settings that apply to every message. */
 	globalFaults(): LinkFaults {
 		return this.network.globalFaults;
 	}
 
+	/** Holds every message until `resume()`, or `step()` for one at a time. */
 	pause(): void {
 		this.network.pause();
 		this.emit(clusterEvents.pause, {paused: true, held: this.network.heldCount});
 	}
 
+	/** Delivers the held messages and stops holding. */
 	resume(): void {
 		this.network.resume();
 		this.emit(clusterEvents.pause, {paused: false, held: 0});
@@ -483,12 +502,12 @@ export class Operator implements OperatorControls {
 		return child?.alive ? child.pid : undefined;
 	}
 
+	/** Stops every replica and the clients (their pending requests fail); resolves when all are gone. */
 	async stop(): Promise<void> {
 		this.stopping ??= this.shutdown();
 		return this.stopping;
 	}
 
-	/** Resolves once every replica has reported its status once (rejects after `timeoutMs`). */
 	/** Starts every replica's clock at once, when all have reported (`Operator.start` does it). */
 	startClocks(): void {
 		this.started = true;
@@ -497,6 +516,7 @@ export class Operator implements OperatorControls {
 		}
 	}
 
+	/** Resolves once every replica has reported its status once (rejects after `timeoutMs`). */
 	async waitUntilReady(timeoutMs: number): Promise<void> {
 		const waiting = new Set(this.nodes.filter((node) => !node.reported).map((node) => node.id));
 		if (waiting.size === 0) {

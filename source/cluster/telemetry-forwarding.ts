@@ -20,6 +20,7 @@ exactly as the child serialized it.
 /** Where an event came from: a replica id, or `operatorSource`. */
 export const operatorSource = -1;
 
+/** Count and percentiles of one timed event (a span's stop or exception, a view change's end). */
 export type SpanTiming = {
 	/** Dotted event name, e.g. `vsr.protocol.client_request.stop`. */
 	readonly event: string;

@@ -1,7 +1,9 @@
 import type {Prng} from '../vsr/prng.js';
 import type {LinkFaults} from './network.js';
 
+/** The simulator's fault mixes, from none to heavy (see the readme for what each injects). */
 export const faultMixes = ['none', 'light', 'heavy'] as const;
+/** One of `faultMixes`. */
 export type FaultMix = (typeof faultMixes)[number];
 
 /** One scheduled fault; `at` is virtual ns. A run records the faults it injected so that a failing run can be replayed and shrunk. */
@@ -11,7 +13,9 @@ export type Fault =
 	| {readonly at: number; readonly kind: 'partition'; readonly groups: readonly number[]}
 	| {readonly at: number; readonly kind: 'heal'};
 
+/** A millisecond of virtual time, in nanoseconds. */
 export const millisecond = 1_000_000;
+/** A second of virtual time, in nanoseconds. */
 export const second = 1000 * millisecond;
 
 export function linkFaults(mix: FaultMix): LinkFaults {

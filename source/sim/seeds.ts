@@ -2,6 +2,7 @@ import type {BugName} from '../vsr/bugs.js';
 import type {FaultMix} from './faults.js';
 import {Simulation, type SimulationResult} from './simulation.js';
 
+/** A run's settings, but its seed: what `runSeed` and `runSeeds` repeat for every seed. */
 export type SeedsOptions = {
 	readonly replicas: number;
 	readonly ops: number;
@@ -24,6 +25,7 @@ export type RunSummary = {
 	readonly events: number;
 };
 
+/** One simulation of the key-value store with these settings and this seed. */
 export function runSeed(
 	seed: number,
 	options: SeedsOptions,
@@ -32,6 +34,7 @@ export function runSeed(
 	return new Simulation({...options, seed, bugs: new Set(options.bugs), onEvent}).run();
 }
 
+/** The counts of a run, without its history and trace. */
 export function summarize(result: SimulationResult): RunSummary {
 	return {
 		seed: result.seed,

@@ -9,6 +9,12 @@ import type {EventName} from './telemetry.js';
 
 const name = <const T extends readonly string[]>(...parts: T): T => Object.freeze(parts);
 
+/**
+The catalogue: every event a replica or a client raises, by a constant name, without the leading
+`vsr` (so `events.prepareSent` is `vsr.protocol.prepare.sent`). `clientRequest`,
+`stateMachineOperation` and `leadership` are span prefixes: their events end in start, stop and
+exception. Pass these constants (not copies) to the bus: it caches by array identity.
+*/
 export const events = Object.freeze({
 	// --- Seed: protocol ---
 	clientRequest: name('protocol', 'client_request'),
@@ -63,7 +69,9 @@ export const events = Object.freeze({
 	clientRetry: name('client', 'retry'),
 });
 
+/** The type of the catalogue object. */
 export type VsrEvents = typeof events;
+/** Any event name of the catalogue, without the leading `vsr` (what `VsrTelemetry` takes). */
 export type VsrEventName = VsrEvents[keyof VsrEvents];
 
 /** The catalogue keys that name a span prefix rather than an event. */
@@ -83,8 +91,10 @@ export const operatorEvents = Object.freeze({
 	operatorPartition: name('vsr_tui', 'operator', 'partition'),
 });
 
+/** Any of the operator's event names (full names, under `vsr_tui`). */
 export type OperatorEventName = (typeof operatorEvents)[keyof typeof operatorEvents];
 
+/** A catalogue name with its leading `vsr`: the name handlers and channels see. */
 export type VsrFullEventName = readonly ['vsr', ...VsrEventName];
 
 const fullNames = new WeakMap<VsrEventName, VsrFullEventName>();

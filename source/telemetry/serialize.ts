@@ -13,6 +13,7 @@ Metadata must not be cyclic (JSON.stringify throws on cycles).
 */
 import type {EventName, Measurements, Metadata} from './telemetry.js';
 
+/** An event as one NDJSON line holds it. */
 export type SerializedEvent = {
 	event: EventName;
 	measurements: Measurements;
@@ -48,6 +49,7 @@ function serializeMeasurement(key: string, value: unknown): string {
 	throw new TypeError(`measurement ${key} must be a number or a bigint, got ${typeof value}`);
 }
 
+/** The event as one line of JSON (no newline), by the number rules above. */
 export function serializeEvent(
 	event: EventName,
 	measurements: Measurements,

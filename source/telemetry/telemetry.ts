@@ -17,9 +17,13 @@ that channel has a subscriber; "listened" below means a handler on this bus or s
 import type {Channel} from 'node:diagnostics_channel';
 import {type ChannelMessage, channelOf} from './channels.js';
 
+/** An event's name: an array of strings, such as `['vsr', 'protocol', 'prepare', 'sent']`. */
 export type EventName = readonly string[];
+/** What an event measured: numbers, and times and durations as bigint nanoseconds. */
 export type Measurements = Record<string, number | bigint>;
+/** What an event is about: any JSON-friendly fields (node, view, client …). */
 export type Metadata = Record<string, unknown>;
+/** Called with every event it is attached to, and the `config` given to `attach`. */
 export type Handler<C = unknown> = (
 	event: EventName,
 	measurements: Measurements,
@@ -30,11 +34,13 @@ export type Handler<C = unknown> = (
 /** Both readings are `bigint` nanoseconds. */
 export type Clock = {monotonicTime(): bigint; systemTime(): bigint};
 
+/** The process's clocks: `process.hrtime` for monotonic time, `Date.now` for system time. */
 export const realClock: Clock = Object.freeze({
 	monotonicTime: () => process.hrtime.bigint(),
 	systemTime: () => BigInt(Date.now()) * 1_000_000n,
 });
 
+/** An attached handler, as `listHandlers` describes it (the fields of Erlang's handler map). */
 export type HandlerInfo = {id: string; eventName: EventName; function: Handler; config: unknown};
 
 /**
@@ -48,6 +54,10 @@ export type SpanToken = {
 	metadata: Metadata;
 };
 
+/**
+Emitted when a handler throws (it is detached first): metadata `event_name`, `handler_id`,
+`handler_config`, `kind`, `reason`, `stacktrace`.
+*/
 export const handlerFailureEvent: EventName = Object.freeze(['telemetry', 'handler', 'failure']);
 
 type Entry = {
@@ -95,7 +105,14 @@ export const exceptionKind = (reason: unknown): 'error' | 'throw' =>
 const stacktraceOf = (reason: unknown): string =>
 	reason instanceof Error && typeof reason.stack === 'string' ? reason.stack : '';
 
+/**
+An event bus with the semantics of Erlang's `:telemetry`: handlers attach to event names by id,
+`execute` calls them in attach order, a handler that throws is detached and reported, and
+`span` wraps a function in start and stop (or exception) events. Besides its handlers, every
+event goes to its `diagnostics_channel` while that has a subscriber.
+*/
 export class Telemetry {
+	/** Where the bus reads the times it reports (the simulator gives it virtual time). */
 	readonly clock: Clock;
 	readonly #slotsByKey = new Map<string, Slot>();
 	readonly #slotByArray = new WeakMap<EventName, Slot>();
@@ -452,9 +469,15 @@ function startsWith(name: EventName, prefix: EventName): boolean {
 /** The default, process-wide bus. */
 export const telemetry = new Telemetry();
 
+/** `attach` on the default bus, as Erlang's `:telemetry.attach/4`. */
 export const attach = telemetry.attach.bind(telemetry);
+/** `attachMany` on the default bus, as `:telemetry.attach_many/4`. */
 export const attachMany = telemetry.attachMany.bind(telemetry);
+/** `detach` on the default bus, as `:telemetry.detach/1`. */
 export const detach = telemetry.detach.bind(telemetry);
+/** `listHandlers` on the default bus, as `:telemetry.list_handlers/1`. */
 export const listHandlers = telemetry.listHandlers.bind(telemetry);
+/** `execute` on the default bus, as `:telemetry.execute/3`. */
 export const execute = telemetry.execute.bind(telemetry);
+/** `span` on the default bus, as `:telemetry.span/3`. */
 export const span = telemetry.span.bind(telemetry);

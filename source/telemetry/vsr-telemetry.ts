@@ -14,8 +14,10 @@ import {
 	telemetry as defaultBus,
 } from './telemetry.js';
 
+/** A replica's status, as the common metadata's `status` field spells it. */
 export type VsrStatus = 'normal' | 'view_change' | 'recovering' | 'state_transfer';
 
+/** What the common metadata is built from: a replica (`Replica` implements it) or a stand-in. */
 export type VsrStateView = {
 	readonly nodeId: number;
 	readonly view: number;
@@ -35,6 +37,7 @@ export type CommonMetadata = {
 	commit_number: number;
 };
 
+/** The common metadata of a replica's state, with the seed's field names. */
 export function commonMetadata(state: VsrStateView): CommonMetadata {
 	return {
 		node_id: state.nodeId,
@@ -88,7 +91,13 @@ type Slot = {
 	span: {readonly start: Counter; readonly stop: Counter; readonly exception: Counter} | undefined;
 };
 
+/**
+The seed's `Vsr.Telemetry` bound to a bus: event names get `vsr` prepended, metadata gets the
+common fields of the replica's state, and every event is counted whether or not anyone listens
+(building no metadata for an event nobody listens to). Replicas and clients take one.
+*/
 export class VsrTelemetry {
+	/** The bus the events are executed on. */
 	readonly bus: Telemetry;
 	/**
 	How often each event was emitted through this wrapper, whether or not anything listened:
@@ -232,6 +241,10 @@ export class VsrTelemetry {
 		}
 	}
 
+	/**
+	Ends a span from `spanStart` with its exception event: `kind`, `reason`, `stacktrace`, and the
+	common metadata of `state` at that time.
+	*/
 	// eslint-disable-next-line max-params -- Telemetry.spanException plus the state
 	spanException(
 		token: SpanToken,

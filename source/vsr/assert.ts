@@ -3,6 +3,7 @@
  * style): continuing would turn a bug into silent data loss.
  */
 export class InvariantViolation extends Error {
+	/** `InvariantViolation`. */
 	override name = 'InvariantViolation';
 }
 

@@ -16,8 +16,10 @@ export const bugs = {
 		'a recovering replica takes part (acks prepares, votes in view changes) before it has recovered',
 } as const;
 
+/** The name of a planted bug. */
 export type BugName = keyof typeof bugs;
 
+/** Every planted bug's name, in a fixed order. */
 export const bugNames: readonly BugName[] = [
 	'commit-without-quorum',
 	'ignore-last-normal-view',

@@ -1,5 +1,6 @@
 import type {Result} from './state-machine.js';
 
+/** The client table inside a checkpoint: per client, its latest request number and result. */
 export type ClientTableSnapshot = ReadonlyArray<
 	readonly [clientId: number, requestNumber: number, result: Result]
 >;

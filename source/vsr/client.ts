@@ -5,17 +5,25 @@ import {Configuration} from './configuration.js';
 import type {Reply, Request, Send} from './messages.js';
 import type {Result} from './state-machine.js';
 
+/** How to make a `Client`. */
 export type ClientOptions = {
+	/** Unique among the cluster's clients; the client table keys on it. */
 	readonly clientId: number;
+	/** The cluster's size: the client computes the primary of a view from it. */
 	readonly replicaCount: number;
 	/** Ticks to wait for a reply before sending the request again. */
 	readonly requestTimeout?: number;
+	/** Where the client's own events go (`vsr.client.retry`). */
 	readonly telemetry?: VsrTelemetry;
 };
 
+/** A request the client has its reply for. */
 export type Completion = {
+	/** The request's number (1, 2, 3 … per client). */
 	readonly requestNumber: number;
+	/** What was submitted. */
 	readonly operation: unknown;
+	/** What the replicas answered: the operation's value, or why it failed. */
 	readonly result: Result;
 };
 
@@ -26,6 +34,7 @@ export type Completion = {
  * the reply. Pure like the replica: the environment delivers what it returns.
  */
 export class Client {
+	/** This client's id. */
 	readonly clientId: number;
 	private readonly configuration: Configuration;
 	private readonly requestTimeout: number;
@@ -41,6 +50,7 @@ export class Client {
 		this.telemetry = options.telemetry;
 	}
 
+	/** A request is outstanding: `submit` must wait for its reply. */
 	get busy(): boolean {
 		return this.pending !== undefined;
 	}
@@ -50,10 +60,12 @@ export class Client {
 		return this.configuration.primaryOf(this.view);
 	}
 
+	/** The number of the latest request submitted (0 before the first). */
 	get lastRequestNumber(): number {
 		return this.requestNumber;
 	}
 
+	/** Starts a request; returns what to send (to the primary it knows). At most one at a time. */
 	submit(operation: unknown): Send[] {
 		assert(!this.pending, 'a client has at most one request outstanding');
 		this.requestNumber++;
@@ -89,6 +101,10 @@ export class Client {
 		};
 	}
 
+	/**
+	Call at the replicas' tick rate: after `requestTimeout` ticks without a reply, returns the
+	request again for every replica (only the primary answers).
+	*/
 	tick(): Send[] {
 		const {pending} = this;
 		if (!pending || ++pending.ticks < this.requestTimeout) {

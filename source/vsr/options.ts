@@ -14,6 +14,7 @@ export type Timeouts = {
 	readonly stateTransferResend: number;
 };
 
+/** The replica's timeouts unless `ReplicaOptions.timeouts` overrides some. */
 export const defaultTimeouts: Timeouts = {
 	heartbeat: 10,
 	primary: 50,
@@ -24,4 +25,5 @@ export const defaultTimeouts: Timeouts = {
 	stateTransferResend: 25,
 };
 
+/** A checkpoint every this many committed ops, unless `ReplicaOptions.checkpointInterval` says. */
 export const defaultCheckpointInterval = 1000;

@@ -48,10 +48,12 @@ export class Prng {
 		return Math.floor(this.next() * n);
 	}
 
+	/** True with this probability. */
 	chance(probability: number): boolean {
 		return probability > 0 && this.next() < probability;
 	}
 
+	/** One of the items, uniformly; throws on an empty list. */
 	pick<T>(items: readonly T[]): T {
 		const item = items[this.int(items.length)];
 		if (item === undefined) {

@@ -10,8 +10,11 @@ export type Result =
  * with the live state.
  */
 export type StateMachine = {
+	/** Runs one operation and returns its output (the reply's value); throws to reject it. */
 	apply(operation: unknown): unknown;
+	/** The whole state as a plain JSON value, for checkpoints and state transfer. */
 	snapshot(): unknown;
+	/** Replaces the state with a snapshot another replica's `snapshot()` took. */
 	restore(snapshot: unknown): void;
 	/** A short name for telemetry ("put", "get", …); never throws. */
 	kind(operation: unknown): string;

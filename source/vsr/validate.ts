@@ -20,7 +20,9 @@ import {type Message, replicaMessageTypes} from './messages.js';
  * accepted in their place.
  */
 
+/** What a message is checked against. */
 export type ValidateOptions = {
+	/** The cluster's size: replica ids must be below it. */
 	readonly replicaCount: number;
 	/** Checks a checkpoint's state-machine snapshot; the default accepts the key-value store's. */
 	readonly snapshot?: (value: unknown) => string | undefined;
@@ -353,6 +355,7 @@ export function messageProblem(value: unknown, options: ValidateOptions): string
 	return checkBody(value, type, options);
 }
 
+/** Whether `value` is a valid message (see {@link messageProblem} for why not). */
 export function isMessage(value: unknown, options: ValidateOptions): value is Message {
 	return messageProblem(value, options) === undefined;
 }
