@@ -7,17 +7,14 @@ A `Replica` does no I/O: the host delivers each message (`onMessage`), calls `ti
 rate, and sends what every call returns. See `examples/three-replicas.ts`.
 
 @packageDocumentation
+@module vsr-tui
 */
-export {
-	Replica,
-	type ReplicaObserver,
-	type ReplicaOptions,
-	type Status,
-} from './vsr/replica.js';
+export {Replica, type ReplicaObserver, type ReplicaOptions, type Status} from './vsr/replica.js';
 export {Client, type ClientOptions, type Completion} from './vsr/client.js';
 export {
 	type Commit,
 	type DoViewChange,
+	type FromReplica,
 	type GetState,
 	type LogEntry,
 	type LogSlice,
@@ -55,8 +52,7 @@ export {
 export {Configuration, maxReplicas, minReplicas} from './vsr/configuration.js';
 export {defaultCheckpointInterval, defaultTimeouts, type Timeouts} from './vsr/options.js';
 export type {Checkpoint} from './vsr/checkpoint.js';
-export type {ClientTable, ClientTableSnapshot} from './vsr/client-table.js';
-export type {Log} from './vsr/log.js';
+export type {ClientTableSnapshot} from './vsr/client-table.js';
 export {InvariantViolation} from './vsr/assert.js';
 export {Prng} from './vsr/prng.js';
 export {type BugName, bugNames, bugs} from './vsr/bugs.js';

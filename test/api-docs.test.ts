@@ -1,5 +1,8 @@
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import path from 'node:path';
 import test from 'ava';
+import {execa} from 'execa';
 import ts from 'typescript';
 import {readPackageJson} from './helpers/cli.js';
 import {repoRoot} from './helpers/paths.js';
@@ -115,4 +118,31 @@ test('every export of every entry point, and every public class member, has a do
 		'vsr-tui/otel',
 	]);
 	t.deepEqual(missing, []);
+});
+
+test('the API reference builds with TypeDoc without a warning, one page per entry point', async (t) => {
+	const out = mkdtempSync(path.join(tmpdir(), 'vsr-tui-docs-'));
+	t.teardown(() => {
+		rmSync(out, {recursive: true, force: true});
+	});
+	// What `npm run docs` runs (typedoc.json treats warnings as errors), into a temporary folder.
+	const typedoc = path.join(repoRoot, 'node_modules', 'typedoc', 'bin', 'typedoc');
+	const result = await execa('node', [typedoc, '--out', out], {
+		cwd: repoRoot,
+		reject: false,
+		timeout: 120_000,
+	});
+	t.is(result.exitCode, 0, `typedoc: ${String(result.stdout)}`);
+	for (const entry of [
+		'vsr-tui',
+		'vsr-tui_telemetry',
+		'vsr-tui_sim',
+		'vsr-tui_cluster',
+		'vsr-tui_otel',
+	]) {
+		t.true(existsSync(path.join(out, 'modules', `${entry}.html`)), `${entry}.html`);
+	}
+
+	const replica = readFileSync(path.join(out, 'classes', 'vsr-tui.Replica.html'), 'utf8');
+	t.true(replica.includes('Takes one message'), 'the doc comments are in the pages');
 });

@@ -73,3 +73,12 @@ test('the checker stands on the core alone', (t) => {
 		t.true(layer === undefined || layer === 'vsr', `${file} imports ${from}`);
 	}
 });
+
+test('the OpenTelemetry bridge stands on telemetry alone', (t) => {
+	const imports = importsOf('otel');
+	t.true(imports.length > 0);
+	for (const {file, from} of imports) {
+		const layer = layerOf(from);
+		t.true(layer === undefined || layer === 'telemetry', `${file} imports ${from}`);
+	}
+});

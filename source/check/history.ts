@@ -5,6 +5,7 @@
  */
 import {formatKvOperation, formatKvValue, type KvOperation} from '../vsr/kv-store.js';
 
+/** What a key-value operation's reply said, as the history records it (see `HistoryEntry.output`). */
 export type HistoryOutput =
 	| string
 	| null
@@ -42,6 +43,7 @@ export type HistoryEntry = {
 export class HistoryRecorder {
 	readonly #entries: HistoryEntry[] = [];
 
+	/** Operations recorded so far. */
 	get size(): number {
 		return this.#entries.length;
 	}
@@ -95,6 +97,7 @@ export class HistoryRecorder {
 		return this.#entries.map((entry) => ({...entry}));
 	}
 
+	/** The entries, for `JSON.stringify` (the `--history` file's format). */
 	toJSON(): HistoryEntry[] {
 		return this.entries();
 	}

@@ -19,6 +19,7 @@ export class KvCommands {
 		this.keys = Array.from({length: keyCount}, (_, i) => `k${i}`);
 	}
 
+	/** The next command of client `clientId`: a get, put, append or cas on a random key. */
 	next(clientId: number): KvOperation {
 		const key = this.key();
 		const value = `${clientId}.${++this.counter}`;
@@ -41,6 +42,7 @@ export class KvCommands {
 		return {op: 'cas', key, expected, value};
 	}
 
+	/** A random key of the set. */
 	key(): string {
 		return this.keys[Math.floor(this.random() * this.keys.length)]!;
 	}

@@ -32,18 +32,29 @@ import {type HistoryEntry, isErrorOutput} from './history.js';
 import {search} from './key-search.js';
 import {kindByOp, prepare} from './prepare.js';
 
+/**
+What the key-value checker found: linearizable; or not, on `key`, with the operations that show
+it and why; or unknown when the search ran out of steps.
+*/
 export type LinearizabilityResult =
 	| {ok: true}
 	| {ok: false; key: string; entries: HistoryEntry[]; reason: string}
 	| {ok: 'unknown'; key: string; reason: string};
 
+/** Options of `checkLinearizable`. */
 export type CheckOptions = {
 	/** Search steps allowed per key before the answer is `unknown` (default `defaultMaxSteps`). */
 	maxSteps?: number;
 };
 
+/** Search steps per key before the answer is `unknown`. */
 export const defaultMaxSteps = 10_000_000;
 
+/**
+Whether a key-value history is linearizable: key by key (linearizability is compositional), some
+order of the operations consistent with real time explains every output. An operation without a
+reply may or may not have taken effect; one the state machine rejected took none.
+*/
 export function checkLinearizable(
 	history: readonly HistoryEntry[],
 	options: CheckOptions = {},

@@ -5,6 +5,7 @@ their clock, and clients that find the primary. It is what the terminal operator
 See `examples/request-latencies.ts`.
 
 @packageDocumentation
+@module vsr-tui/cluster
 */
 export {
 	type FlushResult,

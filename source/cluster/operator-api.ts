@@ -83,6 +83,7 @@ and the telemetry bus, and calls the actions; it never reaches into processes or
 export type OperatorControls = {
 	/** The operator's bus: every replica's events arrive here (with their original metadata) plus `vsr_tui.operator.*`. */
 	readonly telemetry: Telemetry;
+	/** The cluster now: every node's status, view, op and commit, the network's settings. */
 	snapshot(): ClusterSnapshot;
 	/**
 	 * Optional (added for the UI): calls `listener` with every replica's telemetry report,
@@ -92,19 +93,31 @@ export type OperatorControls = {
 	onTelemetryReport?(listener: (summary: TelemetrySummary) => void): () => void;
 	/** Resolves with the reply; a put of a fresh key when no operation is given. */
 	submit(operation?: KvOperation): Promise<RequestOutcome>;
+	/** Queues `count` puts of fresh keys, sent as clients become free. */
 	burst(count: number): void;
+	/** Steady load on or off: every free client sends the key-value workload. */
 	setLoad(on: boolean): void;
+	/** Kills a replica's process at once (SIGKILL): it loses its memory. */
 	crash(node: number): void;
+	/** A new process for the replica, which recovers its state from the others. */
 	restart(node: number): void;
+	/** Cuts a replica off from the others, both ways (clients still reach it). */
 	isolate(node: number): void;
+	/** Splits the replicas into two sides that cannot reach each other. */
 	partition(sideA: readonly number[], sideB: readonly number[]): void;
+	/** Ends every isolation and partition. */
 	heal(): void;
+	/** Drops this share (0 to 1) of every message. */
 	setDropRate(rate: number): void;
+	/** Delays every message by this many milliseconds. */
 	setDelay(ms: number): void;
+	/** Holds every message until `resume()`, or `step()` for one at a time. */
 	pause(): void;
+	/** Delivers the held messages and stops holding. */
 	resume(): void;
 	/** Delivers the next held message; false when none is held. */
 	step(): boolean;
+	/** Stops every replica; resolves when all are gone. */
 	stop(): Promise<void>;
 };
 

@@ -6,6 +6,7 @@ transfers and recoveries, and the event counts as metrics, from the telemetry ev
 brings its own and sends over OTLP/HTTP, which is what `vsr-tui run --otlp URL` uses.
 
 @packageDocumentation
+@module vsr-tui/otel
 */
 export {type OtelBridge, type OtelBridgeOptions, createOtelBridge} from './bridge.js';
 export {type OtlpExport, type OtlpExportOptions, otlpEndpoint, startOtlpExport} from './otlp.js';

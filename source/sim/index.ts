@@ -6,6 +6,7 @@ key-value store is simulated by default; bring your own service with `SimulatedS
 `examples/bank-ledger.ts`.
 
 @packageDocumentation
+@module vsr-tui/sim
 */
 export {
 	Simulation,

@@ -36,15 +36,24 @@ import {type Address, SimNetwork, clientAddress, clientOf} from './network.js';
 import type {SimulatedService} from './service.js';
 import {Workload} from './workload.js';
 
+/** A replica's and a client's tick in the simulator: 10 ms of virtual time, in nanoseconds. */
 export const tick = 10 * millisecond;
 
+/** One run of the simulator. */
 export type SimulationOptions = {
+	/** Everything random in the run (network, faults, workload, replicas) comes from it. */
 	readonly seed: number;
+	/** Cluster size, 1 to 9. */
 	readonly replicas: number;
+	/** Client operations to complete; faults stop once they have all been issued. */
 	readonly ops: number;
+	/** Concurrent clients, one operation in flight each (default 3). */
 	readonly clients?: number;
+	/** Which faults to inject. */
 	readonly faults: FaultMix;
+	/** A checkpoint every this many committed ops (default 32). */
 	readonly checkpointInterval?: number;
+	/** Planted protocol bugs to turn on, to see the checks fail. */
 	readonly bugs?: ReadonlySet<BugName>;
 	/** Replays these faults instead of drawing new ones (shrinking); faults stop at `faultsEnd`. */
 	readonly schedule?: {readonly faults: readonly Fault[]; readonly faultsEnd: number};
@@ -58,6 +67,7 @@ export type SimulationOptions = {
 	readonly service?: SimulatedService;
 };
 
+/** Which check a run broke (see the readme's list of checks). */
 export type ViolationKind =
 	| 'agreement'
 	| 'divergence'
@@ -68,31 +78,43 @@ export type ViolationKind =
 	| 'liveness'
 	| 'lost';
 
+/** The first check a run broke. */
 export type Violation = {
 	readonly kind: ViolationKind;
+	/** What broke, in words (with the operations involved for linearizability). */
 	readonly message: string;
+	/** Virtual time (ns) when it was found. */
 	readonly at: number;
 };
 
+/** What a run did and found. */
 export type SimulationResult = {
 	readonly seed: number;
+	/** The first check it broke; undefined for a run that passed every check. */
 	readonly violation: Violation | undefined;
 	/** More than f replicas were down or recovering at once: VR promises nothing then. */
 	readonly outsideModel: boolean;
+	/** The highest op number committed. */
 	readonly opsCommitted: number;
+	/** Client operations answered. */
 	readonly acked: number;
 	readonly viewChanges: number;
 	readonly recoveries: number;
 	readonly stateTransfers: number;
 	readonly checkpoints: number;
+	/** Telemetry events raised. */
 	readonly events: number;
+	/** How long the run took in virtual time, in ns. */
 	readonly virtualTime: number;
+	/** The faults injected, in order (replayable with `SimulationOptions.schedule`). */
 	readonly faults: readonly Fault[];
+	/** When faults stopped, in virtual ns. */
 	readonly faultsEnd: number;
 	/** The key-value history (empty when the run had a `service` of its own). */
 	readonly history: readonly HistoryEntry[];
 	/** The history of a run with a `service` of its own. */
 	readonly serviceHistory: ReadonlyArray<ModelEntry<unknown, unknown>>;
+	/** The last lines of a readable trace, when `SimulationOptions.trace` asked for them. */
 	readonly trace: readonly string[];
 };
 
@@ -117,6 +139,7 @@ const noSends: readonly Send[] = Object.freeze([]);
  * run, event for event.
  */
 export class Simulation {
+	/** What the run was made with. */
 	readonly options: SimulationOptions;
 	/**
 	 * Virtual ns. -0 (equal to 0, printed as 0) makes it a double from the start: it outgrows
@@ -206,6 +229,7 @@ export class Simulation {
 		return this.bus;
 	}
 
+	/** Runs to the end (every operation answered, or a check broken) and checks the history. */
 	run(): SimulationResult {
 		try {
 			this.loop();

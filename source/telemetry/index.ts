@@ -1,3 +1,11 @@
+/**
+The `:telemetry`-style event bus and the VSR event catalogue: attach handlers to events by name,
+wrap work in spans, build the common metadata of a replica's state (`VsrTelemetry`), write and
+read events as NDJSON. Every event is also published on its `diagnostics_channel`.
+
+@packageDocumentation
+@module vsr-tui/telemetry
+*/
 export {
 	type Clock,
 	type EventName,

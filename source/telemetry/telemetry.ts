@@ -32,7 +32,12 @@ export type Handler<C = unknown> = (
 ) => void;
 
 /** Both readings are `bigint` nanoseconds. */
-export type Clock = {monotonicTime(): bigint; systemTime(): bigint};
+export type Clock = {
+	/** Nanoseconds from an arbitrary origin that never goes back: for durations. */
+	monotonicTime(): bigint;
+	/** Nanoseconds since the Unix epoch. */
+	systemTime(): bigint;
+};
 
 /** The process's clocks: `process.hrtime` for monotonic time, `Date.now` for system time. */
 export const realClock: Clock = Object.freeze({

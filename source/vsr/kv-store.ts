@@ -12,6 +12,7 @@ export type KvOperation =
 			readonly value: string;
 	  };
 
+/** What a key-value operation returns: get → the value or null, cas → whether it swapped. */
 export type KvOutput = string | null | boolean;
 
 /**
@@ -50,6 +51,7 @@ export function formatKvValue(value: string | null): string {
 		.replaceAll('\n', String.raw`\n`)}'`;
 }
 
+/** The store's snapshot: its [key, value] pairs. */
 export type KvSnapshot = ReadonlyArray<readonly [string, string]>;
 
 const kinds = new Set(['get', 'put', 'append', 'cas']);
@@ -116,10 +118,12 @@ export function checkKvOperation(operation: unknown): asserts operation is KvOpe
 export class KvStore implements StateMachine {
 	private data = new Map<string, string>();
 
+	/** How many keys it holds. */
 	get size(): number {
 		return this.data.size;
 	}
 
+	/** A key's value, read outside the protocol (for tests and checks). */
 	read(key: string): string | undefined {
 		return this.data.get(key);
 	}

@@ -32,6 +32,7 @@ export type LogSlice = {
 /** Who sent a replica message, and in which life: what the sender stamps on it. */
 export type FromReplica = {readonly from: number; readonly incarnation: number};
 
+/** A client's request: its id, its request number (1, 2, 3 …) and the operation. */
 export type Request = {
 	readonly type: 'request';
 	readonly clientId: number;
@@ -39,6 +40,7 @@ export type Request = {
 	readonly operation: unknown;
 };
 
+/** The primary's reply, after the op committed: the result, and the view (so the client learns the primary). */
 export type Reply = {
 	readonly type: 'reply';
 	readonly view: number;
@@ -47,6 +49,7 @@ export type Reply = {
 	readonly result: Result;
 };
 
+/** Primary → backups: append this op (in this view), and the primary's commit number. */
 export type Prepare = FromReplica & {
 	readonly type: 'prepare';
 	readonly view: number;
@@ -55,6 +58,7 @@ export type Prepare = FromReplica & {
 	readonly entry: LogEntry;
 };
 
+/** Backup → primary: I hold the ops up to `op` in this view. */
 export type PrepareOk = FromReplica & {
 	readonly type: 'prepare_ok';
 	readonly view: number;
@@ -62,12 +66,14 @@ export type PrepareOk = FromReplica & {
 	readonly op: number;
 };
 
+/** Primary → backups: ops up to `commit` are committed (also the idle primary's heartbeat). */
 export type Commit = FromReplica & {
 	readonly type: 'commit';
 	readonly view: number;
 	readonly commit: number;
 };
 
+/** To all: I give up on the primary of the current view and vote for view `view`. */
 export type StartViewChange = FromReplica & {
 	readonly type: 'start_view_change';
 	readonly view: number;
@@ -75,6 +81,7 @@ export type StartViewChange = FromReplica & {
 	readonly heardView: number;
 };
 
+/** To the new view's primary: my log, the last view I was normal in, my op and commit numbers. */
 export type DoViewChange = FromReplica & {
 	readonly type: 'do_view_change';
 	readonly view: number;
@@ -84,6 +91,7 @@ export type DoViewChange = FromReplica & {
 	readonly commitNumber: number;
 };
 
+/** New primary → all: the view is established, with this log and commit number. */
 export type StartView = FromReplica & {
 	readonly type: 'start_view';
 	readonly view: number;
@@ -92,11 +100,13 @@ export type StartView = FromReplica & {
 	readonly commitNumber: number;
 };
 
+/** A restarted replica → all: I lost my state; answer this nonce. */
 export type Recovery = FromReplica & {
 	readonly type: 'recovery';
 	readonly nonce: number;
 };
 
+/** → a recovering replica: my view, its nonce, and (from the primary) the state to adopt. */
 export type RecoveryResponse = FromReplica & {
 	readonly type: 'recovery_response';
 	readonly view: number;
@@ -106,6 +116,7 @@ export type RecoveryResponse = FromReplica & {
 		{readonly log: LogSlice; readonly opNumber: number; readonly commitNumber: number} | undefined;
 };
 
+/** A lagging replica → the primary: send me what follows op `op` in view `view`. */
 export type GetState = FromReplica & {
 	readonly type: 'get_state';
 	readonly view: number;
@@ -114,6 +125,7 @@ export type GetState = FromReplica & {
 	readonly nonce: number;
 };
 
+/** Answer to GetState: the log after the asked op (or a checkpoint and the log after it). */
 export type NewState = FromReplica & {
 	readonly type: 'new_state';
 	readonly view: number;
@@ -123,6 +135,7 @@ export type NewState = FromReplica & {
 	readonly commitNumber: number;
 };
 
+/** Every replica-to-replica message. */
 export type ReplicaMessage =
 	| Prepare
 	| PrepareOk
@@ -140,8 +153,10 @@ export type Unstamped<M extends ReplicaMessage = ReplicaMessage> = M extends Rep
 	? Omit<M, keyof FromReplica>
 	: never;
 
+/** Every message of the protocol, discriminated by `type`. */
 export type Message = Request | Reply | ReplicaMessage;
 
+/** The `type` of a message: `request`, `reply`, `prepare` … */
 export type MessageType = Message['type'];
 
 /** Every replica-to-replica message type (each names its sender and its incarnation). */

@@ -38,6 +38,7 @@ import {Acks, Votes} from './quorum.js';
 import type {Result, StateMachine} from './state-machine.js';
 import {Timeout} from './timeout.js';
 
+/** A replica's status: normal, in a view change, or recovering after a restart. */
 export type Status = Exclude<VsrStatus, 'state_transfer'>;
 
 const maxEarlyPrepares = 1024;
@@ -72,10 +73,15 @@ function assertShippedLog(
 	);
 }
 
+/** How to make a `Replica`; only `id` and `replicaCount` are required. */
 export type ReplicaOptions = {
+	/** This replica's id, 0 to replicaCount - 1; the primary of view v is v mod replicaCount. */
 	readonly id: number;
+	/** The cluster's size, 1 to 9. */
 	readonly replicaCount: number;
+	/** The replicated service (default: a new `KvStore`). */
 	readonly stateMachine?: StateMachine;
+	/** Where the replica's events go (default: none are raised). */
 	readonly telemetry?: VsrTelemetry;
 	/** Uniform in [0, 1): timeout jitter and nonces (default: a generator seeded with the id). */
 	readonly random?: () => number;
@@ -87,15 +93,21 @@ export type ReplicaOptions = {
 	readonly incarnation?: number;
 	/** A restarted replica has lost its memory: it runs the recovery protocol before anything else. */
 	readonly recovering?: boolean;
+	/** A checkpoint every this many committed ops (default `defaultCheckpointInterval`). */
 	readonly checkpointInterval?: number;
+	/** Timeouts in ticks, over `defaultTimeouts`. */
 	readonly timeouts?: Partial<Timeouts>;
+	/** Planted bugs to turn on, to test a checker (never in production). */
 	readonly bugs?: ReadonlySet<BugName>;
+	/** Sees every executed op and installed checkpoint. */
 	readonly observer?: ReplicaObserver;
 };
 
 /** Sees what a replica executes, for checkers and tests; it must not change anything. */
 export type ReplicaObserver = {
+	/** After the replica executed `entry`, with its result. */
 	executed?(replica: Replica, entry: LogEntry, result: Result): void;
+	/** After the replica installed a checkpoint it received. */
 	installed?(replica: Replica, checkpoint: Checkpoint): void;
 };
 
@@ -107,16 +119,26 @@ type StateTransfer = {view: number; op: number; nonce: number};
  * what it returns. Handlers are named after the paper's messages.
  */
 export class Replica implements VsrStateView {
+	/** This replica's id. */
 	readonly id: number;
+	/** The cluster's size, quorum and f. */
 	readonly configuration: Configuration;
+	/** How many times this replica started before (see `ReplicaOptions.incarnation`). */
 	readonly incarnation: number;
+	/** The replicated service this replica executes committed ops on. */
 	readonly stateMachine: StateMachine;
+	/** @internal Per client, its latest executed request and reply. */
 	readonly clientTable = new ClientTable();
+	/** @internal The ops after the latest checkpoint. */
 	readonly log = new Log();
 
+	/** The view number: the latest view this replica knows of. Read it; only the replica changes it. */
 	view = 0;
+	/** Normal, view change or recovering. Read it; only the replica changes it. */
 	status: Status = 'normal';
+	/** The latest view in which this replica's status was normal. */
 	lastNormalView = 0;
+	/** The latest op known to be committed (this replica has executed every op up to it). */
 	commitNumber = 0;
 	/** The latest checkpoint; the log holds only the ops after it. */
 	checkpoint: Checkpoint | undefined;
@@ -228,33 +250,46 @@ export class Replica implements VsrStateView {
 
 	// --- State, as telemetry and the operator see it -------------------------
 
+	/** `id`, as the telemetry's common metadata names it. */
 	get nodeId(): number {
 		return this.id;
 	}
 
+	/** The latest op in this replica's log. */
 	get opNumber(): number {
 		return this.log.opNumber;
 	}
 
+	/** Normal, and the primary of its view. */
 	get isPrimary(): boolean {
 		return this.status === 'normal' && this.configuration.primaryOf(this.view) === this.id;
 	}
 
+	/** The id of the primary of its view (view mod n). */
 	get primary(): number {
 		return this.configuration.primaryOf(this.view);
 	}
 
+	/** It has asked another replica for the state (GetState) and awaits NewState. */
 	get stateTransferPending(): boolean {
 		return this.stateTransfer !== undefined;
 	}
 
 	// --- Inputs --------------------------------------------------------------
 
+	/**
+	Time passes by one tick (10 ms in the process cluster): heartbeats, resends and timeouts.
+	Returns what to send.
+	*/
 	tick(): Send[] {
 		this.onTick();
 		return this.flush();
 	}
 
+	/**
+	Takes one message (a client's Request or a replica's message; a Reply is ignored) and returns
+	what to send. Check a message from the outside world with `validate` first.
+	*/
 	onMessage(message: Message): Send[] {
 		if (message.type === 'request') {
 			this.onRequest(message);
