@@ -161,9 +161,19 @@ test("`vsr-tui run --otlp URL` sends the run's spans and metrics to the collecto
 	const points = events.at(-1)?.sum?.dataPoints ?? [];
 	const count = (name: string) =>
 		Number(points.find((point) => value(point.attributes, 'vsr.event') === name)?.asInt ?? 0);
-	// At least the 40 requests after the crash, which the new primary (never crashed) committed:
-	// what a replica counted since its last report dies with it.
-	t.true(count('vsr.protocol.client_request.stop') >= 40);
+	// The metric agrees with the spans: every commit a replica counted is a span, and every span
+	// of a replica that did not crash is counted (what the crashed primary counted since its
+	// last report died with it).
+	const stops = count('vsr.protocol.client_request.stop');
+	const crashed = value(
+		leaderships.find((span) => span.status?.message === 'replica crashed')?.attributes ?? [],
+		'vsr.node_id',
+	);
+	t.is(typeof crashed, 'number', 'the crashed primary ended its leadership with an error');
+	const survivors = committed.filter((span) => value(span.attributes, 'vsr.node_id') !== crashed);
+	t.true(survivors.length > 0);
+	t.true(stops >= survivors.length, `${stops} counted, ${survivors.length} spans after the crash`);
+	t.true(stops <= committed.length, `${stops} counted, ${committed.length} spans`);
 	t.true(count('vsr.recovery.complete') >= 1);
 });
 
