@@ -131,7 +131,7 @@ test("with heavy faults every one of the seed's 31 events fires", async (t) => {
 // Each planted bug is found within a fixed set of seeds.
 const seedsToFind: Record<BugName, number> = {
 	'commit-without-quorum': 10,
-	'ignore-last-normal-view': 60,
+	'ignore-last-normal-view': 420,
 	'client-table-forgets-writes': 10,
 	'state-transfer-skips-ops': 10,
 	'recovery-answers-early': 10,

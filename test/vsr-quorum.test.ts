@@ -1,5 +1,5 @@
 import test from 'ava';
-import {Acks, quorumOp, Votes} from '../source/vsr/quorum.js';
+import {Acks, quorumOp, ViewVotes, Votes} from '../source/vsr/quorum.js';
 
 test('quorumOp: the highest op that a quorum of cumulative acks reaches', (t) => {
 	t.is(quorumOp([5, 3, 0], 2), 3);
@@ -40,6 +40,26 @@ test('Votes: one per replica, the latest kept, counted against the quorum', (t) 
 	votes.forget(1);
 	t.false(votes.has(1));
 	t.false(votes.reached);
+	votes.clear();
+	t.is(votes.size, 0);
+});
+
+test('ViewVotes: a vote for view w counts towards every view up to w; a view moves on only with a quorum', (t) => {
+	const votes = new ViewVotes(3); // Five replicas.
+	t.true(votes.record(1, 4));
+	t.false(votes.record(1, 3), 'an earlier view from the same replica is no news');
+	t.is(votes.of(1), 4);
+	t.true(votes.record(2, 5));
+	t.false(votes.reaches(4, 3), 'our vote for view 3 does not ask for view 4');
+	t.true(votes.reaches(4, 4));
+	t.true(votes.reaches(3, 3), 'votes for 4 and 5 also leave view 2');
+	t.is(votes.highestAbove(2, 2), undefined, 'two replicas alone, and we do not ask');
+	t.is(votes.highestAbove(2, 3), 3, 'with ours, a quorum leaves view 2');
+	t.is(votes.highestAbove(3, 4), 4);
+	t.true(votes.record(3, 5));
+	t.is(votes.highestAbove(3, 3), 4, 'three others ask for view 4 or later: a quorum without us');
+	votes.forget(3);
+	t.is(votes.highestAbove(3, 3), undefined);
 	votes.clear();
 	t.is(votes.size, 0);
 });

@@ -12,16 +12,31 @@ test('a crashed primary is replaced: view 1 is led by replica 1 and keeps every 
 	cluster.queue = [];
 	cluster.clearRecords();
 
-	cluster.tickUntil(1, (replica) => replica.status === 'view_change');
-	t.is(cluster.replica(1).view, 1);
-	t.like(cluster.eventsOf(events.primaryTimeout, 1)[0]?.metadata, {primary: 0, view_number: 0});
-	t.like(cluster.eventsOf(events.viewChangeStart, 1)[0]?.metadata, {new_view: 1});
-	t.deepEqual(
-		cluster.pending({type: 'start_view_change'}).map((envelope) => envelope.to),
-		[0, 2],
-	);
+	// Each backup times out and asks for view 1; neither moves on alone.
+	cluster.timeOut([1, 2]);
+	for (const id of [1, 2]) {
+		t.like(cluster.eventsOf(events.primaryTimeout, id)[0]?.metadata, {primary: 0, view_number: 0});
+		t.like(stateOf(cluster.replica(id)), {view: 0, status: 'normal'}, `replica ${id}`);
+	}
 
+	t.deepEqual(
+		cluster
+			.pending({type: 'start_view_change', from: 1})
+			.slice(0, 2)
+			.map((envelope) => [
+				envelope.to,
+				envelope.message.type === 'start_view_change' && envelope.message.view,
+			]),
+		[
+			[0, 1],
+			[2, 1],
+		],
+	);
+	t.is(cluster.eventsOf(events.viewChangeStart).length, 0);
+
+	// Each hears the other's vote: a quorum asks for view 1.
 	cluster.run();
+	t.like(cluster.eventsOf(events.viewChangeStart, 1)[0]?.metadata, {new_view: 1});
 	for (const id of [1, 2]) {
 		const replica = cluster.replica(id);
 		t.is(replica.view, 1, `replica ${id}`);
@@ -97,9 +112,17 @@ for (const stale of [2, 4] as const) {
 		});
 		cluster.clearRecords();
 
-		// A replica of view 1 times out (a stale replica of view 0 could not unseat view 1 by itself).
-		cluster.tickUntil(fresh, (replica) => replica.view === 2);
-		cluster.run(among(2, 3, 4));
+		// Replicas 2, 3 and 4 time out on the crashed primaries and agree on view 2.
+		cluster.settle(
+			() =>
+				[2, 3, 4].every(
+					(id) =>
+						stateOf(cluster.replica(id)).view === 2 && cluster.replica(id).status === 'normal',
+				),
+			{
+				selector: among(2, 3, 4),
+			},
+		);
 		const primary = cluster.replica(2);
 		t.true(primary.isPrimary);
 		t.is(primary.view, 2);
@@ -137,10 +160,9 @@ for (const stale of [2, 4] as const) {
 
 test('log selection: with the planted bug ignore-last-normal-view the stale log is chosen and the new primary fails its own check', (t) => {
 	const cluster = staleSuffixCluster(4, new Set(['ignore-last-normal-view']));
-	cluster.tickUntil(2, (replica) => replica.view === 2);
 	t.throws(
 		() => {
-			cluster.run(among(2, 3, 4));
+			cluster.settle(() => cluster.replica(2).isPrimary, {selector: among(2, 3, 4)});
 		},
 		{instanceOf: InvariantViolation, message: /disagrees on op 2/v},
 	);
@@ -154,7 +176,8 @@ test('a backup in view_change ignores a Prepare and a Commit of the old view', (
 	const [late] = cluster.take({type: 'prepare', to: 1});
 	cluster.queue = [];
 
-	cluster.tickUntil(1, (replica) => replica.status === 'view_change');
+	cluster.timeOut([1, 2]);
+	cluster.deliver({type: 'start_view_change', to: 1});
 	cluster.queue = [];
 	const before = stateOf(cluster.replica(1));
 	t.like(before, {view: 1, status: 'view_change', opNumber: 1, commitNumber: 1});
@@ -222,7 +245,7 @@ test('a deposed primary ends its pending requests with client_request.exception 
 	cluster.queue = []; // Replica 0 is cut off: its prepares never arrive.
 	cluster.clearRecords();
 
-	cluster.tickUntil(1, (replica) => replica.status === 'view_change');
+	cluster.timeOut([1, 2]);
 	cluster.run(among(1, 2));
 	t.true(cluster.replica(1).isPrimary);
 	cluster.drop({to: 0});

@@ -777,7 +777,7 @@ export function describeMessage(message: Message): string {
 		}
 
 		case 'start_view_change': {
-			return `start_view_change v${message.view} (heard v${message.heardView})`;
+			return `start_view_change v${message.view}`;
 		}
 
 		case 'do_view_change': {

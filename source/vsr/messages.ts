@@ -76,9 +76,8 @@ export type Commit = FromReplica & {
 /** To all: I give up on the primary of the current view and vote for view `view`. */
 export type StartViewChange = FromReplica & {
 	readonly type: 'start_view_change';
+	/** The view the sender asks for: it asks to leave every view before it (see Replica.onStartViewChange). */
 	readonly view: number;
-	/** The latest view in which the sender heard a working primary; see Replica.onStartViewChange. */
-	readonly heardView: number;
 };
 
 /** To the new view's primary: my log, the last view I was normal in, my op and commit numbers. */

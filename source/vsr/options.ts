@@ -2,13 +2,18 @@
 export type Timeouts = {
 	/** An idle primary sends Commit as a heartbeat this often. */
 	readonly heartbeat: number;
-	/** A backup that hears nothing from its primary for this long starts a view change (plus jitter). */
+	/**
+	 * A backup whose primary shows no sign of working for this long (plus jitter) asks for a
+	 * view change; a primary that hears from no quorum for this long steps down.
+	 */
 	readonly primary: number;
 	/** A primary resends unacknowledged Prepares after this long without progress. */
 	readonly prepareResend: number;
 	/** A view change resends its votes this often, and gives up on the view after `viewChange` (plus jitter). */
 	readonly viewChangeResend: number;
 	readonly viewChange: number;
+	/** A StartViewChange vote from another replica counts for this long; voters repeat theirs. */
+	readonly voteWindow: number;
 	/** Recovery and state transfer retry this often. */
 	readonly recoveryResend: number;
 	readonly stateTransferResend: number;
@@ -21,6 +26,7 @@ export const defaultTimeouts: Timeouts = {
 	prepareResend: 20,
 	viewChangeResend: 15,
 	viewChange: 60,
+	voteWindow: 45,
 	recoveryResend: 25,
 	stateTransferResend: 25,
 };

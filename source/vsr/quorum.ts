@@ -118,3 +118,68 @@ export class Votes<Vote = true> {
 		return this.votes.values();
 	}
 }
+
+/**
+ * StartViewChange votes: for each other replica, the highest view it has asked for. A vote
+ * for view w asks to leave every view below w, so it counts towards every view up to w.
+ * The replica's own vote is passed in, since it changes with its timeouts and status.
+ * As in TigerBeetle's view-change quorum and Raft's pre-vote, no view moves on without
+ * a quorum asking for it, so one replica alone cannot push the cluster into a new view.
+ */
+export class ViewVotes {
+	private readonly views = new Map<number, number>();
+
+	constructor(private readonly quorum: number) {}
+
+	get size(): number {
+		return this.views.size;
+	}
+
+	/** The highest view `replica` asked for, if it voted. */
+	of(replica: number): number | undefined {
+		return this.views.get(replica);
+	}
+
+	/** Records that `replica` asks for `view`; true if that is news (a first vote, or a later view). */
+	record(replica: number, view: number): boolean {
+		const known = this.views.get(replica);
+		if (known !== undefined && known >= view) {
+			return false;
+		}
+
+		this.views.set(replica, view);
+		return true;
+	}
+
+	/** Whether a quorum, our own vote `own` included, asks for `view` or a later one. */
+	reaches(view: number, own: number): boolean {
+		let count = own >= view ? 1 : 0;
+		for (const voted of this.views.values()) {
+			if (voted >= view) {
+				count++;
+			}
+		}
+
+		return count >= this.quorum;
+	}
+
+	/** The highest view after `current` that a quorum asks for, our own vote `own` included. */
+	highestAbove(current: number, own: number): number | undefined {
+		let best: number | undefined;
+		for (const view of [own, ...this.views.values()]) {
+			if (view > current && (best === undefined || view > best) && this.reaches(view, own)) {
+				best = view;
+			}
+		}
+
+		return best;
+	}
+
+	forget(replica: number): void {
+		this.views.delete(replica);
+	}
+
+	clear(): void {
+		this.views.clear();
+	}
+}

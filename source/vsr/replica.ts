@@ -34,7 +34,7 @@ import type {
 	Unstamped,
 } from './messages.js';
 import {defaultCheckpointInterval, defaultTimeouts, type Timeouts} from './options.js';
-import {Acks, Votes} from './quorum.js';
+import {Acks, ViewVotes, Votes} from './quorum.js';
 import type {Result, StateMachine} from './state-machine.js';
 import {Timeout} from './timeout.js';
 
@@ -171,9 +171,13 @@ export class Replica implements VsrStateView {
 	/** Without a commit for this long, the primary resends unacknowledged Prepares. */
 	private readonly prepareTimeout: Timeout;
 	private lastSentCommit = 0;
+	/** Replicas heard from in this view (itself included) since the primary last checked. */
+	private readonly heardFrom: Votes;
+	/** This often the primary checks that it heard from a quorum, and steps down if not. */
+	private readonly quorumTimeout: Timeout;
 
 	// Backup.
-	/** Without news from the primary for this long, a backup starts a view change. */
+	/** With no sign for this long that its primary works, a backup asks for a view change. */
 	private readonly primaryTimeout: Timeout;
 	/** Prepares that arrived ahead of a gap (messages reorder); appended once the gap fills. */
 	private readonly early = new Map<number, Prepare>();
@@ -181,10 +185,14 @@ export class Replica implements VsrStateView {
 	private primaryCommit = 0;
 	/** A gap in the log that lasts this long is filled by a state transfer. */
 	private readonly gapTimeout: Timeout;
-	private heardView = 0;
 
 	// View change.
-	private readonly startViewChangeVotes: Votes;
+	/** The latest view each other replica asked for in a StartViewChange (see ViewVotes). */
+	private readonly viewVotes: ViewVotes;
+	/** Others' votes are forgotten this often: a vote counts while its sender repeats it. */
+	private readonly voteWindowTimeout: Timeout;
+	/** We ask to leave this view: our primary stopped working, or this view change did. */
+	private leaving = false;
 	private readonly doViewChanges: Votes<DoViewChange>;
 	private doViewChangeSent = false;
 	/** A view not established in this long is given up for the next. */
@@ -223,18 +231,21 @@ export class Replica implements VsrStateView {
 		this.incarnations = Array.from({length: n}, (_, i) => (i === this.id ? this.incarnation : 0));
 		const {quorum} = this.configuration;
 		this.acks = new Acks(n, quorum);
-		this.startViewChangeVotes = new Votes(quorum);
+		this.heardFrom = new Votes(quorum);
+		this.viewVotes = new ViewVotes(quorum);
 		this.doViewChanges = new Votes(quorum);
 		this.recoveryResponses = new Votes(quorum);
 		this.backupCount = Object.freeze({count: n - 1});
 		const {timeouts} = this;
 		this.heartbeatTimeout = new Timeout(timeouts.heartbeat);
 		this.prepareTimeout = new Timeout(timeouts.prepareResend);
+		this.quorumTimeout = new Timeout(timeouts.primary);
 		this.primaryTimeout = new Timeout(timeouts.primary);
 		this.primaryTimeout.backoff(this.random);
 		this.gapTimeout = new Timeout(timeouts.stateTransferResend);
 		this.viewChangeTimeout = new Timeout(timeouts.viewChange);
 		this.viewChangeResendTimeout = new Timeout(timeouts.viewChangeResend);
+		this.voteWindowTimeout = new Timeout(timeouts.voteWindow);
 		this.recoveryTimeout = new Timeout(timeouts.recoveryResend);
 		this.stateTransferTimeout = new Timeout(timeouts.stateTransferResend);
 
@@ -302,6 +313,10 @@ export class Replica implements VsrStateView {
 	}
 
 	private dispatch(message: ReplicaMessage): void {
+		if (message.type !== 'recovery' && message.view === this.view && this.isPrimary) {
+			this.heardFrom.record(message.from, true); // For the quorum check (see tickPrimary).
+		}
+
 		switch (message.type) {
 			case 'prepare': {
 				this.onPrepare(message);
@@ -386,7 +401,8 @@ export class Replica implements VsrStateView {
 		if (message.incarnation > known) {
 			this.incarnations[from] = message.incarnation;
 			this.acks.forget(from);
-			this.startViewChangeVotes.forget(from);
+			this.heardFrom.forget(from);
+			this.viewVotes.forget(from);
 			this.doViewChanges.forget(from);
 			this.recoveryResponses.forget(from);
 		}
@@ -462,7 +478,6 @@ export class Replica implements VsrStateView {
 			return;
 		}
 
-		this.noteHeard(message.view, message.from);
 		if (message.view < this.view) {
 			return; // From a deposed primary.
 		}
@@ -473,7 +488,7 @@ export class Replica implements VsrStateView {
 			return;
 		}
 
-		this.primaryTimeout.reset();
+		const progress = message.commit > this.primaryCommit;
 		this.primaryCommit = Math.max(this.primaryCommit, message.commit);
 		if (message.op > this.log.opNumber + 1) {
 			// A gap: hold on to it (a reordering fills it soon), and fetch the state if the gap lasts.
@@ -502,6 +517,20 @@ export class Replica implements VsrStateView {
 		}
 
 		this.commitUpTo(Math.min(this.primaryCommit, this.log.opNumber));
+		this.heardPrimary(progress);
+	}
+
+	/**
+	 * A Prepare or Commit from our primary. It shows that the primary works when its commit
+	 * number moved, or when nothing we hold waits for a commit; a primary that keeps sending
+	 * but commits nothing while ops wait (say, one that cannot hear its backups) does not
+	 * put off the primary timeout.
+	 */
+	private heardPrimary(progress: boolean): void {
+		if (progress || this.log.opNumber <= this.primaryCommit) {
+			this.primaryTimeout.reset();
+			this.leaving = false;
+		}
 	}
 
 	private acceptPrepare(message: Prepare): void {
@@ -546,7 +575,6 @@ export class Replica implements VsrStateView {
 			return;
 		}
 
-		this.noteHeard(message.view, message.from);
 		if (message.view < this.view) {
 			return;
 		}
@@ -556,11 +584,17 @@ export class Replica implements VsrStateView {
 			return;
 		}
 
-		this.primaryTimeout.reset();
+		const progress = message.commit > this.primaryCommit;
+		const stale = message.commit < this.primaryCommit; // Reordered: it says nothing new.
 		this.emit(events.heartbeatReceived);
 		this.emitField(events.commitReceived, 'commit', message.commit);
 		this.primaryCommit = Math.max(this.primaryCommit, message.commit);
 		this.commitUpTo(Math.min(this.primaryCommit, this.log.opNumber));
+		if (!stale) {
+			this.sendPrepareOk(); // An answer, so that the primary knows it is heard (see tickPrimary).
+		}
+
+		this.heardPrimary(progress);
 	}
 
 	private append(entry: LogEntry): void {
@@ -783,21 +817,23 @@ export class Replica implements VsrStateView {
 
 	// --- View change ---------------------------------------------------------
 
-	private startViewChange(view: number): void {
+	/**
+	 * Enters the view change for `view`: only once a quorum asked for it (see onStartViewChange),
+	 * a DoViewChange for it arrived, or, as a primary, on finding that it no longer hears a quorum.
+	 */
+	private startViewChange(view: number, reason = 'lost primacy'): void {
 		assert(view > this.view, () => `view ${view} is not after ${this.view}`);
 		const wasPrimary = this.isPrimary;
 		if (wasPrimary) {
-			this.endLeadership('lost primacy');
+			this.endLeadership(reason);
 		}
 
 		this.setView(view);
 		this.setStatus('view_change', wasPrimary);
-		this.startViewChangeVotes.clear();
-		this.startViewChangeVotes.record(this.id, true);
+		this.leaving = false;
 		this.doViewChanges.clear();
 		this.doViewChangeSent = false;
 		this.viewChangeTimeout.backoff(this.random);
-		this.viewChangeResendTimeout.reset();
 		this.viewChangeStartedAt = this.now();
 		this.stateTransfer = undefined;
 		this.early.clear();
@@ -806,26 +842,51 @@ export class Replica implements VsrStateView {
 		this.maybeSendDoViewChange();
 	}
 
+	/** The view we ask for: the next one while we ask to leave this one. */
+	private get ownVote(): number {
+		return this.leaving ? this.view + 1 : this.view;
+	}
+
+	/** Asks to leave this view; we leave it once a quorum asks for a later one too (then true). */
+	private leave(): boolean {
+		this.leaving = true;
+		this.broadcastStartViewChange();
+		return this.maybeMoveOn();
+	}
+
+	/** Enters the latest view after ours that a quorum asks for (our own vote counted), if any. */
+	private maybeMoveOn(): boolean {
+		const view = this.viewVotes.highestAbove(this.view, this.ownVote);
+		if (view === undefined) {
+			return false;
+		}
+
+		this.startViewChange(view);
+		return true;
+	}
+
 	/**
-	 * A replica that hears its primary ignores a StartViewChange from one that
-	 * has not heard this view's primary: an isolated replica (that can send but
-	 * not receive) must not unseat a working primary. Once it hears us again
-	 * its votes carry our view and we follow it.
+	 * A vote: its sender asks for `message.view`, and so to leave every view before it. We move
+	 * on only when a quorum asks for a later view than ours, counting our own vote only when we
+	 * ask to leave too. So a replica that still sees its primary work does not follow one that
+	 * does not, and one replica alone (one that can send but not receive, say) cannot unseat a
+	 * working primary: its votes are counted and go no further.
 	 */
 	private onStartViewChange(message: StartViewChange): void {
 		if (this.status === 'recovering' || message.view < this.view) {
 			return;
 		}
 
-		if (message.view > this.view) {
-			if (this.status === 'normal' && message.heardView < this.view) {
-				return;
-			}
-
-			this.startViewChange(message.view);
+		if (this.viewVotes.size === 0) {
+			this.voteWindowTimeout.reset();
 		}
 
-		if (this.status === 'normal') {
+		const news = this.viewVotes.record(message.from, message.view);
+		if (news && (message.view > this.view || this.status === 'view_change')) {
+			this.emit(events.voteReceived, undefined, {from: message.from});
+		}
+
+		if (message.view === this.view && this.status === 'normal') {
 			if (this.isPrimary) {
 				this.sendStartView(message.from); // It missed our StartView.
 			}
@@ -833,15 +894,13 @@ export class Replica implements VsrStateView {
 			return;
 		}
 
-		if (this.startViewChangeVotes.record(message.from, true)) {
-			this.emit(events.voteReceived, undefined, {from: message.from});
+		if (!this.maybeMoveOn() && this.status === 'view_change') {
+			this.maybeSendDoViewChange();
 		}
-
-		this.maybeSendDoViewChange();
 	}
 
 	private maybeSendDoViewChange(): void {
-		if (this.doViewChangeSent || !this.startViewChangeVotes.reached) {
+		if (this.doViewChangeSent || !this.viewVotes.reaches(this.view, this.ownVote)) {
 			return;
 		}
 
@@ -921,12 +980,11 @@ export class Replica implements VsrStateView {
 
 		this.lastNormalView = this.view;
 		this.setStatus('normal', false);
-		this.heardView = this.view;
+		this.leaving = false;
 		this.acks.clear();
 		this.acks.set(this.id, this.log.opNumber);
 		this.heartbeatTimeout.reset();
 		this.prepareTimeout.reset();
-		this.startViewChangeVotes.clear();
 		this.doViewChanges.clear();
 		this.startLeadership();
 		this.commitUpTo(Math.min(commit, this.log.opNumber));
@@ -972,7 +1030,6 @@ export class Replica implements VsrStateView {
 			return;
 		}
 
-		this.noteHeard(message.view, message.from);
 		const wasPrimary = this.isPrimary;
 		if (wasPrimary) {
 			this.endLeadership('lost primacy');
@@ -999,10 +1056,9 @@ export class Replica implements VsrStateView {
 	private becomeBackup(wasPrimary: boolean): void {
 		this.lastNormalView = this.view;
 		this.setStatus('normal', wasPrimary);
-		this.heardView = this.view;
+		this.leaving = false;
 		this.primaryTimeout.backoff(this.random);
 		this.stateTransfer = undefined;
-		this.startViewChangeVotes.clear();
 		this.doViewChanges.clear();
 		this.early.clear();
 		this.primaryCommit = this.commitNumber;
@@ -1216,6 +1272,13 @@ export class Replica implements VsrStateView {
 			}
 		}
 
+		if (this.viewVotes.size > 0) {
+			this.voteWindowTimeout.tick();
+			if (this.voteWindowTimeout.fired()) {
+				this.viewVotes.clear();
+			}
+		}
+
 		switch (this.status) {
 			case 'normal': {
 				if (this.isPrimary) {
@@ -1230,10 +1293,9 @@ export class Replica implements VsrStateView {
 			case 'view_change': {
 				this.viewChangeTimeout.tick();
 				this.viewChangeResendTimeout.tick();
-				if (this.viewChangeTimeout.fired()) {
-					this.startViewChange(this.view + 1);
+				if (!this.leaving && this.viewChangeTimeout.fired()) {
+					this.leave(); // This view change is stuck: ask for the next view.
 				} else if (this.viewChangeResendTimeout.fired()) {
-					this.viewChangeResendTimeout.reset();
 					this.broadcastStartViewChange();
 					if (this.doViewChangeSent && this.primary !== this.id) {
 						this.sendDoViewChange();
@@ -1272,14 +1334,43 @@ export class Replica implements VsrStateView {
 			this.prepareTimeout.reset();
 			this.resendPrepares();
 		}
+
+		this.quorumTimeout.tick();
+		if (this.quorumTimeout.fired()) {
+			if (this.heardFrom.reached) {
+				this.startQuorumCheck();
+			} else {
+				// CheckQuorum, as in Raft: a primary that hears from no quorum can commit nothing (it
+				// may be cut off one way, its messages still going out); it steps down so that the
+				// others, no longer hearing it, elect a primary that can.
+				this.emit(events.primaryTimeout, undefined, {primary: this.id});
+				this.startViewChange(this.view + 1, 'no quorum heard');
+			}
+		}
+	}
+
+	/** The primary counts again which replicas it hears from. */
+	private startQuorumCheck(): void {
+		this.heardFrom.clear();
+		this.heardFrom.record(this.id, true);
+		this.quorumTimeout.reset();
 	}
 
 	private tickBackup(): void {
 		this.primaryTimeout.tick();
-		if (this.primaryTimeout.fired()) {
+		if (this.leaving) {
+			this.viewChangeResendTimeout.tick();
+			if (this.viewChangeResendTimeout.fired()) {
+				this.broadcastStartViewChange();
+			}
+		} else if (this.primaryTimeout.fired()) {
 			this.emit(events.primaryTimeout, undefined, {primary: this.primary});
-			this.startViewChange(this.view + 1);
-		} else if (this.early.size > 0 || this.primaryCommit > this.log.opNumber) {
+			if (this.leave()) {
+				return;
+			}
+		}
+
+		if (this.early.size > 0 || this.primaryCommit > this.log.opNumber) {
 			this.gapTimeout.tick();
 			if (this.gapTimeout.fired()) {
 				this.gapTimeout.reset();
@@ -1310,17 +1401,16 @@ export class Replica implements VsrStateView {
 		}
 	}
 
+	/** Our vote, to every replica; repeated while it stands (others forget votes not repeated). */
 	private broadcastStartViewChange(): void {
-		this.broadcast({
-			type: 'start_view_change',
-			view: this.view,
-			heardView: this.heardView,
-		});
+		this.viewChangeResendTimeout.reset();
+		this.broadcast({type: 'start_view_change', view: this.ownVote});
 	}
 
 	// --- Leadership, status and view ---------------------------------------
 
 	private startLeadership(): void {
+		this.startQuorumCheck();
 		if (this.telemetry) {
 			this.leadershipSpan = this.telemetry.spanStart(events.leadership, this, {});
 		}
@@ -1361,12 +1451,6 @@ export class Replica implements VsrStateView {
 				from: wasPrimary ? 'primary' : 'backup',
 				to: this.isPrimary ? 'primary' : 'backup',
 			});
-		}
-	}
-
-	private noteHeard(view: number, from: number): void {
-		if (view > this.heardView && from === this.configuration.primaryOf(view)) {
-			this.heardView = view;
 		}
 	}
 

@@ -284,7 +284,7 @@ function checkBody(value: Fields, type: string, options: ValidateOptions): strin
 		}
 
 		case 'start_view_change': {
-			return count(value, 'view', type) ?? count(value, 'heardView', type);
+			return count(value, 'view', type);
 		}
 
 		case 'do_view_change': {
