@@ -1,6 +1,18 @@
 import test from 'ava';
 import {events} from '../source/telemetry/catalogue.js';
-import {Cluster, among, logOf, put, staleSuffix, stateOf} from './helpers/cluster-harness.js';
+import {InvariantViolation} from '../source/vsr/assert.js';
+import type {BugName} from '../source/vsr/bugs.js';
+import {
+	Cluster,
+	among,
+	get,
+	logOf,
+	matches,
+	none,
+	put,
+	staleSuffix,
+	stateOf,
+} from './helpers/cluster-harness.js';
 
 /** Three ops in flight from primary 0; replica 2 gets op 1 and op 3 but not op 2. */
 function gapCluster() {
@@ -247,4 +259,85 @@ test('a snapshot: a replica that lags behind a collected log prefix gets the che
 	cluster.propagateCommit();
 	t.is(lagging.commitNumber, 11);
 	t.is(lagging.digest, primary.digest);
+});
+
+/**
+Vanlightly's counterexample to the paper's state-transfer rule (his TLA+ model of VRR),
+played on three replicas: op 1 is committed by {0, 1}; view 1 forms from 0 and 1 and its
+StartView reaches nobody; replica 2 hears view 1's Prepare of op 2 and its GetState is
+lost; the primary of view 1 crashes. Left are 0 (in the view change for view 1, holding
+op 1) and 2 (which never held it), and they change view to view 2, led by 2.
+*/
+function vanlightly(bugs?: ReadonlySet<BugName>) {
+	const cluster = new Cluster({replicaCount: 3, bugs});
+	cluster.request(1, 1, put('x', '1'));
+	cluster.deliver({from: 'client'});
+	cluster.drop({type: 'prepare', to: 2});
+	cluster.run({type: ['prepare', 'prepare_ok']});
+	const [reply] = cluster.take({to: 'client'});
+	cluster.queue = []; // The Commit that would tell the backups is lost too.
+	if (reply?.message.type !== 'reply' || cluster.replica(0).commitNumber !== 1) {
+		throw new Error('setup: op 1 should be committed by the primary, with a reply');
+	}
+
+	// Replica 0 hears nobody and steps down; replica 1 sees op 1 wait and asks for view 1.
+	cluster.tickUntil(0, (replica) => replica.status === 'view_change', 200);
+	cluster.timeOut([1]);
+	cluster.drop(none({type: 'start_view_change'}));
+	cluster.drop({to: 2});
+	cluster.run(
+		(envelope) => matches(among(0, 1), envelope) && envelope.message.type !== 'start_view',
+	);
+	cluster.drop({type: 'start_view'}); // View 1's StartView reaches neither 0 nor 2.
+	if (!cluster.replica(1).isPrimary || cluster.replica(0).status !== 'view_change') {
+		throw new Error('setup: view 1 should be led by 1, with 0 still changing view');
+	}
+
+	// A write in view 1: its Prepare reaches replica 2 only, and 2's GetState is lost.
+	cluster.request(2, 1, put('y', '2'), 1);
+	cluster.deliver({from: 'client'});
+	cluster.deliver({type: 'prepare', to: 2});
+	const lost = cluster.take({type: 'get_state', from: 2});
+	if (lost.length !== 1) {
+		throw new Error(`setup: replica 2 should have sent one GetState (got ${lost.length})`);
+	}
+
+	cluster.queue = [];
+	cluster.crash(1);
+	return cluster;
+}
+
+test('Vanlightly’s case: a replica that hears a newer view’s Prepare changes nothing, so the view change keeps committed op 1', (t) => {
+	const cluster = vanlightly();
+	t.like(stateOf(cluster.replica(2)), {view: 0, lastNormalView: 0, opNumber: 0, commitNumber: 0});
+	t.like(stateOf(cluster.replica(0)), {view: 1, lastNormalView: 0, opNumber: 1, commitNumber: 1});
+
+	cluster.settle(
+		() =>
+			[0, 2].every((id) => cluster.replica(id).status === 'normal') && cluster.replica(2).isPrimary,
+		{selector: among(0, 2)},
+	);
+	t.is(cluster.replica(2).view, 2);
+	for (const id of [0, 2]) {
+		t.deepEqual(logOf(cluster.replica(id)), [[1, 0, 1, 1]], `replica ${id} keeps op 1`);
+		t.is(cluster.replica(id).commitNumber, 1);
+	}
+
+	t.deepEqual(cluster.commit(3, 1, get('x')).result, {ok: true, value: '1'});
+});
+
+test('Vanlightly’s case with the planted bug eager-truncation: replica 2 claims view 1 with an empty log and wins the view change, whose log lacks committed op 1', (t) => {
+	const cluster = vanlightly(new Set(['eager-truncation']));
+	// The paper's rule: 2 adopted view 1 as a normal view before any state arrived.
+	t.like(stateOf(cluster.replica(2)), {view: 1, lastNormalView: 1, opNumber: 0, commitNumber: 0});
+	t.like(stateOf(cluster.replica(0)), {view: 1, lastNormalView: 0, opNumber: 1, commitNumber: 1});
+
+	// The log of the latest normal view wins: 2's empty one, over 0's with committed op 1.
+	// The new primary's own check finds the loss.
+	t.throws(
+		() => {
+			cluster.settle(() => cluster.replica(2).isPrimary, {selector: among(0, 2)});
+		},
+		{instanceOf: InvariantViolation, message: /the chosen log \(op 0\) lacks committed op 1/v},
+	);
 });

@@ -2,7 +2,19 @@ import test from 'ava';
 import {events} from '../source/telemetry/catalogue.js';
 import {InvariantViolation} from '../source/vsr/assert.js';
 import type {BugName} from '../source/vsr/bugs.js';
-import {Cluster, among, logOf, put, staleSuffix, stateOf} from './helpers/cluster-harness.js';
+import {
+	Cluster,
+	type Envelope,
+	type Selector,
+	among,
+	everything,
+	get,
+	logOf,
+	matches,
+	put,
+	staleSuffix,
+	stateOf,
+} from './helpers/cluster-harness.js';
 
 test('a crashed primary is replaced: view 1 is led by replica 1 and keeps every committed op', (t) => {
 	const cluster = new Cluster({replicaCount: 3});
@@ -263,4 +275,104 @@ test('a deposed primary ends its pending requests with client_request.exception 
 	t.like(cluster.eventsOf(events.logConflict, 0)[0]?.metadata, {from_op: 2, to_op: 2, count: 1});
 	t.like(cluster.eventsOf(events.roleChange, 0)[0]?.metadata, {from: 'primary', to: 'backup'});
 	t.is(cluster.repliesTo(2).length, 0, 'the lost request got no reply');
+});
+
+/**
+Round after round: the listed replicas tick, and the messages among them that `keep`
+selects are delivered; everything else is lost. Until `until` holds.
+*/
+function drive(
+	cluster: Cluster,
+	ids: readonly number[],
+	until: () => boolean,
+	keep: Selector = everything,
+): void {
+	const delivered = (envelope: Envelope) =>
+		matches(among(...ids), envelope) && matches(keep, envelope);
+	for (let round = 0; round < 5000; round++) {
+		cluster.run(delivered);
+		cluster.drop((envelope) => !delivered(envelope));
+		if (until()) {
+			return;
+		}
+
+		cluster.tick(ids);
+	}
+
+	throw new Error(`replicas ${ids.join(', ')} did not get there within 5000 rounds`);
+}
+
+/**
+Five replicas; views 0 and 5 share primary 0. In view 0, replica 1 acks ops 1 and 2 and
+that PrepareOk is held in the network. Views 1 to 4 pass without 0 and 1: view 2 prepares
+another op 1 at 2 and 3; view 5 (0 again, with 2 and 3) keeps it and prepares op 2, a put
+of c acked by replica 2 alone. Then the held PrepareOk of view 0 arrives.
+*/
+function sharedPrimary(bugs?: ReadonlySet<BugName>) {
+	const cluster = new Cluster({replicaCount: 5, bugs});
+	cluster.request(1, 1, put('a', '1'));
+	cluster.request(2, 1, put('a', '2'));
+	cluster.deliver({from: 'client'});
+	cluster.deliver({type: 'prepare', to: 1});
+	const [held] = cluster.take({type: 'prepare_ok', from: 1, op: 2});
+	cluster.queue = [];
+
+	// Views 1 and 2 among 2, 3 and 4; view 2 prepares op 1 at 2 and 3 only.
+	drive(cluster, [2, 3, 4], () => cluster.replica(2).isPrimary);
+	cluster.request(3, 1, put('b', '1'), 2);
+	cluster.deliver({from: 'client'});
+	cluster.deliver({type: 'prepare', to: 3});
+	cluster.queue = [];
+
+	// Views 3 and 4 fail for want of their primaries' DoViewChanges; view 5 forms at 0, 2, 3.
+	drive(cluster, [0, 2, 3], () => cluster.replica(0).isPrimary && cluster.replica(0).view === 5, {
+		type: ['start_view_change', 'do_view_change', 'start_view'],
+	});
+	drive(cluster, [0, 2, 3], () => cluster.replica(0).commitNumber === 1);
+	cluster.request(4, 1, put('c', '2'), 0);
+	cluster.deliver({from: 'client'});
+	cluster.deliver({type: 'prepare', to: 2});
+	cluster.deliver({type: 'prepare_ok', to: 0});
+	cluster.queue = [];
+	const primary = cluster.replica(0);
+	if (primary.commitNumber !== 1 || primary.opNumber !== 2) {
+		throw new Error('setup: view 5 should hold op 2 at replicas 0 and 2 only, uncommitted');
+	}
+
+	cluster.deliverEnvelope(held!);
+	return cluster;
+}
+
+test('a PrepareOk of an earlier view is not counted, even by the same primary (views 0 and 5 of five replicas)', (t) => {
+	const cluster = sharedPrimary();
+	t.is(cluster.replica(0).commitNumber, 1, 'op 2 is held by two of five: not committed');
+	t.deepEqual(cluster.pending({to: 'client'}), []);
+});
+
+test('with the planted bug ack-any-view the held PrepareOk commits an op that two of five hold, and a later view loses it', (t) => {
+	const cluster = sharedPrimary(new Set(['ack-any-view']));
+	t.is(cluster.replica(0).commitNumber, 2);
+	t.deepEqual(
+		cluster.pending({to: 'client'}).map(({message}) => message.type === 'reply' && message.result),
+		[{ok: true, value: 'ok'}],
+		'client 4 is told its put of c took effect',
+	);
+
+	// Replicas 0 and 2 crash (two of five, within the failure model); 1, 3 and 4 change view.
+	cluster.crash(0);
+	cluster.crash(2);
+	cluster.queue = [];
+	drive(cluster, [1, 3, 4], () => {
+		const [first, ...rest] = [1, 3, 4].map((id) => cluster.replica(id));
+		return (
+			[first, ...rest].every(
+				(replica) => replica?.status === 'normal' && replica.view === first?.view,
+			) && cluster.primary !== undefined
+		);
+	});
+	t.deepEqual(
+		cluster.commit(5, 1, get('c')).result,
+		{ok: true, value: null},
+		'the acknowledged put is gone',
+	);
 });

@@ -14,6 +14,10 @@ export const bugs = {
 		'a replica applying NewState skips executing the first op it receives',
 	'recovery-answers-early':
 		'a recovering replica takes part (acks prepares, votes in view changes) before it has recovered',
+	'eager-truncation':
+		"on a Prepare or Commit of a newer view, a replica truncates its log to the commit number, adopts the view, then asks for the state (the paper's rule)",
+	'ack-any-view':
+		'the primary counts a PrepareOk of any view, not only of its own (wrong when views v and v+n share a primary)',
 } as const;
 
 /** The name of a planted bug. */
@@ -26,4 +30,6 @@ export const bugNames: readonly BugName[] = [
 	'client-table-forgets-writes',
 	'state-transfer-skips-ops',
 	'recovery-answers-early',
+	'eager-truncation',
+	'ack-any-view',
 ];

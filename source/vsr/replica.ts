@@ -484,6 +484,7 @@ export class Replica implements VsrStateView {
 
 		if (message.view > this.view || this.status === 'view_change') {
 			// The view moved on without us. Change nothing until NewState arrives.
+			this.truncateEagerly(message.view);
 			this.requestState(message.view);
 			return;
 		}
@@ -533,6 +534,28 @@ export class Replica implements VsrStateView {
 		}
 	}
 
+	/**
+	 * The planted bug `eager-truncation`, the paper's own rule: on news of a newer view, drop
+	 * the log after the commit number, adopt the view (normal, with it as the last normal
+	 * view) and only then ask for the state. Until NewState arrives the replica holds a short
+	 * log that claims the newer view, and a view change can pick it over a log with a
+	 * committed op (Vanlightly's TLA+ model of VRR). Without the bug, nothing changes here.
+	 */
+	private truncateEagerly(view: number): void {
+		if (!this.bugs.has('eager-truncation') || view <= this.view) {
+			return;
+		}
+
+		const wasPrimary = this.isPrimary;
+		if (wasPrimary) {
+			this.endLeadership('lost primacy');
+		}
+
+		this.setView(view);
+		this.adoptLog({base: this.commitNumber, checkpoint: undefined, entries: []}, this.commitNumber);
+		this.becomeBackup(wasPrimary);
+	}
+
 	private acceptPrepare(message: Prepare): void {
 		assert(message.entry.op === message.op, 'prepare carries the entry of its op');
 		this.append(message.entry);
@@ -540,7 +563,7 @@ export class Replica implements VsrStateView {
 	}
 
 	private onPrepareOk(message: PrepareOk): void {
-		if (!this.isPrimary || message.view !== this.view) {
+		if (!this.isPrimary || (message.view !== this.view && !this.bugs.has('ack-any-view'))) {
 			return;
 		}
 
@@ -580,6 +603,7 @@ export class Replica implements VsrStateView {
 		}
 
 		if (message.view > this.view || this.status === 'view_change') {
+			this.truncateEagerly(message.view);
 			this.requestState(message.view);
 			return;
 		}
