@@ -74,7 +74,7 @@ const badArguments: Array<[string[], string]> = [
 	[['sim', '--faults', 'extreme'], '--faults must be one of: none, light, heavy (got extreme)'],
 	[
 		['sim', '--inject-bug', 'nope'],
-		'--inject-bug must be one of: commit-without-quorum, ignore-last-normal-view, client-table-forgets-writes, state-transfer-skips-ops, recovery-answers-early (got nope)',
+		'--inject-bug must be one of: commit-without-quorum, ignore-last-normal-view, client-table-forgets-writes, state-transfer-skips-ops, recovery-answers-early, eager-truncation, ack-any-view (got nope)',
 	],
 	[['sim', '--seeds', '0'], '--seeds must be an integer from 1 to 10000000 (got 0)'],
 	[
@@ -83,7 +83,7 @@ const badArguments: Array<[string[], string]> = [
 	],
 	[
 		['run', '--anything'],
-		'unknown flag --anything (expected one of: --replicas, --requests, --clients, --crash, --restart, --partition, --drop, --delay, --events, --history, --json, --otlp, --help, --version)',
+		'unknown flag --anything (expected one of: --replicas, --requests, --clients, --crash, --restart, --partition, --drop, --delay, --events, --history, --json, --otlp, --allow-unknown, --help, --version)',
 	],
 	[['bench', '--seconds', '0'], '--seconds must be an integer from 1 to 3600 (got 0)'],
 ];

@@ -5,8 +5,9 @@ import test, {type ExecutionContext} from 'ava';
 import {parseEvent} from '../source/telemetry/serialize.js';
 import type {HistoryEntry} from '../source/check/history.js';
 import {checkLinearizable} from '../source/check/linearizability.js';
+import {type RunOptions, runCommand} from '../source/cluster/run.js';
 import {byNumber, parseJson} from './fixtures/cluster.js';
-import {lines, spawnCli} from './helpers/cli.js';
+import {captureStream, lines, spawnCli} from './helpers/cli.js';
 
 const expectedKeys = {
 	get: ['client', 'op', 'key', 'output', 'call', 'return'],
@@ -30,6 +31,7 @@ const summaryKeys = [
 	'recoveries',
 	'state_transfers',
 	'linearizable',
+	'unknown',
 	'latency_ms',
 ];
 
@@ -69,6 +71,7 @@ test('the primary crashed mid-load: every request is acknowledged and the histor
 		failed: 0,
 		recoveries: 1,
 		linearizable: true,
+		unknown: false,
 	});
 	t.true(Number(summary.view_changes) >= 1);
 	t.is(typeof summary.state_transfers, 'number');
@@ -240,4 +243,55 @@ test('run --help lists the fault flags', async (t) => {
 	]) {
 		t.true(String(result.stdout).includes(flag), `${flag}`);
 	}
+});
+
+test('a history the checker cannot decide is reported as unknown and fails the run, unless --allow-unknown', async (t) => {
+	const options: RunOptions = {
+		replicas: 3,
+		requests: 20,
+		clients: 2,
+		crash: [],
+		restart: [],
+		partition: [],
+		drop: 0,
+		delay: 0,
+		events: undefined,
+		history: undefined,
+		json: true,
+		allowUnknown: false,
+		maxSearchSteps: 0, // The search gives up at once.
+	};
+	const stdout = captureStream();
+	const stderr = captureStream();
+	t.is(await runCommand(options, {stdout, stderr}), 1);
+	t.like(parseJson<unknown>(stdout.text()), {acked: 20, linearizable: false, unknown: true});
+	t.regex(
+		stderr.text(),
+		/^vsr-tui run: linearizability unknown: gave up on key k\d after 0 search steps .*\(--allow-unknown accepts that\)$/mv,
+	);
+
+	const human = captureStream();
+	t.is(
+		await runCommand(
+			{...options, json: false, allowUnknown: true},
+			{stdout: human, stderr: captureStream()},
+		),
+		0,
+	);
+	t.regex(human.text(), /^linearizable: unknown \(the search gave up\)$/mv);
+});
+
+test('--allow-unknown is a flag of run, listed in --help', async (t) => {
+	const result = await run(['--requests', '10', '--allow-unknown', '--json']);
+	t.is(result.exitCode, 0, `${String(result.stderr)}`);
+	t.like(parseJson<unknown>(String(result.stdout)), {
+		acked: 10,
+		linearizable: true,
+		unknown: false,
+	});
+	const help = await spawnCli(['run', '--help']);
+	t.regex(
+		String(help.stdout),
+		/--allow-unknown\s+Exit 0 even when the linearizability check could not decide the history/v,
+	);
 });

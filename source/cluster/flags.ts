@@ -87,6 +87,10 @@ export const runFlags = {
 		description:
 			'Export spans and metrics over OTLP/HTTP to the collector at URL (e.g. http://localhost:4318)',
 	}),
+	allowUnknown: booleanFlag({
+		description:
+			'Exit 0 even when the linearizability check could not decide the history (its search gave up)',
+	}),
 };
 
 export const benchFlags = {

@@ -2,6 +2,7 @@ import {createWriteStream, type WriteStream} from 'node:fs';
 import {once} from 'node:events';
 import {UsageError} from '../cli/flags.js';
 import {type BugName, bugNames, bugs} from '../vsr/bugs.js';
+import {type CheckCounts, checkNames, checkOf, describeCheck, noCatches} from './checks.js';
 import {describeFault, type FaultMix, millisecond} from './faults.js';
 import {runSeeds} from './parallel.js';
 import {type RunSummary, runSeed, type SeedsOptions, summarize} from './seeds.js';
@@ -20,6 +21,9 @@ export type SimCommandOptions = {
 	readonly json: boolean;
 	readonly injectBug: BugName | undefined;
 	readonly listBugs: boolean;
+	readonly allowUnknown: boolean;
+	/** Search steps per key before the linearizability check gives up (the checker's default). */
+	readonly maxSearchSteps?: number;
 };
 
 type Totals = {
@@ -73,6 +77,7 @@ export async function simCommand(
 		faults: options.faults,
 		checkpointInterval: options.checkpointInterval,
 		bugs: options.injectBug ? [options.injectBug] : [],
+		maxSearchSteps: options.maxSearchSteps,
 	};
 	const log = (line: string) => {
 		if (!options.json) {
@@ -96,6 +101,8 @@ export async function simCommand(
 		events: 0,
 	};
 	const failures: RunSummary[] = [];
+	const undecided: number[] = [];
+	const byCheck = noCatches();
 	const add = (summary: RunSummary) => {
 		totals.runs++;
 		totals.ops_committed += summary.opsCommitted;
@@ -110,10 +117,14 @@ export async function simCommand(
 
 		if (summary.violation && !summary.outsideModel) {
 			totals.violations++;
+			byCheck[checkOf(summary.violation.kind)]++;
 			failures.push(summary);
 			log(
 				`seed ${summary.seed}: ${summary.violation.kind} violation: ${firstLine(summary.violation.message)}`,
 			);
+		} else if (summary.unknown !== undefined && !summary.outsideModel) {
+			undecided.push(summary.seed);
+			log(`seed ${summary.seed}: linearizability unknown: ${summary.unknown}`);
 		}
 	};
 
@@ -139,16 +150,27 @@ export async function simCommand(
 	}
 
 	const seconds = (performance.now() - started) / 1000;
+	const refused = undecided.length > 0 && !options.allowUnknown;
 	if (options.json) {
-		stdout.write(`${JSON.stringify({...totals, failed_seeds: failures.map(({seed}) => seed)})}\n`);
-	} else {
-		log(
-			`${totals.violations === 0 ? 'ok' : 'FAILED'}: ${totals.violations} violation${totals.violations === 1 ? '' : 's'} in ${totals.runs} runs · ${totals.ops_committed} ops committed · ${totals.view_changes} view changes · ${totals.recoveries} recoveries · ${totals.state_transfers} state transfers · ${totals.checkpoints} checkpoints · ${totals.events} events · ${seconds.toFixed(1)} s (${(totals.runs / seconds).toFixed(0)} seeds/s)`,
+		stdout.write(
+			`${JSON.stringify({
+				...totals,
+				failed_seeds: failures.map(({seed}) => seed),
+				unknown: undecided.length,
+				unknown_seeds: undecided,
+				by_check: byCheck,
+			})}\n`,
 		);
-		if (totals.outside_model > 0) {
-			log(
-				`${totals.outside_model} run(s) went outside the failure model (more than f replicas down at once); they are not counted as passes or failures.`,
-			);
+	} else {
+		for (const line of summaryLines({
+			totals,
+			unknown: undecided.length,
+			byCheck,
+			seconds,
+			refused,
+			bug: options.injectBug,
+		})) {
+			log(line);
 		}
 	}
 
@@ -161,7 +183,53 @@ export async function simCommand(
 		(options.json ? stderr : stdout).write(report);
 	}
 
-	return totals.violations > 0 ? 1 : 0;
+	return totals.violations > 0 || refused ? 1 : 0;
+}
+
+/** The human summary: the totals, what caught the violations, and the runs left undecided. */
+function summaryLines(summary: {
+	readonly totals: Totals;
+	readonly unknown: number;
+	readonly byCheck: CheckCounts;
+	readonly seconds: number;
+	readonly refused: boolean;
+	readonly bug: BugName | undefined;
+}): string[] {
+	const {totals, unknown, byCheck, seconds} = summary;
+	const status = totals.violations > 0 ? 'FAILED' : summary.refused ? 'UNDECIDED' : 'ok';
+	const lines = [
+		`${status}: ${plural(totals.violations, 'violation')}${unknown > 0 ? `, ${unknown} unknown` : ''} in ${totals.runs} runs · ${totals.ops_committed} ops committed · ${totals.view_changes} view changes · ${totals.recoveries} recoveries · ${totals.state_transfers} state transfers · ${totals.checkpoints} checkpoints · ${totals.events} events · ${seconds.toFixed(1)} s (${(totals.runs / seconds).toFixed(0)} seeds/s)`,
+	];
+	const caught = checkNames
+		.filter((name) => byCheck[name] > 0)
+		.map((name) => `${describeCheck(name)} ${byCheck[name]}`)
+		.join(' · ');
+	if (summary.bug) {
+		const share = ((100 * totals.violations) / Math.max(1, totals.runs)).toFixed(1);
+		lines.push(
+			`bug ${summary.bug} caught in ${totals.violations} of ${totals.runs} seeds (${share} %)${caught ? `: ${caught}` : ''}`,
+		);
+	} else if (caught) {
+		lines.push(`caught by: ${caught}`);
+	}
+
+	if (unknown > 0) {
+		lines.push(
+			`${plural(unknown, 'run')} could not be decided: the linearizability search gave up${summary.refused ? ' (--allow-unknown accepts that)' : ''}.`,
+		);
+	}
+
+	if (totals.outside_model > 0) {
+		lines.push(
+			`${totals.outside_model} run(s) went outside the failure model (more than f replicas down at once); they are not counted as passes or failures.`,
+		);
+	}
+
+	return lines;
+}
+
+function plural(count: number, noun: string): string {
+	return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Re-runs a failing seed, shrinks it, and replays the smallest failing case with a trace. */

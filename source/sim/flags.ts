@@ -51,4 +51,8 @@ export const simFlags = {
 		choices: bugNames,
 	}),
 	listBugs: booleanFlag({description: 'Print the names of the deliberate bugs, one a line'}),
+	allowUnknown: booleanFlag({
+		description:
+			'Exit 0 even when the linearizability check could not decide a run (its search gave up); such runs are still counted as unknown',
+	}),
 };

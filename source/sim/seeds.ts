@@ -10,12 +10,15 @@ export type SeedsOptions = {
 	readonly faults: FaultMix;
 	readonly checkpointInterval: number;
 	readonly bugs: readonly BugName[];
+	/** Search steps per key before the linearizability check gives up (the checker's default). */
+	readonly maxSearchSteps?: number;
 };
 
 /** What one run contributes to the summary; small enough to post between threads. */
 export type RunSummary = {
 	readonly seed: number;
 	readonly violation: SimulationResult['violation'];
+	readonly unknown: SimulationResult['unknown'];
 	readonly outsideModel: boolean;
 	readonly opsCommitted: number;
 	readonly viewChanges: number;
@@ -39,6 +42,7 @@ export function summarize(result: SimulationResult): RunSummary {
 	return {
 		seed: result.seed,
 		violation: result.violation,
+		unknown: result.unknown,
 		outsideModel: result.outsideModel,
 		opsCommitted: result.opsCommitted,
 		viewChanges: result.viewChanges,

@@ -65,6 +65,8 @@ export type SimulationOptions = {
 	readonly recordHistory?: boolean;
 	/** A service of your own instead of the key-value store, its workload and its checker. */
 	readonly service?: SimulatedService;
+	/** Search steps per key before the linearizability check gives up (the checker's default). */
+	readonly maxSearchSteps?: number;
 };
 
 /** Which check a run broke (see the readme's list of checks). */
@@ -92,6 +94,8 @@ export type SimulationResult = {
 	readonly seed: number;
 	/** The first check it broke; undefined for a run that passed every check. */
 	readonly violation: Violation | undefined;
+	/** Why the linearizability check could not decide (its search gave up), if it could not. */
+	readonly unknown: string | undefined;
 	/** More than f replicas were down or recovering at once: VR promises nothing then. */
 	readonly outsideModel: boolean;
 	/** The highest op number committed. */
@@ -174,6 +178,7 @@ export class Simulation {
 	private maxCommitted = 0;
 	private outsideModel = false;
 	private violation: Violation | undefined;
+	private unknown: string | undefined;
 	private scheduleIndex = 0;
 	private readonly tracing: boolean;
 	/** What the fault generator sees of the cluster (built once: it is read every tick). */
@@ -589,21 +594,29 @@ export class Simulation {
 		}
 
 		if (this.service) {
-			const result = checkModel(this.service.model, this.serviceHistory.entries());
+			const result = checkModel(this.service.model, this.serviceHistory.entries(), {
+				maxSteps: this.options.maxSearchSteps,
+			});
 			if (result.ok === false) {
 				this.fail('linearizability', result.reason, false);
+			} else if (result.ok === 'unknown') {
+				this.unknown = result.reason;
 			}
 
 			return;
 		}
 
-		const result = checkLinearizable(this.history.entries());
+		const result = checkLinearizable(this.history.entries(), {
+			maxSteps: this.options.maxSearchSteps,
+		});
 		if (result.ok === false) {
 			this.fail(
 				'linearizability',
 				`key ${result.key}: ${result.reason}\n${result.entries.map((entry) => `    ${describeEntry(entry)}`).join('\n')}`,
 				false,
 			);
+		} else if (result.ok === 'unknown') {
+			this.unknown = result.reason; // Neither a pass nor a violation: reported on its own.
 		}
 	}
 
@@ -717,6 +730,7 @@ export class Simulation {
 		return {
 			seed: this.options.seed,
 			violation: this.violation,
+			unknown: this.unknown,
 			outsideModel: this.outsideModel,
 			opsCommitted: this.maxCommitted,
 			acked: this.acked,
