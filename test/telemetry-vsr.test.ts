@@ -1,5 +1,5 @@
 import test from 'ava';
-import {events} from '../source/telemetry/catalogue.js';
+import {additionEvents, events, seedEvents} from '../source/telemetry/catalogue.js';
 import {
 	type EventName,
 	type Measurements,
@@ -12,6 +12,7 @@ import {
 	VsrTelemetry,
 	commonMetadata,
 } from '../source/telemetry/vsr-telemetry.js';
+import {Replica} from '../source/vsr/replica.js';
 
 type Seen = {event: EventName; measurements: Measurements; metadata: Metadata};
 
@@ -222,4 +223,62 @@ test('the wrapper uses the default bus unless given one', (t) => {
 	t.is(new VsrTelemetry().bus, telemetry);
 	const bus = new Telemetry();
 	t.is(new VsrTelemetry(bus).bus, bus);
+});
+
+/**
+A one-replica cluster executes `requests` requests (every fifth op throws) with ticks between
+them, on its own bus; `during(index, bus)` runs before each request (index -1: before the replica
+is built). Returns the wrapper's counts.
+*/
+function runReplica(requests: number, during: (index: number, bus: Telemetry) => void) {
+	const bus = new Telemetry();
+	during(-1, bus);
+	const vsr = new VsrTelemetry(bus);
+	const replica = new Replica({id: 0, replicaCount: 1, telemetry: vsr});
+	for (let index = 0; index < requests; index++) {
+		during(index, bus);
+		const operation =
+			index % 5 === 4 ? {op: 'explode'} : {op: 'put', key: `k${index % 7}`, value: `v${index}`};
+		replica.onMessage({type: 'request', clientId: 1, requestNumber: index + 1, operation});
+		replica.tick();
+	}
+
+	return {counts: vsr.counts(), total: vsr.total()};
+}
+
+test('every count is the number of events raised, while handlers come and go during the run', (t) => {
+	const every = [...seedEvents, ...additionEvents];
+	// The events raised: a handler on every event, for the whole run.
+	const raised = new Map<string, number>();
+	const truth = runReplica(60, (index, bus) => {
+		if (index === -1) {
+			bus.attachMany('all', every, (event) => {
+				const name = event.join('.');
+				raised.set(name, (raised.get(name) ?? 0) + 1);
+			});
+		}
+	});
+	t.true((raised.get('vsr.state_machine.operation.start') ?? 0) >= 60);
+	t.deepEqual(Object.fromEntries(truth.counts), Object.fromEntries(raised));
+
+	// The same run, with handlers on the spans attached for a few requests, then detached.
+	const spans = [
+		['vsr', 'state_machine', 'operation', 'start'],
+		['vsr', 'state_machine', 'operation', 'stop'],
+		['vsr', 'state_machine', 'operation', 'exception'],
+		['vsr', 'protocol', 'client_request', 'start'],
+		['vsr', 'protocol', 'client_request', 'stop'],
+	] as const;
+	const toggled = runReplica(60, (index, bus) => {
+		if (index % 6 === 2) {
+			bus.attachMany('sometimes', spans, () => undefined);
+		} else if (index % 6 === 5) {
+			bus.detach('sometimes');
+		}
+	});
+	t.deepEqual(Object.fromEntries(toggled.counts), Object.fromEntries(raised));
+	t.is(
+		toggled.total,
+		[...raised.values()].reduce((sum, count) => sum + count, 0),
+	);
 });

@@ -42,6 +42,8 @@ export type OperatorOptions = {
 	readonly fullEvents?: boolean;
 	/** Sampled mode: full events a second per replica for the feed (default 200). */
 	readonly feedRate?: number;
+	/** Sampled mode: durations a second per replica recorded of state-machine operations (default 2000). */
+	readonly durationRate?: number;
 	readonly checkpointInterval?: number;
 	/** Uniform in [0, 1), for the network's faults and the load. */
 	readonly random?: () => number;
@@ -171,6 +173,7 @@ export class Operator implements OperatorControls {
 			...defaultTelemetryMode,
 			full: options.fullEvents === true || options.events !== undefined || otlp !== undefined,
 			feedRate: options.feedRate ?? defaultTelemetryMode.feedRate,
+			durationRate: options.durationRate ?? defaultTelemetryMode.durationRate,
 		};
 		this.checkpointInterval = options.checkpointInterval;
 		this.workload = new KvCommands(options.random ?? Math.random, 8);

@@ -102,9 +102,13 @@ export class VsrTelemetry {
 	/**
 	How often each event was emitted through this wrapper, whether or not anything listened:
 	counting is cheap where building metadata is not, so the simulator and the replica processes
-	report counts without attaching a handler. One counter per full name array (`vsrEventName`).
+	report counts without attaching a handler. One counter per full name array (`vsrEventName`),
+	shared by every array of the same dotted name: an event can be counted through a catalogue
+	constant when nothing listens and through a span's names when something does, and both
+	are the same event.
 	*/
 	readonly #counters = new Map<EventName, Counter>();
+	readonly #countersByName = new Map<string, Counter>();
 	/** The counters of the events emitted so far, in the order of their first emission. */
 	readonly #emitted: Counter[] = [];
 	/** By catalogue constant, and by the full prefix that span tokens carry. */
@@ -316,7 +320,13 @@ export class VsrTelemetry {
 	#counter(event: EventName): Counter {
 		let counter = this.#counters.get(event);
 		if (counter === undefined) {
-			counter = {event, count: 0, channel: channelOf(event)};
+			const name = event.join('.');
+			counter = this.#countersByName.get(name);
+			if (counter === undefined) {
+				counter = {event, count: 0, channel: channelOf(event)};
+				this.#countersByName.set(name, counter);
+			}
+
 			this.#counters.set(event, counter);
 		}
 
