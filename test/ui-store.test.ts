@@ -4,6 +4,7 @@ import type {OperatorControls, TelemetrySummary} from '../source/cluster/operato
 import {operatorEvents} from '../source/telemetry/catalogue.js';
 import type {EventName, Measurements} from '../source/telemetry/telemetry.js';
 import {commandFor} from '../source/ui/keymap.js';
+import {spanLine} from '../source/ui/span-timings-pane.js';
 import {UiStore} from '../source/ui/store.js';
 import {createFakeOperator, fakeNode} from './ui-fake-operator.js';
 
@@ -142,6 +143,56 @@ test('span timings: count, exceptions, p50, p99 and max from the durations (bigi
 	t.true(within(viewChange?.p50, 250_000_000));
 	t.is(rows.find((row) => row.kind === 'operation')?.count, 0);
 	t.is(rows.find((row) => row.kind === 'operation')?.p50, undefined);
+});
+
+test('p50 and p99 never show above max, from the bus or from merged replica histograms', (t) => {
+	const fake = createFakeOperator();
+	const listeners: Array<(summary: TelemetrySummary) => void> = [];
+	const operator: OperatorControls = {
+		...fake,
+		onTelemetryReport(listener) {
+			listeners.push(listener);
+			return () => undefined;
+		},
+	};
+	const store = new UiStore({operator});
+	store.start();
+	t.teardown(() => {
+		store.dispose();
+	});
+	// What a replica sends: 2 significant digits, so its buckets are 1 % wide.
+	const replica = hdr.build({bitBucketSize: 64, numberOfSignificantValueDigits: 2});
+	replica.recordValue(1_385_123_456);
+	for (const listener of listeners) {
+		listener({
+			node: 1,
+			counts: {'vsr.protocol.client_request.stop': 1},
+			spans: {'vsr.protocol.client_request.stop': hdr.encodeIntoCompressedBase64(replica)},
+		});
+	}
+
+	// Without reports, the store times the events on the bus itself.
+	const plain = createFakeOperator();
+	const timedHere = new UiStore({operator: plain});
+	timedHere.start();
+	t.teardown(() => {
+		timedHere.dispose();
+	});
+	plain.telemetry.execute(viewChangeComplete, {duration: 1_385_000_000n}, common(1));
+	for (const [which, kind] of [
+		[store, 'client_request'],
+		[timedHere, 'view_change'],
+	] as const) {
+		which.flush();
+		const row = which.getView().spans.rows.find((candidate) => candidate.kind === kind);
+		t.true(row?.max !== undefined && row.max > 1_380_000_000, `${kind}: max`);
+		t.true((row?.p99 ?? Infinity) <= (row?.max ?? 0), `${kind}: p99 ${row?.p99} max ${row?.max}`);
+		t.true((row?.p50 ?? Infinity) <= (row?.p99 ?? 0), `${kind}: p50 ≤ p99`);
+		// One value: p50, p99 and max read the same on screen.
+		const line = spanLine(row!);
+		const [p50, p99, max] = line.trim().split(/ +/v).slice(-3);
+		t.true(p50 === max && p99 === max, line);
+	}
 });
 
 test('a state transfer is timed from the node’s request to its snapshot', (t) => {

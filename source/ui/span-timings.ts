@@ -85,14 +85,17 @@ export class SpanTimings {
 		return spanKinds.map((kind) => {
 			const {histogram, count, errors} = this.#timings[kind];
 			const timed = histogram.totalCount > 0;
+			// A percentile is the top of its bucket, which can pass the largest value recorded
+			// (merged replica histograms have wider buckets): a percentile never shows above max.
+			const max = histogram.maxValue;
 			return {
 				kind,
 				label: spanLabels[kind],
 				count,
 				errors,
-				p50: timed ? histogram.getValueAtPercentile(50) : undefined,
-				p99: timed ? histogram.getValueAtPercentile(99) : undefined,
-				max: timed ? histogram.maxValue : undefined,
+				p50: timed ? Math.min(histogram.getValueAtPercentile(50), max) : undefined,
+				p99: timed ? Math.min(histogram.getValueAtPercentile(99), max) : undefined,
+				max: timed ? max : undefined,
 			};
 		});
 	}
