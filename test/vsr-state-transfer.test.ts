@@ -90,16 +90,25 @@ test('a gap that lasts is fetched with GetState and filled by NewState', (t) => 
 	t.deepEqual(stateOf(backup), stateOf(cluster.replica(1)));
 });
 
-test('a lost NewState is asked for again', (t) => {
+test('a lost NewState is asked for again; the transfer lasts from the first request to the install', (t) => {
 	const {cluster} = gapCluster();
 	cluster.run({type: 'prepare', to: 2, op: 3});
 	cluster.tick(2, 25);
+	// The bus clock of the harness moves one unit per tick and per delivery.
+	const asked = cluster.now;
+	t.is(cluster.eventsOf(events.stateTransferRequestSent, 2).length, 1);
 	cluster.run({type: 'get_state'});
 	t.is(cluster.drop({type: 'new_state'}), 1);
 	cluster.tick(2, 25);
 	t.is(cluster.pending({type: 'get_state', from: 2}).length, 1, 'GetState is resent');
+	cluster.run({type: 'get_state'});
+	cluster.run({type: 'new_state'});
+	const installed = cluster.now;
 	cluster.run();
 	t.is(cluster.replica(2).opNumber, 3);
+	const [received] = cluster.eventsOf(events.snapshotReceived, 2);
+	t.is(received?.measurements.duration, installed - asked);
+	t.true(installed - asked > 25n, 'the resend does not restart the clock');
 });
 
 test('a NewState that arrives after the gap was filled by reordered Prepares and later commits changes nothing', (t) => {

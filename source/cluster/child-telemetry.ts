@@ -56,6 +56,8 @@ const timedKeys = new Set([
 	'vsr.state_machine.operation.exception',
 	'vsr.leadership.stop',
 	'vsr.view_change.complete',
+	// From the first GetState to the installed NewState, measured by the replica.
+	'vsr.state_transfer.snapshot_received',
 ]);
 
 /**
@@ -93,7 +95,13 @@ export async function loadHistograms(): Promise<void> {
 /** Durations kept per event between reports, at most (the counts stay exact beyond it). */
 const maxPending = 200_000;
 
-type Timed = {readonly key: string; values: number[]; histogram: hdr.Histogram | undefined};
+type Timed = {
+	readonly key: string;
+	/** Kept in full on the frequent events' budget, or (view changes, state transfers …) the rare one. */
+	readonly frequent: boolean;
+	values: number[];
+	histogram: hdr.Histogram | undefined;
+};
 
 const handlerIds = {
 	timed: 'vsr-tui-durations',
@@ -275,6 +283,7 @@ export class TelemetryCollector {
 			// One entry per name, whichever array carries it.
 			timed = [...this.timed.values()].find((each) => each.key === key) ?? {
 				key,
+				frequent: frequentKeys.has(key),
 				values: [],
 				histogram: undefined,
 			};
@@ -286,7 +295,7 @@ export class TelemetryCollector {
 			timed.values.push(Math.max(duration, 0));
 		}
 
-		if (this.fullMode || this.frequentBudget-- > 0) {
+		if (this.fullMode || (timed.frequent ? this.frequentBudget-- > 0 : this.rareBudget-- > 0)) {
 			this.keep(event, measurements, metadata);
 		}
 	};

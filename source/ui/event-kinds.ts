@@ -26,9 +26,8 @@ export type FeedFilter = 'all' | FeedCategory;
 export const spanKinds = ['client_request', 'operation', 'view_change', 'state_transfer'] as const;
 export type SpanKind = (typeof spanKinds)[number];
 
-export type SpanRole =
-	| {readonly kind: SpanKind; readonly end: 'stop' | 'exception'}
-	| {readonly kind: 'state_transfer'; readonly end: 'begin'};
+/** An event that ends a span the pane times; its `duration` was measured where it was raised. */
+export type SpanRole = {readonly kind: SpanKind; readonly end: 'stop' | 'exception'};
 
 export type EventKind = {
 	/** `protocol.prepare.sent`: the name without the leading `vsr` (operator events keep `operator.`). */
@@ -77,10 +76,6 @@ function spanOf(name: string): SpanRole | undefined {
 
 		case 'view_change.complete': {
 			return {kind: 'view_change', end: 'stop'};
-		}
-
-		case 'state_transfer.request_sent': {
-			return {kind: 'state_transfer', end: 'begin'};
 		}
 
 		case 'state_transfer.snapshot_received': {

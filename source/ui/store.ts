@@ -189,8 +189,6 @@ export class UiStore {
 	#missed = 0;
 
 	readonly #spans = new SpanTimings();
-	// When each node asked for a state transfer (ms, store clock), until it receives the snapshot.
-	readonly #transferStarted = new Map<number, number>();
 
 	#snapshot: ClusterSnapshot = emptySnapshot;
 	#selected = 0;
@@ -303,8 +301,8 @@ export class UiStore {
 		}
 
 		const node = typeof metadata.node_id === 'number' ? metadata.node_id : undefined;
-		if (kind.span !== undefined) {
-			this.#recordSpan(kind, node, measurements, counted);
+		if (kind.span !== undefined && counted) {
+			this.#recordSpan(kind, measurements);
 		}
 
 		if (this.#frozen) {
@@ -339,7 +337,7 @@ export class UiStore {
 			if (kind.span?.end === 'exception') {
 				this.#spans.recordError(kind.span.kind, count);
 				this.#dirty.add('spans');
-			} else if (kind.span?.end === 'stop' && kind.span.kind !== 'state_transfer') {
+			} else if (kind.span?.end === 'stop') {
 				// Timed from the report's histograms (perhaps a sample of them); counted here.
 				this.#spans.addCount(kind.span.kind, count);
 				this.#dirty.add('spans');
@@ -653,54 +651,25 @@ export class UiStore {
 		return kind;
 	}
 
-	#recordSpan(
-		kind: EventKind,
-		node: number | undefined,
-		measurements: Measurements,
-		counted: boolean,
-	): void {
+	/** A span's end, from the bus (when no report times it): its duration, or an exception. */
+	#recordSpan(kind: EventKind, measurements: Measurements): void {
 		const role = kind.span;
 		if (role === undefined) {
 			return;
 		}
 
-		if (role.end === 'begin') {
-			if (node !== undefined && !this.#transferStarted.has(node)) {
-				this.#transferStarted.set(node, this.#now());
-			}
-
-			return;
-		}
-
 		if (role.end === 'exception') {
-			if (counted) {
-				this.#spans.recordError(role.kind);
-				this.#dirty.add('spans');
-			}
-
-			return;
-		}
-
-		const nanos = nanosOf(measurements.duration);
-		if (nanos !== undefined) {
-			if (counted) {
+			this.#spans.recordError(role.kind);
+		} else {
+			const nanos = nanosOf(measurements.duration);
+			if (nanos === undefined) {
+				this.#spans.addCount(role.kind, 1);
+			} else {
 				this.#spans.record(role.kind, nanos);
-				this.#dirty.add('spans');
-			}
-
-			return;
-		}
-
-		// A state transfer has no duration of its own: from the node's request to its snapshot
-		// (both rare events, forwarded in full).
-		if (role.kind === 'state_transfer' && node !== undefined) {
-			const started = this.#transferStarted.get(node);
-			this.#transferStarted.delete(node);
-			if (started !== undefined) {
-				this.#spans.record(role.kind, (this.#now() - started) * 1_000_000);
-				this.#dirty.add('spans');
 			}
 		}
+
+		this.#dirty.add('spans');
 	}
 
 	#submit(): void {

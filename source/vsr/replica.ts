@@ -111,7 +111,8 @@ export type ReplicaObserver = {
 	installed?(replica: Replica, checkpoint: Checkpoint): void;
 };
 
-type StateTransfer = {view: number; op: number; nonce: number};
+/** A GetState in flight; `startedAt` is when the first request of this transfer went out. */
+type StateTransfer = {view: number; op: number; nonce: number; startedAt: bigint};
 
 /**
  * One replica of Viewstamped Replication Revisited. It does no I/O: the
@@ -1179,6 +1180,7 @@ export class Replica implements VsrStateView {
 			view,
 			op: sameView ? this.log.opNumber : this.commitNumber,
 			nonce: this.nonce(),
+			startedAt: pending?.startedAt ?? this.now(),
 		};
 		this.sendGetState();
 	}
@@ -1269,7 +1271,7 @@ export class Replica implements VsrStateView {
 		this.becomeBackup(wasPrimary);
 		this.emit(
 			events.snapshotReceived,
-			{entries: message.log.entries.length},
+			{entries: message.log.entries.length, duration: this.now() - pending.startedAt},
 			{
 				from: message.from,
 				from_op: message.log.base,
