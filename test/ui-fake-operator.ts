@@ -161,6 +161,16 @@ export function createFakeOperator(replicas = 3): FakeOperator {
 
 			return false;
 		},
+		async reset() {
+			record('reset');
+			fake.state.nodes = fake.state.nodes.map((node) =>
+				fakeNode(node.id, {pid: 6000 + node.id, op: 0, commit: 0, network: node.network}),
+			);
+			fake.state.view = 0;
+			fake.state.primary = 0;
+			fake.state.commit = 0;
+			fake.state.outsideFailureModel = false;
+		},
 		async stop() {
 			record('stop');
 			fake.stopped = true;

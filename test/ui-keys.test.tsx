@@ -194,6 +194,37 @@ const cases: Record<Action, Case> = {
 		t.notRegex(frame, /prepare\.sent/v);
 		t.is(h.store.getView().feed.filter, 'view_change');
 	},
+	async filterBack(h, key, t) {
+		h.operator.telemetry.execute(['vsr', 'view_change', 'start'], {}, {node_id: 1, new_view: 1});
+		h.operator.telemetry.execute(['vsr_tui', 'operator', 'crash'], {}, {node: 0});
+		h.press(key);
+		let frame = await h.waitFor((current) => current.includes('feed: operator events'));
+		t.regex(frame, /operator\.crash/v);
+		t.notRegex(frame, /view_change\.start/v);
+		h.press('f');
+		await h.waitFor((current) => current.includes('feed: all events'));
+		h.press(key);
+		h.press(key);
+		frame = await h.waitFor((current) => current.includes('feed: recovery events'));
+		t.is(h.store.getView().feed.filter, 'recovery', 'steps back through the categories');
+		t.notRegex(frame, /operator\.crash/v);
+	},
+	async toggleTimers(h, key, t) {
+		h.operator.telemetry.execute(['vsr', 'timer', 'heartbeat_sent'], {}, {node_id: 0});
+		h.operator.telemetry.execute(['vsr', 'protocol', 'prepare', 'sent'], {count: 2}, {node_id: 0});
+		h.store.flush();
+		await h.waitFor((frame) => frame.includes('timer.heartbeat_sent'));
+		h.press(key);
+		let frame = await h.waitFor((current) => current.includes('heartbeats and other timer events hidden'));
+		t.notRegex(frame, /timer\.heartbeat_sent/v);
+		t.regex(frame, /prepare\.sent/v);
+		t.regex(frame, /feed: all events but timers, newest first \(1 counted\)/v);
+		t.true(h.store.getView().feed.timersHidden);
+		h.press(key);
+		frame = await h.waitFor((current) => current.includes('timer events shown'));
+		t.regex(frame, /timer\.heartbeat_sent/v);
+		t.regex(frame, /feed: all events, newest first \(2 counted\)/v);
+	},
 	async clearFeed(h, key, t) {
 		h.operator.telemetry.execute(['vsr', 'protocol', 'prepare', 'sent'], {count: 2}, {node_id: 0});
 		h.store.flush();
@@ -213,6 +244,34 @@ const cases: Record<Action, Case> = {
 		t.notRegex(frame, /prepare\.sent/v);
 		h.press(key);
 		await h.waitFor((current) => current.includes('feed live') && !current.includes('FROZEN'));
+	},
+	async reset(h, key, t) {
+		h.press(key);
+		let frame = await h.waitFor((current) =>
+			current.includes('y resets the cluster: its 10 committed ops are lost; any other key cancels'),
+		);
+		h.press('s');
+		frame = await h.waitFor((current) => current.includes('reset cancelled: nothing changed'));
+		t.deepEqual(calls(h, 'submit'), [], 'the key that cancels does nothing else');
+		t.deepEqual(calls(h, 'reset'), []);
+		h.press(key);
+		await h.waitFor((current) => current.includes('y resets the cluster'));
+		h.press('y');
+		frame = await h.waitFor((current) =>
+			current.includes('the cluster was reset: 3 fresh replicas, nothing committed'),
+		);
+		t.deepEqual(calls(h, 'reset'), [[]]);
+		t.regex(nodeLine(frame, 1), / 6000 /v, 'new processes');
+	},
+	async confirm(h, key, t) {
+		h.press(key);
+		await h.waitFor((frame) => frame.includes('nothing to confirm'));
+		t.deepEqual(calls(h, 'reset'), []);
+		h.press('R');
+		await h.waitFor((frame) => frame.includes('y resets the cluster'));
+		h.press(key);
+		await h.waitFor((frame) => frame.includes('the cluster was reset'));
+		t.deepEqual(calls(h, 'reset'), [[]]);
 	},
 	async help(h, key, t) {
 		h.press(key);
@@ -265,6 +324,20 @@ for (const binding of keymap) {
 		});
 	}
 }
+
+test('a key that does nothing says so', async (t) => {
+	const h = await renderApp();
+	t.teardown(() => {
+		h.dispose();
+	});
+	h.press('z');
+	await h.waitFor((frame) => frame.includes('z: no such key (? shows the keys)'));
+	h.press('\r');
+	await h.waitFor((frame) => frame.includes('enter: no such key (? shows the keys)'));
+	h.press('\u0018');
+	await h.waitFor((frame) => frame.includes('ctrl-x: no such key'));
+	t.deepEqual(h.operator.calls, []);
+});
 
 test('several keys in one chunk act one after the other', async (t) => {
 	const h = await renderApp();

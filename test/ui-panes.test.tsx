@@ -11,6 +11,7 @@ import {EventFeed} from '../source/ui/event-feed.js';
 import {Header, formatBig, formatBigRate} from '../source/ui/header.js';
 import {HelpLine, HelpOverlay, helpLineBindings} from '../source/ui/help.js';
 import {keymap} from '../source/ui/keymap.js';
+import {legend} from '../source/ui/legend.js';
 import {LastRequest} from '../source/ui/last-request.js';
 import {NodeTable} from '../source/ui/node-table.js';
 import {SpanTimingsPane} from '../source/ui/span-timings-pane.js';
@@ -78,12 +79,12 @@ test('header: size, view, primary, commit, requests/s; live, elapsed, network se
 
 	advance(62_000);
 	store.frame();
-	const pane = renderPane(<Header />, store);
+	const pane = renderPane(<Header width={100} />, store);
 	t.teardown(pane.dispose);
 	const [first, second] = lines(pane.frame());
 	t.is(
 		first,
-		'vsr-tui  3 replicas  view 4  primary 1  commit 1,234  0 req/s',
+		'vsr-tui  3 replicas · f=1 · quorum 2  view 4  primary 1  commit 1,234  0 req/s',
 		'the rate window has moved past the requests',
 	);
 	t.is(second, 'LIVE  01:03  load on  drop 5%  delay 20ms  events 0 (0/s)');
@@ -96,10 +97,13 @@ test('header: paused with held messages, no primary, outside the failure model',
 		operator.state.primary = undefined;
 		operator.state.outsideFailureModel = true;
 	});
-	const pane = renderPane(<Header />, store);
+	const pane = renderPane(<Header width={100} />, store);
 	t.teardown(pane.dispose);
 	const [first, second] = lines(pane.frame());
-	t.is(first, 'vsr-tui  3 replicas  view 0  primary none  commit 10  0 req/s  more than f down');
+	t.is(
+		first,
+		'vsr-tui  3 replicas · f=1 · quorum 2  view 0  primary none  commit 10  0 req/s  more than f down',
+	);
 	t.is(second, 'PAUSED 7 held  00:00  load off  drop 0%  delay 0ms  events 0 (0/s)');
 });
 
@@ -125,9 +129,11 @@ test('node table: id, role, status, view, op, commit, lag, pid, network; the sel
 				network: {isolated: false, partitioned: true, dropRate: 0.1, delayMs: 50},
 			}),
 		];
+		operator.state.view = 1;
+		operator.state.primary = 1;
 	});
 	store.perform({action: 'selectNode', digit: 2});
-	const pane = renderPane(<NodeTable />, store);
+	const pane = renderPane(<NodeTable width={100} />, store);
 	t.teardown(pane.dispose);
 	t.deepEqual(lines(pane.frame()), [
 		'     id role     status       view      op  commit   lag      pid network',
@@ -147,12 +153,51 @@ test('node table: op and commit numbers of a long run stay readable in their col
 			fakeNode(1, {isPrimary: false, view: 0, op: 9_999_999, commit: 9_999_999}),
 		];
 	});
-	const pane = renderPane(<NodeTable />, store);
+	const pane = renderPane(<NodeTable width={80} />, store);
 	t.teardown(pane.dispose);
 	t.deepEqual(lines(pane.frame()).slice(1), [
 		'>1    0 primary  normal          0   10.3M   10.3M     0     4000 ok',
-		' 2    1 backup   normal          0 9999999 9999999  300K     4001 ok',
+		' 2    1 backup   normal          0     10M     10M  300K     4001 ok',
 	]);
+});
+
+test('node table: numbers read as in the header (1,234), and the network column is never cut for padding', (t) => {
+	const {store} = storeWith((operator) => {
+		operator.state.nodes = [
+			fakeNode(0, {isPrimary: true, view: 3, op: 1016, commit: 1015}),
+			fakeNode(1, {
+				isPrimary: false,
+				view: 3,
+				op: 1016,
+				commit: 1015,
+				network: {isolated: true, partitioned: false, dropRate: 0, delayMs: 0},
+			}),
+			fakeNode(2, {
+				isPrimary: false,
+				view: 3,
+				op: 1016,
+				commit: 1015,
+				network: {isolated: false, partitioned: true, dropRate: 0, delayMs: 0},
+			}),
+		];
+		operator.state.view = 3;
+		operator.state.commit = 1015;
+	});
+	const header = renderPane(<Header width={100} />, store);
+	t.teardown(header.dispose);
+	t.regex(lines(header.frame())[0]!, /commit 1,015 /v);
+	for (const width of [80, 70, 60]) {
+		const table = renderPane(<NodeTable width={width} />, store);
+		t.teardown(table.dispose);
+		const frame = lines(table.frame());
+		t.true(
+			frame.every((line) => line.length <= width),
+			`at ${width}: ${frame.join('\n')}`,
+		);
+		t.regex(frame[1]!, / 1,016 +1,015 /v, `at ${width}`);
+		t.true(frame[2]!.endsWith(' isolated'), `at ${width}: ${frame[2]}`);
+		t.true(frame[3]!.endsWith(' partitioned'), `at ${width}: ${frame[3]}`);
+	}
 });
 
 test('event feed: newest first, one line per event with time, node, event and its numbers', (t) => {
@@ -180,7 +225,7 @@ test('event feed: newest first, one line per event with time, node, event and it
 		'feed: all events, newest first (3 counted)',
 		'01:05.432 -- operator.crash node 0',
 		'01:05.432 n1 view_change.complete v2 op 17 c 16 took 3.4ms',
-		'00:01.234 n1 protocol.prepare_ok.sent v2 op 17 c 16',
+		'00:01.234 n1 protocol.prepare_ok.sent v2 op 17 c 16 acks 17',
 	]);
 });
 
@@ -233,11 +278,15 @@ test('span timings: count, exceptions, p50, p99, max per kind', (t) => {
 		{duration: 900_000},
 		{node_id: 0},
 	);
-	operator.telemetry.execute(
-		['vsr', 'view_change', 'complete'],
-		{duration: 1_250_000_000n},
-		{node_id: 1},
-	);
+	// One view change: the new primary and a backup each complete it, each in its own time.
+	for (const node of [1, 2]) {
+		operator.telemetry.execute(
+			['vsr', 'view_change', 'complete'],
+			{duration: 1_250_000_000n},
+			{node_id: node, view_number: 1},
+		);
+	}
+
 	store.flush();
 	const pane = renderPane(<SpanTimingsPane width={80} />, store);
 	t.teardown(pane.dispose);
@@ -245,7 +294,7 @@ test('span timings: count, exceptions, p50, p99, max per kind', (t) => {
 		'span timings        count  exc     p50     p99     max',
 		'client requests       100         50ms    99ms   100ms',
 		'state-machine ops       1    1   800µs   800µs   800µs',
-		'view changes            1        1.25s   1.25s   1.25s',
+		'views established       1        1.25s   1.25s   1.25s',
 		'state transfers         0            -       -       -',
 	]);
 });
@@ -284,7 +333,7 @@ test('help line: the main keys that fit, always ending with help and quit', (t) 
 	t.deepEqual(narrow, ['submit', 'help', 'quit']);
 });
 
-test('help overlay: every key of the keymap with its description; two columns when short of rows', (t) => {
+test('help overlay: every key of the keymap with its description, and the legend; more columns when short of rows', (t) => {
 	const {store} = storeWith();
 	const tall = renderPane(<HelpOverlay width={80} lines={23} />, store);
 	t.teardown(tall.dispose);
@@ -292,10 +341,16 @@ test('help overlay: every key of the keymap with its description; two columns wh
 	t.true(frame.length <= 23);
 	for (const binding of keymap) {
 		t.true(
-			frame.some(
-				(line) => line.startsWith(binding.label.padEnd(6)) && line.includes(binding.description),
-			),
-			`the overlay lists ${binding.label}`,
+			frame.some((line) => line.includes(`${binding.label.padEnd(6)}${binding.description}`)),
+			`the overlay lists ${binding.label} with its whole description`,
+		);
+	}
+
+	t.true(frame.includes('What the numbers mean'));
+	for (const line of legend) {
+		t.true(
+			frame.includes(`${line.term.padEnd(7)}${line.meaning}`),
+			`the legend explains ${line.term}`,
 		);
 	}
 
@@ -336,7 +391,7 @@ for (const [columns, rows, replicas] of [
 			h.dispose();
 		});
 		h.store.flush();
-		const frame = await h.waitFor((current) => current.includes('vsr-tui'));
+		const frame = await h.waitFor((current) => current.includes(' · f='));
 		const frameLines = lines(frame);
 		t.true(frameLines.length <= rows - 1, `${frameLines.length} lines`);
 		for (const line of frameLines) {
@@ -356,10 +411,13 @@ for (const [columns, rows, replicas] of [
 
 test('layout: the feed gets the rows left; panes give way on a short terminal', (t) => {
 	// 24 rows: 23 for the screen; header 2, table 1 + nodes, help 1, status 1, spans 5.
-	t.deepEqual(layoutFor(24, 3), {help: true, status: true, spans: true, feed: 10});
-	t.deepEqual(layoutFor(24, 9), {help: true, status: true, spans: true, feed: 4});
-	t.deepEqual(layoutFor(12, 3), {help: true, status: true, spans: false, feed: 3});
-	t.deepEqual(layoutFor(8, 3), {help: true, status: false, spans: false, feed: 0});
+	t.deepEqual(layoutFor(24, 3), {help: true, status: true, alert: 0, spans: true, feed: 10});
+	t.deepEqual(layoutFor(24, 9), {help: true, status: true, alert: 0, spans: true, feed: 4});
+	t.deepEqual(layoutFor(12, 3), {help: true, status: true, alert: 0, spans: false, feed: 3});
+	t.deepEqual(layoutFor(8, 3), {help: true, status: false, alert: 0, spans: false, feed: 0});
+	// A stuck cluster's alert comes before the span timings and the feed.
+	t.deepEqual(layoutFor(24, 3, 3), {help: true, status: true, alert: 3, spans: true, feed: 7});
+	t.deepEqual(layoutFor(24, 9, 3), {help: true, status: true, alert: 3, spans: true, feed: 0});
 });
 
 /** A stdout that reports a size and a resize, as a terminal does (Ink listens with `on`). */
@@ -453,10 +511,11 @@ test('header: big counters stay short enough for 80 columns', (t) => {
 		store.frame();
 	}
 
-	const pane = renderPane(<Header />, store);
+	const pane = renderPane(<Header width={80} />, store);
 	t.teardown(pane.dispose);
 	const [first, second] = lines(pane.frame());
-	t.is(first, 'vsr-tui  3 replicas  view 0  primary 0  commit 1,336,936  18,000 req/s');
+	// The title gives way to the numbers.
+	t.is(first, '3 replicas · f=1 · quorum 2  view 0  primary 0  commit 1,336,936  18,000 req/s');
 	t.is(second, 'PAUSED 123 held  00:01  load off  drop 50%  delay 1000ms  events 300K (300K/s)');
 	t.true((first?.length ?? 0) <= 80 && (second?.length ?? 0) <= 80);
 });

@@ -130,9 +130,15 @@ test('backups execute in order, up to the commit number and no further', (t) => 
 	cluster.run({type: 'prepare', to: 1, op: 2});
 	cluster.run({type: 'prepare_ok'});
 	t.is(cluster.replica(0).commitNumber, 2);
+	cluster.clearRecords();
 	cluster.tick(0);
 	cluster.run({type: 'commit', to: 2});
 	t.is(backup.commitNumber, 2);
+	// A Commit that moves the commit number is protocol, not a heartbeat.
+	t.like(cluster.eventsOf(events.commitSent, 0)[0]?.metadata, {commit: 2});
+	t.like(cluster.eventsOf(events.commitReceived, 2)[0]?.metadata, {commit: 2});
+	t.is(cluster.eventsOf(events.heartbeatSent).length, 0);
+	t.is(cluster.eventsOf(events.heartbeatReceived).length, 0);
 	t.deepEqual(cluster.executedOps(2), [1, 2], 'executed in op order, op 3 left pending');
 	t.deepEqual(backup.stateMachine.snapshot(), [
 		['k1', 'v'],
@@ -178,11 +184,12 @@ test('an idle primary sends Commit as a heartbeat, and backups keep following it
 		[1, 2],
 	);
 	t.like(heartbeats[0]?.message, {type: 'commit', view: 0, commit: 1});
+	// A Commit with nothing new is a heartbeat: a timer event, not a protocol one.
 	t.is(cluster.eventsOf(events.heartbeatSent, 0).length, 1);
-	t.is(cluster.eventsOf(events.commitSent, 0).length, 1);
+	t.is(cluster.eventsOf(events.commitSent, 0).length, 0);
 	cluster.run();
 	t.is(cluster.eventsOf(events.heartbeatReceived).length, 2);
-	t.is(cluster.eventsOf(events.commitReceived).length, 2);
+	t.is(cluster.eventsOf(events.commitReceived).length, 0);
 
 	// Far beyond the primary timeout, heartbeats keep the view.
 	for (let round = 0; round < 600; round++) {

@@ -34,7 +34,7 @@ export type JobCompletion = {
 };
 
 type Slot = {
-	readonly client: Client;
+	client: Client;
 	job: Job | undefined;
 	start: bigint;
 };
@@ -57,24 +57,34 @@ export class ClientPool {
 	/** Asked for work when a client is idle and the queue is empty. */
 	loadSource: ((clientId: number) => Job | undefined) | undefined;
 	private readonly slots: Slot[];
-	private readonly idle: Slot[];
 	private readonly queue: Array<Job | undefined> = [];
 	private queueStart = 0;
 	private readonly origin = process.hrtime.bigint();
 	private readonly send: (sends: Send[]) => void;
+	private readonly options: ClientPoolOptions;
+	private idle: Slot[];
 
 	constructor(options: ClientPoolOptions) {
+		this.options = options;
 		this.send = options.send;
 		this.slots = Array.from({length: options.count}, (_, index) => ({
-			client: new Client({
-				clientId: index + 1,
-				replicaCount: options.replicaCount,
-				telemetry: options.telemetry,
-				requestTimeout: options.requestTimeout,
-			}),
+			client: this.newClient(index + 1),
 			job: undefined,
 			start: 0n,
 		}));
+		this.idle = this.slots.toReversed();
+	}
+
+	/**
+	Fresh clients, for a fresh cluster: request numbers from 1 again, the view unknown. Jobs in
+	flight are dropped (fail them first, with `inFlightJobs`); the queue stays.
+	*/
+	reset(): void {
+		for (const slot of this.slots) {
+			slot.client = this.newClient(slot.client.clientId);
+			slot.job = undefined;
+		}
+
 		this.idle = this.slots.toReversed();
 	}
 
@@ -173,6 +183,15 @@ export class ClientPool {
 		}
 
 		this.dispatch();
+	}
+
+	private newClient(clientId: number): Client {
+		return new Client({
+			clientId,
+			replicaCount: this.options.replicaCount,
+			telemetry: this.options.telemetry,
+			requestTimeout: this.options.requestTimeout,
+		});
 	}
 
 	private take(clientId: number): Job | undefined {

@@ -21,6 +21,15 @@ export const clusterEvents = Object.freeze({
 	network: name('vsr_tui', 'operator', 'network'),
 	/** Delivery paused or resumed: `paused`, `held`. */
 	pause: name('vsr_tui', 'operator', 'pause'),
+	/**
+	Fewer than a quorum of replicas hold their state (see `failure-model.ts`): stuck until a reset.
+	`with_state`, `crashed`, `recovering` (replica ids), `quorum`.
+	*/
+	noQuorum: name('vsr_tui', 'operator', 'no_quorum'),
+	/** A lone replica restarted empty: the `commit` ops it had committed are gone. `node`, `commit`. */
+	dataLost: name('vsr_tui', 'operator', 'data_lost'),
+	/** Every replica was replaced by a fresh, empty one: `replicas`. */
+	reset: name('vsr_tui', 'operator', 'reset'),
 });
 
 /** Every event a replica raises through `VsrTelemetry` (the process adds `clusterEvents` of its own). */

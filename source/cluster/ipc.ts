@@ -70,7 +70,12 @@ export type ToChild =
 	/** Every replica is up: start the clock (see `ChildConfig.waitForStart`). */
 	| {readonly type: 'start'}
 	/** Send a batch now with the telemetry so far, `flushed: id` and the cumulative `raised` counts. */
-	| {readonly type: 'flush'; readonly id: number};
+	| {readonly type: 'flush'; readonly id: number}
+	/** The operator's monotonic clock (ns, a decimal string), answering the child's `clock`. */
+	| {readonly type: 'clock'; readonly now: string};
+
+/** Child → operator while it measures its clock offset (`clock-sync.ts`): asks for the operator's clock. */
+export type ClockRequest = {type: 'clock'};
 
 /** Status as a tuple: [view, status, op, commit, is primary (0/1), execution digest at commit]. */
 export type StatusTuple = [

@@ -116,9 +116,7 @@ export class Network<M> {
 	private paused = false;
 	private held: Array<Packet<M> | undefined> = [];
 	private heldStart = 0;
-	private readonly timed = new Heap<Timed<M>>(
-		(a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq),
-	);
+	private timed = Network.timedHeap<M>();
 
 	private seq = 0;
 	private timer: NodeJS.Timeout | undefined;
@@ -326,12 +324,24 @@ export class Network<M> {
 		}
 	}
 
+	/** Forgets every message delayed or held (a fresh cluster must not get the old one's). */
+	forgetInFlight(): void {
+		this.dispose();
+		this.timed = Network.timedHeap<M>();
+		this.held = [];
+		this.heldStart = 0;
+	}
+
 	/** Stops the timer; undelivered messages are forgotten. */
 	dispose(): void {
 		if (this.timer !== undefined) {
 			clearTimeout(this.timer);
 			this.timer = undefined;
 		}
+	}
+
+	private static timedHeap<M>(): Heap<Timed<M>> {
+		return new Heap<Timed<M>>((a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq));
 	}
 
 	private forward(from: number, to: number, message: M, delayMs: number): void {

@@ -117,6 +117,8 @@ export type OperatorControls = {
 	resume(): void;
 	/** Delivers the next held message; false when none is held. */
 	step(): boolean;
+	/** Replaces every replica with a fresh, empty one; resolves when the new cluster is up. */
+	reset(): Promise<void>;
 	/** Stops every replica; resolves when all are gone. */
 	stop(): Promise<void>;
 };

@@ -9,6 +9,7 @@ import type {OtlpExport} from '../otel/otlp.js';
 import {ChildProcess, type ChildExit} from './child-process.js';
 import {ClientPool} from './client-pool.js';
 import {clusterEvents} from './events.js';
+import {standing} from './failure-model.js';
 import {
 	type ChildConfig,
 	type FromChild,
@@ -106,7 +107,7 @@ export class Operator implements OperatorControls {
 				: await Operator.exportOtlp(options.otlp, telemetry, () => operator.eventCounts());
 		const operator: Operator = new Operator({...options, telemetry}, otlp);
 		try {
-			await operator.waitUntilReady(options.startTimeoutMs ?? 15_000);
+			await operator.waitUntilReady(operator.startTimeoutMs);
 			operator.startClocks();
 		} catch (error) {
 			await operator.stop();
@@ -144,6 +145,7 @@ export class Operator implements OperatorControls {
 	private freshKey = 0;
 	private readonly telemetryMode: TelemetryMode;
 	private readonly checkpointInterval: number | undefined;
+	private readonly startTimeoutMs: number;
 	private stopped = false;
 	private stopping: Promise<void> | undefined;
 	private flushId = 0;
@@ -160,6 +162,9 @@ export class Operator implements OperatorControls {
 	private readyWaiter: Waiter | undefined;
 	private started = false;
 	private forged = 0;
+	/** The cluster was below a quorum at the last look (`failure-model.ts`). */
+	private stuck = false;
+	private resetting: Promise<void> | undefined;
 
 	private constructor(
 		options: OperatorOptions,
@@ -176,6 +181,7 @@ export class Operator implements OperatorControls {
 			durationRate: options.durationRate ?? defaultTelemetryMode.durationRate,
 		};
 		this.checkpointInterval = options.checkpointInterval;
+		this.startTimeoutMs = options.startTimeoutMs ?? 15_000;
 		this.workload = new KvCommands(options.random ?? Math.random, 8);
 		this.network = new Network({
 			replicaCount: n,
@@ -231,10 +237,6 @@ export class Operator implements OperatorControls {
 		const nodes = this.nodes.map((node) => this.nodeInfo(node));
 		const normal = nodes.filter((node) => node.status === 'normal');
 		const view = Math.max(0, ...(normal.length > 0 ? normal : nodes).map((node) => node.view));
-		const down = nodes.filter(
-			(node) =>
-				node.status === 'crashed' || node.status === 'recovering' || node.status === 'starting',
-		).length;
 		const global = this.network.globalFaults;
 		return {
 			replicas: this.nodes.length,
@@ -248,7 +250,8 @@ export class Operator implements OperatorControls {
 			delayMs: global.delayMs,
 			load: this.load,
 			acked: this.clients.acked,
-			outsideFailureModel: down > this.configuration.f,
+			// While the cluster (re)starts, its processes are starting, not down.
+			outsideFailureModel: this.started && standing(nodes).stuck,
 		};
 	}
 
@@ -334,16 +337,22 @@ export class Operator implements OperatorControls {
 			child.kill('SIGKILL');
 			this.outbox[node]!.length = 0;
 			this.emit(operatorEvents.operatorCrash, {node, pid: child.pid, incarnation: state.restarts});
+			this.checkStanding();
 		}
 	}
 
-	/** A new process for the replica, which recovers its state from the others (kills the running one first). */
+	/**
+	A new process for the replica, which recovers its state from the others (kills the running
+	one first). A lone replica has no one to recover from: it starts empty, and what it had
+	committed is gone (reported as `data_lost`).
+	*/
 	restart(node: number): void {
 		const state = this.node(node);
 		if (this.stopped) {
 			return;
 		}
 
+		const lost = this.nodes.length === 1 ? state.commit : 0;
 		this.crash(node);
 		state.restarts++;
 		this.spawn(state, this.nodes.length > 1);
@@ -352,6 +361,56 @@ export class Operator implements OperatorControls {
 			pid: state.child?.pid,
 			incarnation: state.restarts,
 		});
+		if (lost > 0) {
+			this.emit(clusterEvents.dataLost, {node, commit: lost});
+		}
+
+		this.checkStanding();
+	}
+
+	/**
+	Replaces every replica with a fresh, empty one (a new cluster, view 0, nothing committed): the
+	way out when fewer than a quorum hold their state. Requests in flight fail; messages in
+	flight are forgotten; the network's fault settings and the steady load stay as they are.
+	*/
+	async reset(): Promise<void> {
+		if (this.stopped) {
+			throw new Error('the operator has stopped');
+		}
+
+		this.resetting ??= this.replaceEveryReplica().finally(() => {
+			this.resetting = undefined;
+		});
+		return this.resetting;
+	}
+
+	private async replaceEveryReplica(): Promise<void> {
+		this.started = false;
+		for (const job of [...this.clients.clearQueue(), ...this.clients.inFlightJobs()]) {
+			job.failed?.(new Error('the cluster was reset'));
+		}
+
+		this.clients.reset();
+		this.network.forgetInFlight();
+		await Promise.all(
+			this.nodes.map(async (node) => {
+				const {child} = node;
+				node.child = undefined;
+				this.outbox[node.id]!.length = 0;
+				child?.kill('SIGKILL');
+				await child?.exited;
+			}),
+		);
+		for (const node of this.nodes) {
+			node.restarts = 0;
+			this.spawn(node, false);
+		}
+
+		this.stuck = false;
+		this.emit(clusterEvents.reset, {replicas: this.nodes.length});
+		await this.waitUntilReady(this.startTimeoutMs);
+		this.startClocks();
+		this.clients.dispatch();
 	}
 
 	/** Cuts a replica off from the others, both ways (clients still reach it). */
@@ -644,10 +703,36 @@ export class Operator implements OperatorControls {
 				signal: exit.signal,
 				stderr: exit.stderr.slice(-1000),
 			});
+			this.checkStanding();
 		}
 	}
 
+	/** Reports, once, that the cluster fell below a quorum of replicas with their state. */
+	private checkStanding(): void {
+		if (!this.started || this.stopped) {
+			return;
+		}
+
+		const now = standing(this.nodes.map((node) => this.nodeInfo(node)));
+		if (now.stuck && !this.stuck) {
+			this.emit(clusterEvents.noQuorum, {
+				with_state: [...now.withState],
+				crashed: [...now.crashed],
+				recovering: [...now.recovering],
+				quorum: now.quorum,
+			});
+		}
+
+		this.stuck = now.stuck;
+	}
+
 	private onChildMessage(node: NodeState, raw: unknown): void {
+		if (isRecord(raw) && raw.type === 'clock') {
+			// A starting replica measures its clock against ours (clock-sync.ts).
+			node.child?.send({type: 'clock', now: String(this.telemetry.clock.monotonicTime())});
+			return;
+		}
+
 		if (!isRecord(raw) || raw.type !== 'batch') {
 			return;
 		}
@@ -725,6 +810,7 @@ export class Operator implements OperatorControls {
 		}
 
 		const [view, code, op, commit, primary, digest] = status;
+		const before = node.reported ? node.status : undefined;
 		node.view = view!;
 		node.status = statusCodes[code!] ?? node.status;
 		node.op = op!;
@@ -737,6 +823,10 @@ export class Operator implements OperatorControls {
 			if (waiter?.nodes.delete(node.id) && waiter.nodes.size === 0) {
 				waiter.resolve();
 			}
+		}
+
+		if (node.status !== before) {
+			this.checkStanding();
 		}
 	}
 

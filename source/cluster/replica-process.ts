@@ -16,14 +16,16 @@ operator went away (exit, signal, SIGKILL), so no replica outlives it.
 */
 import process from 'node:process';
 import {commonMetadata, VsrTelemetry} from '../telemetry/vsr-telemetry.js';
-import {Telemetry} from '../telemetry/telemetry.js';
+import {realClock, Telemetry} from '../telemetry/telemetry.js';
 import type {Message, Reply, Send} from '../vsr/messages.js';
 import {Replica} from '../vsr/replica.js';
 import {isMessage, messageProblem, type ValidateOptions} from '../vsr/validate.js';
 import {TelemetryCollector, loadHistograms} from './child-telemetry.js';
+import {type Probe, clockProbeTimeoutMs, clockProbes, offsetFrom} from './clock-sync.js';
 import {clusterEvents, replicaEventNames} from './events.js';
 import {
 	type ChildConfig,
+	type ClockRequest,
 	type FromChild,
 	type ReplicaBound,
 	type StatusTuple,
@@ -50,15 +52,72 @@ function excerpt(value: unknown): string {
 	return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
-function send(message: FromChild, callback?: () => void): void {
+function send(message: FromChild | ClockRequest, callback?: () => void): void {
 	if (process.connected) {
 		process.send!(message, undefined, undefined, callback);
 	}
 }
 
-function runReplica(config: ChildConfig): void {
+/**
+Every IPC message reaches `handle`; until the replica is up (its clock measured), messages
+other than the operator's clock answers wait in `early`.
+*/
+let handle: ((raw: unknown) => void) | undefined;
+const early: unknown[] = [];
+let clockAnswer: ((now: bigint) => void) | undefined;
+const listen = (): void => {
+	process.on('message', (raw: unknown) => {
+		if (isRecord(raw) && raw.type === 'clock' && typeof raw.now === 'string') {
+			if (/^-?\d+$/v.test(raw.now)) {
+				clockAnswer?.(BigInt(raw.now));
+			}
+
+			return;
+		}
+
+		if (handle === undefined) {
+			early.push(raw);
+		} else {
+			handle(raw);
+		}
+	});
+};
+
+/** The offset from this process's monotonic clock to the operator's (`clock-sync.ts`). */
+async function measureClockOffset(): Promise<bigint> {
+	const probes: Probe[] = [];
+	for (let probe = 0; probe < clockProbes; probe++) {
+		const sent = process.hrtime.bigint();
+		const answer = await new Promise<bigint | undefined>((resolve) => {
+			const timer = setTimeout(() => {
+				resolve(undefined);
+			}, clockProbeTimeoutMs);
+			clockAnswer = (now) => {
+				clearTimeout(timer);
+				resolve(now);
+			};
+			send({type: 'clock'});
+		});
+		clockAnswer = undefined;
+		if (answer === undefined) {
+			break;
+		}
+
+		probes.push({sent, answer, received: process.hrtime.bigint()});
+	}
+
+	return offsetFrom(probes);
+}
+
+function runReplica(config: ChildConfig, clockOffset: bigint): void {
 	const n = config.replicaCount;
-	const bus = new Telemetry();
+	// Every event is stamped on the cluster's clock: the operator's.
+	const bus = new Telemetry({
+		clock: {
+			monotonicTime: () => process.hrtime.bigint() + clockOffset,
+			systemTime: realClock.systemTime,
+		},
+	});
 	const vsrTelemetry = new VsrTelemetry(bus);
 	const collector = new TelemetryCollector(bus, vsrTelemetry, replicaEventNames, config.telemetry);
 	const replica = new Replica({
@@ -275,7 +334,7 @@ function runReplica(config: ChildConfig): void {
 		}
 	};
 
-	process.on('message', (raw: unknown) => {
+	handle = (raw: unknown) => {
 		if (stopped) {
 			return;
 		}
@@ -321,7 +380,11 @@ function runReplica(config: ChildConfig): void {
 				reject(`unknown IPC command ${excerpt(raw.type)}`, raw);
 			}
 		}
-	});
+	};
+
+	for (const raw of early.splice(0)) {
+		handle(raw);
+	}
 
 	setInterval(() => {
 		if (stopped || !ticking) {
@@ -368,5 +431,6 @@ try {
 if (config.mode === 'relay') {
 	runRelay(config, send);
 } else {
-	runReplica(config);
+	listen();
+	runReplica(config, await measureClockOffset());
 }

@@ -1,5 +1,6 @@
 import {Box, useInput, useStdin, useStdout} from 'ink';
 import React, {useCallback, useEffect, useState} from 'react';
+import {Alert, alertLines} from './alert.js';
 import {useSelect, useSlice, useStore} from './context.js';
 import {EventFeed} from './event-feed.js';
 import {Header, headerHeight} from './header.js';
@@ -44,6 +45,8 @@ export type Layout = {
 	readonly spans: boolean;
 	readonly status: boolean;
 	readonly help: boolean;
+	/** Lines for the alert of a stuck cluster (0: none, or no room). */
+	readonly alert: number;
 	/** Lines for the feed, its title included (0: no feed). */
 	readonly feed: number;
 };
@@ -51,9 +54,10 @@ export type Layout = {
 /**
 Which panes fit in `rows - 1` lines (Ink redraws the whole screen, flickering, once a
 frame is as tall as the terminal): the header and the node table always, then the help
-line, the status line, the span timings, and the feed gets what is left.
+line, the status line, the alert of a stuck cluster (as many of its lines as fit), the span
+timings, and the feed gets what is left.
 */
-export function layoutFor(rows: number, nodes: number): Layout {
+export function layoutFor(rows: number, nodes: number, alert = 0): Layout {
 	let budget = rows - 1 - headerHeight - nodeTableHeight(nodes);
 	const take = (lines: number): boolean => {
 		if (budget >= lines) {
@@ -66,9 +70,11 @@ export function layoutFor(rows: number, nodes: number): Layout {
 
 	const help = take(1);
 	const status = take(1);
+	const alertShown = Math.min(alert, Math.max(0, budget));
+	budget -= alertShown;
 	const spans = take(spanTimingsHeight);
 	const feed = budget >= 2 ? budget : 0;
-	return {spans, status, help, feed};
+	return {spans, status, help, alert: alertShown, feed};
 }
 
 /** The operator screen: header, node table, span timings beside the last request, status, feed, help line. */
@@ -77,12 +83,15 @@ export function App(props: {readonly size?: TerminalSize}) {
 	const {columns, rows} = useTerminalSize(props.size);
 	const nodes = useSelect((view) => view.nodes.nodes.length);
 	const ui = useSlice('ui');
+	const alert = useSlice('alert');
 	const {isRawModeSupported} = useStdin();
 	const onInput = useCallback(
 		(input: string, key: KeyFlags) => {
 			for (const name of keysOf(input, key)) {
 				const command = commandFor(name);
-				if (command !== undefined) {
+				if (command === undefined) {
+					store.unknownKey(name);
+				} else {
 					store.perform(command);
 				}
 			}
@@ -102,11 +111,11 @@ export function App(props: {readonly size?: TerminalSize}) {
 		);
 	}
 
-	const layout = layoutFor(rows, nodes);
+	const layout = layoutFor(rows, nodes, alertLines(alert.text, width));
 	return (
 		<Box flexDirection="column" width={width}>
-			<Header />
-			<NodeTable />
+			<Header width={width} />
+			<NodeTable width={width} />
 			{layout.spans ? (
 				<Box flexDirection="row" height={spanTimingsHeight}>
 					<SpanTimingsPane width={width} />
@@ -118,6 +127,11 @@ export function App(props: {readonly size?: TerminalSize}) {
 				</Box>
 			) : undefined}
 			{layout.status ? <StatusLine /> : undefined}
+			{layout.alert > 0 ? (
+				<Box flexDirection="column" height={layout.alert} overflow="hidden">
+					<Alert width={width} />
+				</Box>
+			) : undefined}
 			{layout.feed > 0 ? <EventFeed lines={layout.feed} width={width} /> : undefined}
 			{layout.help ? <HelpLine width={width} /> : undefined}
 		</Box>

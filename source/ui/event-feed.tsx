@@ -12,13 +12,16 @@ export function feedLine(entry: FeedEntry, width: number): string {
 		return fit(head, width);
 	}
 
-	return fit(`${head} ${eventDetails(entry.measurements, entry.metadata)}`, width);
+	return fit(`${head} ${eventDetails(entry.kind.name, entry.measurements, entry.metadata)}`, width);
 }
 
 export function feedTitle(feed: FeedSlice): string {
 	const total = Object.values(feed.counts).reduce((sum, count) => sum + count, 0);
-	const shown = feed.filter === 'all' ? total : feed.counts[feed.filter];
-	const filter = feed.filter === 'all' ? 'all events' : `${feed.filter} events`;
+	const hidden = feed.filter === 'all' && feed.timersHidden;
+	const shown =
+		feed.filter === 'all' ? total - (hidden ? feed.counts.timer : 0) : feed.counts[feed.filter];
+	const filter =
+		feed.filter === 'all' ? (hidden ? 'all events but timers' : 'all events') : `${feed.filter} events`;
 	const frozen = feed.frozen ? `  FROZEN (+${formatCount(feed.missed)} since)` : '';
 	return `feed: ${filter}, newest first (${formatCount(shown)} counted)${frozen}`;
 }

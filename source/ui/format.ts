@@ -1,9 +1,28 @@
 /** Text formatting shared by the panes. Pure functions; widths are in terminal columns. */
 import type {Measurements, Metadata} from '../telemetry/telemetry.js';
 
-/** `1,234,567`. */
-export function formatCount(value: number): string {
-	return Math.round(value).toLocaleString('en-US');
+const compact = [2, 1, 0].map(
+	(digits) => new Intl.NumberFormat('en-US', {notation: 'compact', maximumFractionDigits: digits}),
+);
+
+/**
+The one number format of the screen: `1,234,567`; given a `width` it does not fit, as short as it
+must be (`10.35M`, `300K`), so long runs stay readable in a column.
+*/
+export function formatCount(value: number, width = Number.POSITIVE_INFINITY): string {
+	const whole = Math.round(value).toLocaleString('en-US');
+	if (whole.length <= width) {
+		return whole;
+	}
+
+	for (const format of compact) {
+		const short = format.format(value);
+		if (short.length <= width) {
+			return short;
+		}
+	}
+
+	return whole;
 }
 
 /** A duration given in microseconds: `850µs`, `3.2ms`, `41ms`, `1.25s`. */
@@ -121,10 +140,33 @@ const aliases: Readonly<Record<string, string>> = {
 	to_op: 'to_op',
 };
 
+/**
+The word for an event's own `op` (which the node's `op` number beside it is not): what the
+event does with that op.
+*/
+const ownOp: Readonly<Record<string, string>> = {
+	'protocol.prepare.received': 'prepare',
+	'protocol.prepare_ok.sent': 'acks',
+	'protocol.prepare_ok.received': 'acks',
+	'replication.log_append': 'appends',
+	'replication.quorum_reached': 'commits',
+	'state_machine.operation.start': 'applies',
+	'state_machine.operation.stop': 'applies',
+	'state_machine.operation.exception': 'applies',
+	'checkpoint.taken': 'at',
+};
+
+// Fields that are quantities or op numbers, shown as every number on the screen is (1,234).
+const quantities = new Set(['op', 'commit', 'from_op', 'to_op', 'count', 'entries', 'new_view']);
+
 function formatValue(key: string, value: unknown): string | undefined {
 	if (key === 'duration') {
 		const nanos = nanosOf(value);
 		return nanos === undefined ? undefined : formatNanos(nanos);
+	}
+
+	if (typeof value === 'number' && quantities.has(key)) {
+		return formatCount(value);
 	}
 
 	if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
@@ -151,39 +193,37 @@ function formatValue(key: string, value: unknown): string | undefined {
 }
 
 /**
-The key numbers of one event, as `v2 op 17 c 16 from 1 duration 3.1ms`: the view, op and
-commit numbers of the node that raised it, then the event's own fields.
+The key numbers of one event, as `v2 op 17 c 16 acks 15 from 1 took 3.1ms`: the view, op and
+commit numbers of the node that raised it, then the event's own fields (its own op named for
+what the event does with it, so it never reads as a second `op`).
 */
-export function eventDetails(measurements: Measurements, metadata: Metadata): string {
+export function eventDetails(name: string, measurements: Measurements, metadata: Metadata): string {
 	const parts: string[] = [];
 	const view = metadata.view_number;
 	if (typeof view === 'number') {
-		parts.push(`v${view}`);
+		parts.push(`v${formatCount(view)}`);
 	}
 
 	const op = metadata.op_number;
 	if (typeof op === 'number') {
-		parts.push(`op ${op}`);
+		parts.push(`op ${formatCount(op)}`);
 	}
 
 	const commit = metadata.commit_number;
 	if (typeof commit === 'number') {
-		parts.push(`c ${commit}`);
+		parts.push(`c ${formatCount(commit)}`);
 	}
 
 	for (const [key, value] of Object.entries(metadata)) {
-		// An event's own op or commit number, when it is the node's, is shown once.
-		if (
-			common.has(key) ||
-			(key === 'op' && value === op) ||
-			(key === 'commit' && value === commit)
-		) {
+		// The commit a Commit carries, when it is the node's own, is shown once.
+		if (common.has(key) || (key === 'commit' && value === commit)) {
 			continue;
 		}
 
 		const text = formatValue(key, value);
 		if (text !== undefined) {
-			parts.push(`${aliases[key] ?? key} ${text}`);
+			const label = key === 'op' ? (ownOp[name] ?? 'its op') : (aliases[key] ?? key);
+			parts.push(`${label} ${text}`);
 		}
 	}
 

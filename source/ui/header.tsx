@@ -22,29 +22,38 @@ export function formatBigRate(perSecond: number): string {
 	return perSecond < 100_000 ? formatRate(perSecond) : compact.format(perSecond);
 }
 
+const title = 'vsr-tui  ';
+
 /**
-Line 1, the cluster: size, view and primary, commit number, committed requests per second (and a
-warning when more than f replicas are down). Line 2, the operator: live or paused, elapsed time,
-load, drop rate, delay, and the events counted.
+Line 1, the cluster: size, f and quorum, view and primary, commit number, committed requests per
+second (and a warning when more than f replicas are down); the title gives way when the line
+would not fit. Line 2, the operator: live or paused, elapsed time, load, drop rate, delay, and
+the events counted.
 */
-export const Header = memo(() => {
+export const Header = memo((props: {readonly width: number}) => {
 	const header = useSlice('header');
 	const theme = useTheme();
 	const primary = header.primary === undefined ? 'none' : String(header.primary);
+	const cluster = `${header.replicas} ${header.replicas === 1 ? 'replica' : 'replicas'} · f=${header.f} · quorum ${header.quorum}  view ${formatCount(header.view)}  primary `;
+	const progress = `  commit ${formatCount(header.commit)}  ${formatRate(header.requestsPerSecond)} req/s`;
+	const titled =
+		title.length + cluster.length + primary.length + progress.length <= props.width;
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate">
-				<Text bold color={theme.color('title')}>
-					vsr-tui
-				</Text>
-				{`  ${header.replicas} replicas  view ${header.view}  primary `}
+				{titled ? (
+					<Text bold color={theme.color('title')}>
+						{title}
+					</Text>
+				) : undefined}
+				{cluster}
 				<Text
 					bold
 					color={header.primary === undefined ? theme.color('error') : theme.color('primary')}
 				>
 					{primary}
 				</Text>
-				{`  commit ${formatCount(header.commit)}  ${formatRate(header.requestsPerSecond)} req/s`}
+				{progress}
 				{header.outsideFailureModel ? (
 					<Text bold color={theme.color('error')}>
 						{'  '}more than f down

@@ -3,6 +3,7 @@ import React, {Fragment, memo} from 'react';
 import {useTheme} from './context.js';
 import {cell, fit} from './format.js';
 import {type Binding, keymap} from './keymap.js';
+import {legend} from './legend.js';
 
 const gap = '  ';
 
@@ -54,16 +55,30 @@ export const HelpLine = memo((props: {readonly width: number}) => {
 });
 
 const labelWidth = 6;
+const termWidth = 7;
+const legendTitle = 'What the numbers mean';
 
-/** Every key and what it does, straight from the keymap; in two columns when the rows are few. */
+/** How the overlay fits in `lines`: the keys in one column, or in as many as they need, then as much of the legend as fits. */
+export function overlayLayout(
+	lines: number,
+	keys = keymap.length,
+): {columns: number; keyRows: number; legendLines: number} {
+	const rows = Math.max(1, lines - 1);
+	const legendWanted = legend.length + 1;
+	const columns = keys + legendWanted <= rows ? 1 : Math.max(2, Math.ceil(keys / rows));
+	const keyRows = Math.min(rows, Math.ceil(keys / columns));
+	const left = rows - keyRows;
+	return {columns, keyRows, legendLines: left >= 2 ? Math.min(left, legendWanted) : 0};
+}
+
+/** Every key and what it does, straight from the keymap, then what the numbers mean. */
 export const HelpOverlay = memo((props: {readonly width: number; readonly lines: number}) => {
 	const theme = useTheme();
-	const rows = Math.max(1, props.lines - 1);
-	const columns = keymap.length <= rows ? 1 : 2;
-	const perColumn = Math.ceil(keymap.length / columns);
-	const columnWidth = Math.floor(props.width / columns);
+	const layout = overlayLayout(props.lines);
+	const perColumn = Math.ceil(keymap.length / layout.columns);
+	const columnWidth = Math.floor(props.width / layout.columns);
 	const groups: Binding[][] = [];
-	for (let column = 0; column < columns; column++) {
+	for (let column = 0; column < layout.columns; column++) {
 		groups.push(keymap.slice(column * perColumn, (column + 1) * perColumn));
 	}
 
@@ -76,7 +91,7 @@ export const HelpOverlay = memo((props: {readonly width: number; readonly lines:
 				{groups.map((group, column) => (
 					// eslint-disable-next-line react/no-array-index-key
 					<Box key={column} flexDirection="column" width={columnWidth}>
-						{group.slice(0, rows).map((binding) => (
+						{group.slice(0, layout.keyRows).map((binding) => (
 							<Text key={binding.action} wrap="truncate">
 								<Text bold color={theme.color('key')}>
 									{cell(binding.label, labelWidth)}
@@ -87,6 +102,19 @@ export const HelpOverlay = memo((props: {readonly width: number; readonly lines:
 					</Box>
 				))}
 			</Box>
+			{layout.legendLines > 0 ? (
+				<Text bold color={theme.color('title')} wrap="truncate">
+					{legendTitle}
+				</Text>
+			) : undefined}
+			{legend.slice(0, Math.max(0, layout.legendLines - 1)).map((line) => (
+				<Text key={line.term} wrap="truncate">
+					<Text bold color={theme.color('key')}>
+						{cell(line.term, termWidth)}
+					</Text>
+					{fit(line.meaning, props.width - termWidth)}
+				</Text>
+			))}
 		</Box>
 	);
 });

@@ -23,14 +23,21 @@ export type Action =
 	| 'togglePause'
 	| 'step'
 	| 'filter'
+	| 'filterBack'
+	| 'toggleTimers'
 	| 'clearFeed'
 	| 'toggleFeed'
+	| 'reset'
+	| 'confirm'
 	| 'help'
 	| 'closeHelp'
 	| 'quit';
 
-/** A key as the handler sees it: one printable character, or a named special key. */
-export type KeyName = string | 'up' | 'down' | 'escape' | 'ctrl-c';
+/**
+A key as the handler sees it: one printable character, or a named special key (`up`, `down`,
+`escape`, `ctrl-c`; others, such as `enter` or `ctrl-x`, are named only to say they do nothing).
+*/
+export type KeyName = string;
 
 export type Binding = {
 	readonly action: Action;
@@ -38,11 +45,14 @@ export type Binding = {
 	readonly keys: readonly KeyName[];
 	/** How the overlay and the help line print the keys. */
 	readonly label: string;
-	/** What the key does, as the overlay says it. */
+	/** What the key does, as the overlay says it: at most `descriptionWidth` columns. */
 	readonly description: string;
 	/** A word for the help line, which shows the main keys; absent when the key is only in the overlay. */
 	readonly short?: string;
 };
+
+/** Descriptions fit in this many columns, so that the overlay shows them whole in two columns at 80. */
+export const descriptionWidth = 33;
 
 /** The number of requests `b` sends. */
 export const burstSize = 100;
@@ -78,7 +88,7 @@ export const keymap: readonly Binding[] = [
 		action: 'submit',
 		keys: ['s'],
 		label: 's',
-		description: 'submit one request (a put of a fresh key); its reply is shown',
+		description: 'submit one request (a fresh put)',
 		short: 'submit',
 	},
 	{
@@ -91,7 +101,7 @@ export const keymap: readonly Binding[] = [
 		action: 'toggleLoad',
 		keys: ['l'],
 		label: 'l',
-		description: 'toggle steady load on or off',
+		description: 'turn steady load on or off',
 	},
 	{
 		action: 'crash',
@@ -104,28 +114,28 @@ export const keymap: readonly Binding[] = [
 		action: 'restart',
 		keys: ['r'],
 		label: 'r',
-		description: 'restart the selected node (a new process; it recovers, then catches up)',
+		description: 'restart the selected node',
 		short: 'restart',
 	},
 	{
 		action: 'isolate',
 		keys: ['i'],
 		label: 'i',
-		description: 'isolate the selected node from the others',
+		description: 'isolate the selected node',
 		short: 'isolate',
 	},
 	{
 		action: 'heal',
 		keys: ['h'],
 		label: 'h',
-		description: 'heal the network (end isolations and partitions)',
+		description: 'heal the network',
 		short: 'heal',
 	},
 	{
 		action: 'dropUp',
 		keys: ['+', '='],
 		label: '+',
-		description: `raise the drop rate (${dropSteps.map((rate) => `${rate * 100}`).join(', ')} %)`,
+		description: 'raise the drop rate',
 	},
 	{
 		action: 'dropDown',
@@ -137,7 +147,7 @@ export const keymap: readonly Binding[] = [
 		action: 'delayUp',
 		keys: [']'],
 		label: ']',
-		description: `raise the message delay (${delaySteps.join(', ')} ms)`,
+		description: 'raise the message delay',
 	},
 	{
 		action: 'delayDown',
@@ -156,13 +166,25 @@ export const keymap: readonly Binding[] = [
 		action: 'step',
 		keys: ['n'],
 		label: 'n',
-		description: 'deliver the next held message (while paused)',
+		description: 'deliver one held message (paused)',
 	},
 	{
 		action: 'filter',
 		keys: ['/', 'f'],
 		label: '/ f',
-		description: 'filter the feed: the next event category',
+		description: 'feed: the next event category',
+	},
+	{
+		action: 'filterBack',
+		keys: ['F'],
+		label: 'F',
+		description: 'feed: the previous event category',
+	},
+	{
+		action: 'toggleTimers',
+		keys: ['t'],
+		label: 't',
+		description: 'feed: hide or show timer events',
 	},
 	{
 		action: 'clearFeed',
@@ -174,7 +196,19 @@ export const keymap: readonly Binding[] = [
 		action: 'toggleFeed',
 		keys: ['p'],
 		label: 'p',
-		description: 'freeze or unfreeze the feed (events are still counted)',
+		description: 'freeze or unfreeze the feed',
+	},
+	{
+		action: 'reset',
+		keys: ['R'],
+		label: 'R',
+		description: 'reset the cluster (asks first)',
+	},
+	{
+		action: 'confirm',
+		keys: ['y'],
+		label: 'y',
+		description: 'yes: confirm what was asked',
 	},
 	{
 		action: 'help',
@@ -193,7 +227,7 @@ export const keymap: readonly Binding[] = [
 		action: 'quit',
 		keys: ['q', 'ctrl-c'],
 		label: 'q',
-		description: 'quit (Ctrl-C too): stop every replica, restore the terminal',
+		description: 'quit (Ctrl-C too)',
 		short: 'quit',
 	},
 ];
@@ -227,9 +261,51 @@ export function commandFor(key: KeyName): Command | undefined {
 export type KeyFlags = {
 	readonly upArrow?: boolean;
 	readonly downArrow?: boolean;
+	readonly leftArrow?: boolean;
+	readonly rightArrow?: boolean;
+	readonly pageUp?: boolean;
+	readonly pageDown?: boolean;
+	readonly home?: boolean;
+	readonly end?: boolean;
+	readonly return?: boolean;
+	readonly tab?: boolean;
+	readonly backspace?: boolean;
+	readonly delete?: boolean;
 	readonly escape?: boolean;
 	readonly ctrl?: boolean;
 };
+
+// Special keys no binding uses, by the name the status line gives them.
+const unboundSpecialKeys = [
+	['leftArrow', 'left'],
+	['rightArrow', 'right'],
+	['pageUp', 'page-up'],
+	['pageDown', 'page-down'],
+	['home', 'home'],
+	['end', 'end'],
+	['return', 'enter'],
+	['tab', 'tab'],
+	['backspace', 'backspace'],
+	['delete', 'delete'],
+] as const;
+
+/** How the status line names a character that is not printable. */
+function characterName(character: string): string {
+	const code = character.codePointAt(0) ?? 0;
+	if (character === '\r' || character === '\n') {
+		return 'enter';
+	}
+
+	if (character === '\t') {
+		return 'tab';
+	}
+
+	if (code === 0x7f || code === 0x08) {
+		return 'backspace';
+	}
+
+	return code < 0x20 ? `ctrl-${String.fromCodePoint(code + 0x60)}` : character;
+}
 
 /**
 Turn what Ink's `useInput` reports into key names. Several characters can arrive
@@ -245,16 +321,21 @@ export function keysOf(input: string, key: KeyFlags): KeyName[] {
 	}
 
 	if (key.ctrl) {
-		return input === 'c' ? ['ctrl-c'] : [];
+		return input === '' ? [] : [`ctrl-${input}`];
 	}
 
 	if (key.escape && input === '') {
 		return ['escape'];
 	}
 
+	if (input === '') {
+		const special = unboundSpecialKeys.find(([flag]) => key[flag] === true);
+		return special === undefined ? [] : [special[1]];
+	}
+
 	const names: KeyName[] = [];
 	for (const character of input) {
-		names.push(character === '\u0003' ? 'ctrl-c' : character);
+		names.push(character === '\u0003' ? 'ctrl-c' : characterName(character));
 	}
 
 	return names;

@@ -2,35 +2,33 @@ import {Box, Text} from 'ink';
 import React, {memo} from 'react';
 import type {NodeNetwork} from '../cluster/operator-api.js';
 import {useSlice, useTheme} from './context.js';
-import {cell, formatPercent} from './format.js';
+import {cell, formatCount, formatPercent} from './format.js';
 import type {NodeRow} from './store.js';
 import type {Theme, Tone} from './theme.js';
 
 /** Lines the table takes for `nodes` replicas. */
 export const nodeTableHeight = (nodes: number): number => 1 + nodes;
 
-// [title, width, alignment]; the network column takes the rest of the line.
-const columns = [
-	['', 3, 'left'],
-	['id', 3, 'right'],
-	['role', 8, 'left'],
-	['status', 11, 'left'],
-	['view', 5, 'right'],
-	['op', 7, 'right'],
-	['commit', 7, 'right'],
-	['lag', 5, 'right'],
-	['pid', 8, 'right'],
-	['network', 0, 'left'],
-] as const;
+type Column = {
+	readonly title: string;
+	/** The width it takes when the line has room; it narrows to its widest cell when not. */
+	readonly roomy: number;
+	readonly align: 'left' | 'right';
+};
 
-function row(values: readonly string[]): string {
-	return columns
-		.map(([, width, align], index) => {
-			const value = values[index] ?? '';
-			return width === 0 ? value : cell(value, width, align);
-		})
-		.join(' ');
-}
+// The network column, last, takes the rest of the line.
+const columns = [
+	{title: '', roomy: 3, align: 'left'},
+	{title: 'id', roomy: 3, align: 'right'},
+	{title: 'role', roomy: 8, align: 'left'},
+	{title: 'status', roomy: 11, align: 'left'},
+	{title: 'view', roomy: 5, align: 'right'},
+	{title: 'op', roomy: 7, align: 'right'},
+	{title: 'commit', roomy: 7, align: 'right'},
+	{title: 'lag', roomy: 5, align: 'right'},
+	{title: 'pid', roomy: 8, align: 'right'},
+] as const satisfies readonly Column[];
+
 
 export function networkText(network: NodeNetwork): string {
 	if (network.isolated) {
@@ -89,79 +87,94 @@ function networkTone(network: NodeNetwork): Tone | undefined {
 	return network.dropRate > 0 || network.delayMs > 0 ? 'faulty' : undefined;
 }
 
-function roleOf(node: NodeRow): string {
+/** `primary`, `backup`, `-` when down; an old view's primary that was cut off says so. */
+export function roleOf(node: NodeRow): string {
 	if (node.status === 'crashed') {
 		return '-';
+	}
+
+	if (node.stalePrimary) {
+		return `primary (stale, v${formatCount(node.view)})`;
 	}
 
 	return node.isPrimary ? 'primary' : 'backup';
 }
 
-const compact = [2, 1, 0].map(
-	(digits) => new Intl.NumberFormat('en-US', {notation: 'compact', maximumFractionDigits: digits}),
-);
-
-/** Whole while it fits its column, then as short as it must be (`10.3M`, `300K`): long runs stay readable. */
-function fitNumber(value: number, width: number): string {
-	const whole = String(value);
-	if (whole.length <= width) {
-		return whole;
-	}
-
-	for (const format of compact) {
-		const short = format.format(value);
-		if (short.length <= width) {
-			return short;
-		}
-	}
-
-	return whole;
-}
-
-function NodeLine(props: {
-	readonly node: NodeRow;
-	readonly row: number;
-	readonly isSelected: boolean;
-	readonly theme: Theme;
-}) {
-	const {node, row: index, isSelected: selected, theme} = props;
+/** The cells of one row, before padding: row key, id, role, status, view, op, commit, lag, pid, network. */
+export function rowCells(node: NodeRow, row: number, selected: boolean): string[] {
 	const down = node.status === 'crashed';
-	const dash = (value: number | undefined, column: 4 | 5 | 6 | 7): string =>
-		down || value === undefined ? '-' : fitNumber(value, columns[column][1]);
-	const cells = [
-		`${selected ? '>' : ' '}${index + 1}`,
+	// A number shortens beyond its column's roomy width (`10.35M`), so a long run keeps its table.
+	const number = (value: number | undefined, column: 4 | 5 | 6 | 7): string =>
+		down || value === undefined ? '-' : formatCount(value, columns[column].roomy);
+	return [
+		`${selected ? '>' : ' '}${row + 1}`,
 		String(node.id),
 		roleOf(node),
 		node.status,
-		dash(node.view, 4),
-		dash(node.op, 5),
-		dash(node.commit, 6),
-		dash(node.lag, 7),
+		number(node.view, 4),
+		number(node.op, 5),
+		number(node.commit, 6),
+		number(node.lag, 7),
 		node.pid === undefined ? '-' : String(node.pid),
 		networkText(node.network),
 	];
-	// Cells 0-1, 2 (role), 3 (status), 4-8 (numbers), 9 (network), each with its own colour.
-	const text = (from: number, to: number): string =>
-		columns
-			.slice(from, to)
-			.map(([, width, align], offset) => {
-				const value = cells[from + offset] ?? '';
-				return `${width === 0 ? value : cell(value, width, align)} `;
-			})
-			.join('');
-	const primary = node.isPrimary && !down;
+}
+
+/**
+Column widths for these rows in `width` columns: roomy while the line has room, and when it has
+not, the padding goes first (each column down to its widest cell), so the network column keeps
+what it says.
+*/
+export function columnWidths(rows: ReadonlyArray<readonly string[]>, width: number): number[] {
+	const needed = columns.map((column, index) =>
+		Math.max(column.title.length, ...rows.map((cells) => cells[index]?.length ?? 0)),
+	);
+	const widths = columns.map((column, index) => Math.max(column.roomy, needed[index]!));
+	const network = Math.max('network'.length, ...rows.map((cells) => cells.at(-1)?.length ?? 0));
+	// Each column is followed by one space.
+	let over = widths.reduce((sum, each) => sum + each + 1, 0) + network - width;
+	for (let index = widths.length - 1; index >= 0 && over > 0; index--) {
+		const spare = Math.min(over, widths[index]! - needed[index]!);
+		widths[index]! -= spare;
+		over -= spare;
+	}
+
+	return widths;
+}
+
+const line = (cells: readonly string[], widths: readonly number[], from: number, to: number) =>
+	widths
+		.slice(from, to)
+		.map((width, offset) => `${cell(cells[from + offset] ?? '', width, columns[from + offset]!.align)} `)
+		.join('');
+
+function NodeLine(props: {
+	readonly node: NodeRow;
+	readonly cells: readonly string[];
+	readonly widths: readonly number[];
+	readonly isSelected: boolean;
+	readonly theme: Theme;
+}) {
+	const {node, cells, widths, isSelected: selected, theme} = props;
+	const primary = node.isPrimary && node.status !== 'crashed' && !node.stalePrimary;
+	const roleColour = primary
+		? theme.color('primary')
+		: node.stalePrimary
+			? theme.color('warn')
+			: undefined;
 	const statusColour = statusTone(node);
 	const networkColour = networkTone(node.network);
+	// Cells 0-1, 2 (role), 3 (status), 4-8 (numbers), 9 (network), each with its own colour.
 	return (
 		<Text wrap="truncate" inverse={selected} bold={selected}>
-			{text(0, 2)}
-			<Text bold={primary} color={primary ? theme.color('primary') : undefined}>
-				{text(2, 3)}
+			{line(cells, widths, 0, 2)}
+			<Text bold={primary} color={roleColour}>
+				{line(cells, widths, 2, 3)}
 			</Text>
 			<Text color={statusColour === undefined ? undefined : theme.color(statusColour)}>
-				{text(3, 4)}
+				{line(cells, widths, 3, 4)}
 			</Text>
-			{text(4, 9)}
+			{line(cells, widths, 4, 9)}
 			<Text color={networkColour === undefined ? undefined : theme.color(networkColour)}>
 				{cells[9]}
 			</Text>
@@ -170,19 +183,28 @@ function NodeLine(props: {
 }
 
 /** One row per replica: id, role, status, view, op, commit, lag behind the primary, pid, network. */
-export const NodeTable = memo(() => {
+export const NodeTable = memo((props: {readonly width: number}) => {
 	const {nodes, selected} = useSlice('nodes');
 	const theme = useTheme();
+	const cells = nodes.map((node, index) => rowCells(node, index, index === selected));
+	const widths = columnWidths(cells, props.width);
 	return (
 		<Box flexDirection="column">
 			<Text bold wrap="truncate" color={theme.color('muted')}>
-				{row(columns.map(([title]) => title))}
+				{line(
+					columns.map((column) => column.title),
+					widths,
+					0,
+					9,
+				)}
+				network
 			</Text>
 			{nodes.map((node, index) => (
 				<NodeLine
 					key={node.id}
 					node={node}
-					row={index}
+					cells={cells[index]!}
+					widths={widths}
 					isSelected={index === selected}
 					theme={theme}
 				/>

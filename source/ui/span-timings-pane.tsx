@@ -16,8 +16,8 @@ const duration = (nanos: number | undefined): string =>
 export function spanLine(row: SpanRow): string {
 	return [
 		cell(row.label, 17),
-		cell(formatCount(row.count), 7, 'right'),
-		cell(row.errors === 0 ? '' : formatCount(row.errors), 4, 'right'),
+		cell(formatCount(row.count, 7), 7, 'right'),
+		cell(row.errors === 0 ? '' : formatCount(row.errors, 4), 4, 'right'),
 		cell(duration(row.p50), 7, 'right'),
 		cell(duration(row.p99), 7, 'right'),
 		cell(duration(row.max), 7, 'right'),

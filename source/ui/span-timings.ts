@@ -10,7 +10,10 @@ import {type SpanKind, spanKinds} from './event-kinds.js';
 export type SpanRow = {
 	readonly kind: SpanKind;
 	readonly label: string;
-	/** Completed spans (stop events), every one counted even when only a sample was timed. */
+	/**
+	Completed spans (stop events), every one counted even when only a sample was timed; for view
+	changes, the views established.
+	*/
 	readonly count: number;
 	/** Spans that ended in an exception. */
 	readonly errors: number;
@@ -23,7 +26,8 @@ export type SpanRow = {
 export const spanLabels: Readonly<Record<SpanKind, string>> = {
 	client_request: 'client requests',
 	operation: 'state-machine ops',
-	view_change: 'view changes',
+	// Counted once per view; timed per replica (each one's change to the new view).
+	view_change: 'views established',
 	state_transfer: 'state transfers',
 };
 
@@ -41,6 +45,9 @@ const createHistogram = (): hdr.Histogram =>
 
 export class SpanTimings {
 	readonly #timings: Record<SpanKind, Timing>;
+	/** Views established in this cluster, and in the clusters before a reset. */
+	readonly #views = new Set<number>();
+	#viewsBefore = 0;
 
 	constructor() {
 		this.#timings = {
@@ -73,6 +80,20 @@ export class SpanTimings {
 		}
 	}
 
+	/**
+	A view some replica completed a change to (`view_change.complete`, raised by each replica
+	that joins it): the view changes row counts views, not replicas.
+	*/
+	viewEstablished(view: number): void {
+		this.#views.add(view);
+	}
+
+	/** A reset: the views of the fresh cluster are new ones. */
+	newCluster(): void {
+		this.#viewsBefore += this.#views.size;
+		this.#views.clear();
+	}
+
 	recordError(kind: SpanKind, count = 1): void {
 		this.#timings[kind].errors += count;
 	}
@@ -91,7 +112,7 @@ export class SpanTimings {
 			return {
 				kind,
 				label: spanLabels[kind],
-				count,
+				count: kind === 'view_change' ? this.#viewsBefore + this.#views.size : count,
 				errors,
 				p50: timed ? Math.min(histogram.getValueAtPercentile(50), max) : undefined,
 				p99: timed ? Math.min(histogram.getValueAtPercentile(99), max) : undefined,

@@ -113,6 +113,10 @@ export class StartingOperator implements OperatorControls {
 		return this.#up().step();
 	}
 
+	async reset(): Promise<void> {
+		return this.#up().reset();
+	}
+
 	/** Stops the cluster, once it is up (a cluster that failed to start has stopped already). */
 	async stop(): Promise<void> {
 		try {

@@ -15,30 +15,21 @@ import {
 	type TelemetrySummary,
 } from '../cluster/operator-api.js';
 import type {EventName, Measurements, Metadata, Telemetry} from '../telemetry/telemetry.js';
-import {
-	type EventKind,
-	type FeedCategory,
-	type FeedFilter,
-	describeEvent,
-	feedCategories,
-	watchedEvents,
-} from './event-kinds.js';
-import {formatMs, formatPercent, nanosOf} from './format.js';
+import {Configuration} from '../vsr/configuration.js';
+import {restartWords, stuckWords} from './diagnosis.js';
+import {type EventKind, describeEvent, watchedEvents} from './event-kinds.js';
+import {Feed, type FeedSlice} from './feed.js';
+import {formatCount, formatMs, formatPercent, nanosOf} from './format.js';
 import {type Command, burstSize, delaySteps, dropSteps, stepThrough} from './keymap.js';
-import {Ring} from './ring.js';
 import {type SpanRow, SpanTimings} from './span-timings.js';
 
-export type FeedEntry = {
-	/** Milliseconds since the store started. */
-	readonly at: number;
-	readonly kind: EventKind;
-	readonly node: number | undefined;
-	readonly measurements: Measurements;
-	readonly metadata: Metadata;
-};
+export type {FeedEntry, FeedSlice} from './feed.js';
 
 export type HeaderSlice = {
 	readonly replicas: number;
+	/** Replicas that may be down at once, and how many make a quorum. */
+	readonly f: number;
+	readonly quorum: number;
 	readonly view: number;
 	readonly primary: number | undefined;
 	readonly commit: number;
@@ -58,23 +49,14 @@ export type HeaderSlice = {
 export type NodeRow = NodeInfo & {
 	/** Ops behind the primary; undefined for a crashed node or when there is no primary. */
 	readonly lag: number | undefined;
+	/** It believes it is the primary of a view older than the cluster's (cut off, not yet told). */
+	readonly stalePrimary: boolean;
 };
 
 export type NodesSlice = {
 	readonly nodes: readonly NodeRow[];
 	/** The selected row. */
 	readonly selected: number;
-};
-
-export type FeedSlice = {
-	/** Newest first. */
-	readonly entries: readonly FeedEntry[];
-	readonly filter: FeedFilter;
-	readonly frozen: boolean;
-	/** Events that arrived while the feed was frozen. */
-	readonly missed: number;
-	/** Events counted per category since the start (every event, shown or not). */
-	readonly counts: Readonly<Record<FeedCategory, number>>;
 };
 
 export type SpansSlice = {readonly rows: readonly SpanRow[]};
@@ -91,6 +73,9 @@ export type StatusSlice =
 
 export type UiSlice = {readonly help: boolean; readonly quitting: boolean};
 
+/** Plain words for a cluster stuck below a quorum (`diagnosis.ts`); undefined while all is well. */
+export type AlertSlice = {readonly text: string | undefined};
+
 export type View = {
 	readonly header: HeaderSlice;
 	readonly nodes: NodesSlice;
@@ -99,6 +84,7 @@ export type View = {
 	readonly lastRequest: LastRequestSlice;
 	readonly status: StatusSlice;
 	readonly ui: UiSlice;
+	readonly alert: AlertSlice;
 };
 
 type SliceName = keyof View;
@@ -177,16 +163,11 @@ export class UiStore {
 	readonly #listeners = new Set<() => void>();
 	readonly #kinds = new Map<string, EventKind>();
 
-	// Counting (every event).
+	// Every event counted, and the feed (which counts them per category).
 	#events = 0;
-	readonly #categoryCounts: number[] = feedCategories.map(() => 0);
-
-	// The feed: one ring for every event and one per category, so a filter shows its last N.
-	readonly #all: Ring<FeedEntry>;
-	readonly #byCategory: Array<Ring<FeedEntry>>;
-	#filter: FeedFilter = 'all';
-	#frozen = false;
-	#missed = 0;
+	readonly #feed: Feed;
+	/** The operator's bus clock (ns) when the store started: feed times count from it. */
+	readonly #clockOrigin: number;
 
 	readonly #spans = new SpanTimings();
 
@@ -197,6 +178,8 @@ export class UiStore {
 	#status: StatusSlice;
 	#help = false;
 	#quitting = false;
+	/** A question the status line asked (R: reset?), answered by y; any other key cancels it. */
+	#asking: 'reset' | undefined;
 	readonly #samples: Sample[] = [];
 
 	#view: View;
@@ -216,9 +199,9 @@ export class UiStore {
 		this.#onQuit = options.onQuit;
 		this.frameMs = 1000 / Math.max(1, options.maxFps ?? 10);
 		this.feedCapacity = options.feedCapacity ?? 200;
-		this.#all = new Ring(this.feedCapacity);
-		this.#byCategory = feedCategories.map(() => new Ring<FeedEntry>(this.feedCapacity));
+		this.#feed = new Feed(this.feedCapacity);
 		this.#startedAt = this.#now();
+		this.#clockOrigin = Number(options.operator.telemetry.clock.monotonicTime());
 		this.#pollSnapshot();
 		this.#view = {
 			header: this.#buildHeader(),
@@ -228,6 +211,7 @@ export class UiStore {
 			lastRequest: this.#lastRequest,
 			status: this.#status,
 			ui: this.#buildUi(),
+			alert: this.#buildAlert(),
 		};
 	}
 
@@ -297,30 +281,31 @@ export class UiStore {
 		const counted = !(this.#summaries && kind.fromReplica);
 		if (counted) {
 			this.#events++;
-			this.#categoryCounts[kind.categoryIndex]!++;
+			this.#feed.count(kind.categoryIndex);
 		}
 
-		const node = typeof metadata.node_id === 'number' ? metadata.node_id : undefined;
 		if (kind.span !== undefined && counted) {
 			this.#recordSpan(kind, measurements);
 		}
 
-		if (this.#frozen) {
-			this.#missed++;
-			this.#dirty.add('feed');
-		} else {
-			const entry: FeedEntry = {
-				at: this.#now() - this.#startedAt,
-				kind,
-				node,
-				measurements,
-				metadata,
-			};
-			this.#all.push(entry);
-			this.#byCategory[kind.categoryIndex]!.push(entry);
-			this.#dirty.add('feed');
+		if (kind.name === 'view_change.complete' && typeof metadata.view_number === 'number') {
+			this.#spans.viewEstablished(metadata.view_number);
+			this.#dirty.add('spans');
 		}
 
+		// When it was raised, on the cluster's clock (replicas stamp their events); else now.
+		const raised = nanosOf(measurements.monotonic_time);
+		this.#feed.add({
+			at:
+				raised === undefined
+					? this.#now() - this.#startedAt
+					: (raised - this.#clockOrigin) / 1_000_000,
+			kind,
+			node: typeof metadata.node_id === 'number' ? metadata.node_id : undefined,
+			measurements,
+			metadata,
+		});
+		this.#dirty.add('feed');
 		this.#dirty.add('header');
 	}
 
@@ -333,7 +318,7 @@ export class UiStore {
 
 			const kind = this.#kindOfKey(name);
 			this.#events += count;
-			this.#categoryCounts[kind.categoryIndex]! += count;
+			this.#feed.count(kind.categoryIndex, count);
 			if (kind.span?.end === 'exception') {
 				this.#spans.recordError(kind.span.kind, count);
 				this.#dirty.add('spans');
@@ -410,10 +395,33 @@ export class UiStore {
 			this.#dirty.add('ui');
 		}
 
+		if (this.#asking !== undefined && command.action !== 'confirm' && command.action !== 'quit') {
+			this.#asking = undefined;
+			this.#say('reset cancelled: nothing changed');
+			this.flush();
+			return;
+		}
+
 		try {
 			this.#perform(command);
 		} catch (error: unknown) {
 			this.#say(`${command.action} failed: ${errorText(error)}`, 'error');
+		}
+
+		this.flush();
+	}
+
+	/** A key that is not in the keymap: say so (it also answers a question with no). */
+	unknownKey(label: string): void {
+		if (this.#quitting) {
+			return;
+		}
+
+		if (this.#asking === undefined) {
+			this.#say(`${label}: no such key (? shows the keys)`, 'warn');
+		} else {
+			this.#asking = undefined;
+			this.#say('reset cancelled: nothing changed');
 		}
 
 		this.flush();
@@ -481,12 +489,9 @@ export class UiStore {
 				if (node === undefined) {
 					this.#say('no node is selected', 'warn');
 				} else {
+					const words = restartWords(this.#snapshot, node);
 					operator.restart(node.id);
-					this.#say(
-						node.status === 'crashed'
-							? `restarting node ${node.id}: it recovers, then catches up`
-							: `restarting node ${node.id} (killed first): it recovers, then catches up`,
-					);
+					this.#say(words.text, words.tone);
 				}
 
 				break;
@@ -560,31 +565,59 @@ export class UiStore {
 				break;
 			}
 
-			case 'filter': {
-				const order: FeedFilter[] = ['all', ...feedCategories];
-				this.#filter = order[(order.indexOf(this.#filter) + 1) % order.length] ?? 'all';
+			case 'filter':
+			case 'filterBack': {
+				const filter = this.#feed.stepFilter(command.action === 'filter' ? 1 : -1);
 				this.#dirty.add('feed');
-				this.#say(this.#filter === 'all' ? 'feed: all events' : `feed: ${this.#filter} events`);
+				this.#say(filter === 'all' ? 'feed: all events' : `feed: ${filter} events`);
+				break;
+			}
+
+			case 'toggleTimers': {
+				const hidden = this.#feed.toggleTimers();
+				this.#dirty.add('feed');
+				this.#say(
+					hidden
+						? 'feed: heartbeats and other timer events hidden (t shows them)'
+						: 'feed: heartbeats and other timer events shown',
+				);
 				break;
 			}
 
 			case 'clearFeed': {
-				this.#all.clear();
-				for (const ring of this.#byCategory) {
-					ring.clear();
-				}
-
-				this.#missed = 0;
+				this.#feed.clear();
 				this.#dirty.add('feed');
 				this.#say('feed cleared');
 				break;
 			}
 
 			case 'toggleFeed': {
-				this.#frozen = !this.#frozen;
-				this.#missed = 0;
+				const frozen = this.#feed.toggleFrozen();
 				this.#dirty.add('feed');
-				this.#say(this.#frozen ? 'feed frozen (p resumes it)' : 'feed live');
+				this.#say(frozen ? 'feed frozen (p resumes it)' : 'feed live');
+				break;
+			}
+
+			case 'reset': {
+				const {replicas, commit} = this.#snapshot;
+				this.#asking = 'reset';
+				this.#say(
+					commit > 0
+						? `y resets the cluster: its ${formatCount(commit)} committed ops are lost; any other key cancels`
+						: `y resets the cluster to ${replicas} fresh replicas; any other key cancels`,
+					'warn',
+				);
+				break;
+			}
+
+			case 'confirm': {
+				if (this.#asking === 'reset') {
+					this.#asking = undefined;
+					this.#reset();
+				} else {
+					this.#say('nothing to confirm (y answers a question, such as R’s)', 'warn');
+				}
+
 				break;
 			}
 
@@ -699,6 +732,22 @@ export class UiStore {
 		);
 	}
 
+	#reset(): void {
+		const {replicas} = this.#snapshot;
+		this.#say(`resetting the cluster: ${replicas} fresh replicas are starting`);
+		this.operator.reset().then(
+			() => {
+				this.#spans.newCluster();
+				this.#say(`the cluster was reset: ${replicas} fresh replicas, nothing committed`);
+				this.flush();
+			},
+			(error: unknown) => {
+				this.#say(`reset failed: ${errorText(error)}`, 'error');
+				this.flush();
+			},
+		);
+	}
+
 	#select(row: number): void {
 		const count = this.#snapshot.nodes.length;
 		if (count === 0) {
@@ -734,6 +783,7 @@ export class UiStore {
 
 		this.#dirty.add('header');
 		this.#dirty.add('nodes');
+		this.#dirty.add('alert');
 	}
 
 	#sampleRates(): void {
@@ -796,6 +846,15 @@ export class UiStore {
 					view.ui = this.#buildUi();
 					break;
 				}
+
+				case 'alert': {
+					const alert = this.#buildAlert();
+					if (alert.text !== view.alert.text) {
+						view.alert = alert;
+					}
+
+					break;
+				}
 			}
 		}
 
@@ -808,8 +867,11 @@ export class UiStore {
 
 	#buildHeader(): HeaderSlice {
 		const snapshot = this.#snapshot;
+		const configuration = new Configuration(Math.max(1, snapshot.replicas));
 		return {
 			replicas: snapshot.replicas,
+			f: configuration.f,
+			quorum: configuration.quorum,
 			view: snapshot.view,
 			primary: snapshot.primary,
 			commit: snapshot.commit,
@@ -828,8 +890,11 @@ export class UiStore {
 	}
 
 	#buildNodes(): NodesSlice {
-		const {nodes} = this.#snapshot;
-		const primary = nodes.find((node) => node.isPrimary && node.status === 'normal');
+		const {nodes, view} = this.#snapshot;
+		// The primary of the cluster's view; an older view's primary that was cut off is stale.
+		const primary = nodes.find(
+			(node) => node.isPrimary && node.status === 'normal' && node.view === view,
+		);
 		return {
 			nodes: nodes.map((node) => ({
 				...node,
@@ -837,36 +902,14 @@ export class UiStore {
 					primary === undefined || node.status === 'crashed'
 						? undefined
 						: Math.max(0, primary.op - node.op),
+				stalePrimary: node.isPrimary && node.status === 'normal' && node.view < view,
 			})),
 			selected: this.#selected,
 		};
 	}
 
 	#buildFeed(): FeedSlice {
-		const ring =
-			this.#filter === 'all' ? this.#all : this.#byCategory[feedCategories.indexOf(this.#filter)]!;
-		const counts: Record<FeedCategory, number> = {
-			protocol: 0,
-			view_change: 0,
-			state: 0,
-			state_machine: 0,
-			state_transfer: 0,
-			replication: 0,
-			timer: 0,
-			recovery: 0,
-			operator: 0,
-		};
-		for (const [index, category] of feedCategories.entries()) {
-			counts[category] = this.#categoryCounts[index] ?? 0;
-		}
-
-		return {
-			entries: ring.newest(),
-			filter: this.#filter,
-			frozen: this.#frozen,
-			missed: this.#missed,
-			counts,
-		};
+		return this.#feed.slice();
 	}
 
 	#buildSpans(): SpansSlice {
@@ -875,5 +918,9 @@ export class UiStore {
 
 	#buildUi(): UiSlice {
 		return {help: this.#help, quitting: this.#quitting};
+	}
+
+	#buildAlert(): AlertSlice {
+		return {text: stuckWords(this.#snapshot)};
 	}
 }

@@ -611,8 +611,13 @@ export class Replica implements VsrStateView {
 
 		const progress = message.commit > this.primaryCommit;
 		const stale = message.commit < this.primaryCommit; // Reordered: it says nothing new.
-		this.emit(events.heartbeatReceived);
-		this.emitField(events.commitReceived, 'commit', message.commit);
+		// A Commit that brings no news is the primary's heartbeat: a timer event, not a protocol one.
+		if (progress) {
+			this.emitField(events.commitReceived, 'commit', message.commit);
+		} else {
+			this.emit(events.heartbeatReceived);
+		}
+
 		this.primaryCommit = Math.max(this.primaryCommit, message.commit);
 		this.commitUpTo(Math.min(this.primaryCommit, this.log.opNumber));
 		if (!stale) {
@@ -1348,12 +1353,15 @@ export class Replica implements VsrStateView {
 		const idle = this.heartbeatTimeout.fired();
 		if (idle || this.commitNumber > this.lastSentCommit) {
 			this.broadcast({type: 'commit', view: this.view, commit: this.commitNumber});
-			this.lastSentCommit = this.commitNumber;
-			this.heartbeatTimeout.reset();
-			this.emitField(events.commitSent, 'commit', this.commitNumber);
-			if (idle) {
+			// An idle primary's Commit that carries no new commit number is a heartbeat.
+			if (this.commitNumber > this.lastSentCommit) {
+				this.emitField(events.commitSent, 'commit', this.commitNumber);
+			} else {
 				this.emit(events.heartbeatSent);
 			}
+
+			this.lastSentCommit = this.commitNumber;
+			this.heartbeatTimeout.reset();
 		}
 
 		if (this.log.opNumber > this.commitNumber && this.prepareTimeout.fired()) {

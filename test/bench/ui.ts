@@ -69,6 +69,7 @@ function benchOperator(
 		pause: noop,
 		resume: noop,
 		step: () => false,
+		reset: async () => undefined,
 		stop: async () => undefined,
 	};
 	if (withReports) {
