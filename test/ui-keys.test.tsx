@@ -215,7 +215,9 @@ const cases: Record<Action, Case> = {
 		h.store.flush();
 		await h.waitFor((frame) => frame.includes('timer.heartbeat_sent'));
 		h.press(key);
-		let frame = await h.waitFor((current) => current.includes('heartbeats and other timer events hidden'));
+		let frame = await h.waitFor((current) =>
+			current.includes('heartbeats and other timer events hidden'),
+		);
 		t.notRegex(frame, /timer\.heartbeat_sent/v);
 		t.regex(frame, /prepare\.sent/v);
 		t.regex(frame, /feed: all events but timers, newest first \(1 counted\)/v);
@@ -248,7 +250,9 @@ const cases: Record<Action, Case> = {
 	async reset(h, key, t) {
 		h.press(key);
 		let frame = await h.waitFor((current) =>
-			current.includes('y resets the cluster: its 10 committed ops are lost; any other key cancels'),
+			current.includes(
+				'y resets the cluster: its 10 committed ops are lost; any other key cancels',
+			),
 		);
 		h.press('s');
 		frame = await h.waitFor((current) => current.includes('reset cancelled: nothing changed'));

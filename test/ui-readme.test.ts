@@ -15,7 +15,7 @@ test('the readme has the operator section', (t) => {
 
 test('the readme lists every key as the keymap defines it, in the same order', (t) => {
 	// | `key` | what the overlay says | more |
-	const rows = [...section.matchAll(/^\| `([^`]+)` \| ([^|]+?) \|.*\|$/gmv)]
+	const rows = [...section.matchAll(/^\| `([^`]+)` \| ([^\|]+?) \|.*\|$/gmv)]
 		.map((match) => [match[1], match[2]] as const)
 		.filter(([label]) => keymap.some((binding) => binding.label === label));
 	t.deepEqual(

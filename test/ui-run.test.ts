@@ -1,52 +1,18 @@
 /** The operator mode around the screen: no terminal, the cluster starting, quitting and restoring the terminal. */
-import {EventEmitter} from 'node:events';
+import process from 'node:process';
 import {PassThrough} from 'node:stream';
 import test from 'ava';
 import type {OperatorControls} from '../source/cluster/operator-api.js';
 import {Telemetry} from '../source/telemetry/telemetry.js';
 import {noTerminalMessage, runOperatorMode} from '../source/ui/main.js';
 import {enterScreen, leaveScreen, runOperatorUi} from '../source/ui/run-ui.js';
+import {eraseEcho} from '../source/ui/screen.js';
 import {StartingOperator} from '../source/ui/starting-operator.js';
 import {UiStore} from '../source/ui/store.js';
 import {createFakeOperator} from './ui-fake-operator.js';
 import {captureStream} from './helpers/cli.js';
-
-/** A terminal's two ends: keys in (raw mode accepted), frames out, 80×24. */
-function fakeTerminal() {
-	const stdin = Object.assign(new PassThrough(), {
-		isTTY: true,
-		setRawMode() {
-			return stdin;
-		},
-		ref() {
-			return stdin;
-		},
-		unref() {
-			return stdin;
-		},
-	});
-	// eslint-disable-next-line unicorn/prefer-event-target -- Ink calls stdout.on('resize')
-	const stdout = Object.assign(new EventEmitter(), {
-		columns: 80,
-		rows: 24,
-		isTTY: true,
-		output: '',
-		write(chunk: string) {
-			stdout.output += chunk;
-			return true;
-		},
-	});
-	return {
-		// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- stand-ins for a terminal
-		stdin: stdin as unknown as NodeJS.ReadStream,
-		// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- stand-ins for a terminal
-		stdout: stdout as unknown as NodeJS.WriteStream,
-		output: () => stdout.output,
-		type(keys: string) {
-			stdin.write(keys);
-		},
-	};
-}
+import {fakeTerminal} from './helpers/fake-terminal.js';
+import {distDir} from './helpers/paths.js';
 
 const deferred = <T>() => {
 	let resolve: (value: T) => void = () => undefined;
@@ -96,6 +62,29 @@ test('without a terminal: one line that points to run, sim and bench; exit 2', a
 	t.regex(noTerminalMessage, /^vsr-tui: .*run.*sim.*bench.*\n$/v);
 	t.is(stdout.text(), '');
 	t.false(started, 'no cluster is started');
+});
+
+test('the screen opens at once: keys are the screen’s from the start, its first frame is up before the cluster starts, CI variables are gone', async (t) => {
+	const {execa} = await import('execa');
+	const {stdout} = await execa(process.execPath, [`${distDir}test/ui-opening.js`], {
+		timeout: 60_000,
+	});
+	// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- the fixture's own line
+	const result = JSON.parse(stdout) as {
+		code: number;
+		ci: boolean;
+		continuousIntegration: boolean;
+		atStart: {output: string; rawModes: number};
+		rawModes: Array<{on: boolean; written: number}>;
+	};
+	t.like(result, {code: 0, ci: false, continuousIntegration: false});
+	const {atStart, rawModes} = result;
+	// Raw mode before anything is written: nothing typed from then on is echoed.
+	t.deepEqual(rawModes[0], {on: true, written: 0});
+	// When the cluster is asked to start, the screen already shows the nodes starting.
+	t.true(atStart.output.startsWith(eraseEcho + enterScreen), 'the alternate screen first');
+	t.regex(atStart.output, /3 replicas · f=1 · quorum 2 {2}view 0 {2}primary none/v);
+	t.regex(atStart.output, /starting/v);
 });
 
 test('while the cluster starts: every node is starting, actions say so, a request waits for it', async (t) => {

@@ -30,8 +30,14 @@ export function offsetFrom(probes: readonly Probe[]): bigint {
 	for (const probe of probes) {
 		const probeLow = probe.answer - probe.received;
 		const probeHigh = probe.answer - probe.sent;
-		low = probeLow > low ? probeLow : low;
-		high = probeHigh < high ? probeHigh : high;
+		// Bigints: Math.max and Math.min take numbers only.
+		if (probeLow > low) {
+			low = probeLow;
+		}
+
+		if (probeHigh < high) {
+			high = probeHigh;
+		}
 	}
 
 	if (low > high) {

@@ -98,6 +98,10 @@ export type NetworkOptions<M> = {
 };
 
 export class Network<M> {
+	private static timedHeap<M>(): Heap<Timed<M>> {
+		return new Heap<Timed<M>>((a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq));
+	}
+
 	readonly stats: NetworkStats = {
 		delivered: 0,
 		dropped: 0,
@@ -338,10 +342,6 @@ export class Network<M> {
 			clearTimeout(this.timer);
 			this.timer = undefined;
 		}
-	}
-
-	private static timedHeap<M>(): Heap<Timed<M>> {
-		return new Heap<Timed<M>>((a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq));
 	}
 
 	private forward(from: number, to: number, message: M, delayMs: number): void {

@@ -384,35 +384,6 @@ export class Operator implements OperatorControls {
 		return this.resetting;
 	}
 
-	private async replaceEveryReplica(): Promise<void> {
-		this.started = false;
-		for (const job of [...this.clients.clearQueue(), ...this.clients.inFlightJobs()]) {
-			job.failed?.(new Error('the cluster was reset'));
-		}
-
-		this.clients.reset();
-		this.network.forgetInFlight();
-		await Promise.all(
-			this.nodes.map(async (node) => {
-				const {child} = node;
-				node.child = undefined;
-				this.outbox[node.id]!.length = 0;
-				child?.kill('SIGKILL');
-				await child?.exited;
-			}),
-		);
-		for (const node of this.nodes) {
-			node.restarts = 0;
-			this.spawn(node, false);
-		}
-
-		this.stuck = false;
-		this.emit(clusterEvents.reset, {replicas: this.nodes.length});
-		await this.waitUntilReady(this.startTimeoutMs);
-		this.startClocks();
-		this.clients.dispatch();
-	}
-
 	/** Cuts a replica off from the others, both ways (clients still reach it). */
 	isolate(node: number): void {
 		this.network.isolate(node);
@@ -612,6 +583,35 @@ export class Operator implements OperatorControls {
 	}
 
 	// --- Inside ------------------------------------------------------------------
+
+	private async replaceEveryReplica(): Promise<void> {
+		this.started = false;
+		for (const job of [...this.clients.clearQueue(), ...this.clients.inFlightJobs()]) {
+			job.failed?.(new Error('the cluster was reset'));
+		}
+
+		this.clients.reset();
+		this.network.forgetInFlight();
+		await Promise.all(
+			this.nodes.map(async (node) => {
+				const {child} = node;
+				node.child = undefined;
+				this.outbox[node.id]!.length = 0;
+				child?.kill('SIGKILL');
+				await child?.exited;
+			}),
+		);
+		for (const node of this.nodes) {
+			node.restarts = 0;
+			this.spawn(node, false);
+		}
+
+		this.stuck = false;
+		this.emit(clusterEvents.reset, {replicas: this.nodes.length});
+		await this.waitUntilReady(this.startTimeoutMs);
+		this.startClocks();
+		this.clients.dispatch();
+	}
 
 	private freshPut(): KvOperation {
 		const n = ++this.freshKey;

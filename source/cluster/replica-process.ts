@@ -83,22 +83,29 @@ const listen = (): void => {
 	});
 };
 
+/** Asks for the operator's clock; undefined when no answer comes in time. */
+async function askOperatorClock(): Promise<bigint | undefined> {
+	const answer = await new Promise<bigint | undefined>((resolve) => {
+		const timer = setTimeout(() => {
+			resolve(undefined);
+		}, clockProbeTimeoutMs);
+		clockAnswer = (now) => {
+			clearTimeout(timer);
+			resolve(now);
+		};
+
+		send({type: 'clock'});
+	});
+	clockAnswer = undefined;
+	return answer;
+}
+
 /** The offset from this process's monotonic clock to the operator's (`clock-sync.ts`). */
 async function measureClockOffset(): Promise<bigint> {
 	const probes: Probe[] = [];
 	for (let probe = 0; probe < clockProbes; probe++) {
 		const sent = process.hrtime.bigint();
-		const answer = await new Promise<bigint | undefined>((resolve) => {
-			const timer = setTimeout(() => {
-				resolve(undefined);
-			}, clockProbeTimeoutMs);
-			clockAnswer = (now) => {
-				clearTimeout(timer);
-				resolve(now);
-			};
-			send({type: 'clock'});
-		});
-		clockAnswer = undefined;
+		const answer = await askOperatorClock();
 		if (answer === undefined) {
 			break;
 		}

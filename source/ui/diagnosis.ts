@@ -55,7 +55,10 @@ export function stuckWords(snapshot: ClusterSnapshot): string | undefined {
 }
 
 /** What `r` does to `node`, in words, before it does it. */
-export function restartWords(snapshot: ClusterSnapshot, node: NodeInfo): {
+export function restartWords(
+	snapshot: ClusterSnapshot,
+	node: NodeInfo,
+): {
 	readonly text: string;
 	readonly tone: 'info' | 'warn' | 'error';
 } {

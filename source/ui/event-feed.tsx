@@ -21,7 +21,11 @@ export function feedTitle(feed: FeedSlice): string {
 	const shown =
 		feed.filter === 'all' ? total - (hidden ? feed.counts.timer : 0) : feed.counts[feed.filter];
 	const filter =
-		feed.filter === 'all' ? (hidden ? 'all events but timers' : 'all events') : `${feed.filter} events`;
+		feed.filter === 'all'
+			? hidden
+				? 'all events but timers'
+				: 'all events'
+			: `${feed.filter} events`;
 	const frozen = feed.frozen ? `  FROZEN (+${formatCount(feed.missed)} since)` : '';
 	return `feed: ${filter}, newest first (${formatCount(shown)} counted)${frozen}`;
 }

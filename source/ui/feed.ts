@@ -114,7 +114,8 @@ export class Feed {
 		return this.#frozen;
 	}
 
-	slice(): FeedSlice {
+	/** What the feed shows now. */
+	view(): FeedSlice {
 		const filter = this.#filter;
 		const ring =
 			filter === 'all'

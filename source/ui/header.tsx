@@ -36,8 +36,7 @@ export const Header = memo((props: {readonly width: number}) => {
 	const primary = header.primary === undefined ? 'none' : String(header.primary);
 	const cluster = `${header.replicas} ${header.replicas === 1 ? 'replica' : 'replicas'} · f=${header.f} · quorum ${header.quorum}  view ${formatCount(header.view)}  primary `;
 	const progress = `  commit ${formatCount(header.commit)}  ${formatRate(header.requestsPerSecond)} req/s`;
-	const titled =
-		title.length + cluster.length + primary.length + progress.length <= props.width;
+	const titled = title.length + cluster.length + primary.length + progress.length <= props.width;
 	return (
 		<Box flexDirection="column">
 			<Text wrap="truncate">

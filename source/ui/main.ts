@@ -49,31 +49,58 @@ export async function runOperatorMode(
 		return 2;
 	}
 
-	let start = startCluster;
-	if (start === undefined) {
-		const cluster = await import('./start-cluster.js');
-		start = cluster.startCluster;
+	// From now on every key is the operator's: not echoed, and read by the screen once it is up,
+	// so nothing typed while it starts is left on the terminal or for the shell after it.
+	stdin.setRawMode(true);
+	// The screen opens at once; the libraries that draw it take a moment to load.
+	const {eraseEcho, enterScreen, leaveScreen, openingFrame} = await import('./screen.js');
+	stdout.write(eraseEcho + enterScreen + openingFrame(context.flags.replicas));
+	try {
+		return await runScreen(context, startCluster, terminal);
+	} catch (error) {
+		stdout.write(leaveScreen);
+		stdin.setRawMode(false);
+		throw error;
 	}
+}
 
+async function runScreen(
+	context: OperatorModeContext,
+	startCluster: StartCluster | undefined,
+	terminal: Terminal,
+): Promise<number> {
+	const {stdin, stdout} = terminal;
 	// Before React and Ink are loaded: React's production build, and no CI mode for Ink (which
-	// would draw nothing until exit) now that both ends are known to be a terminal.
+	// would draw nothing until exit) now that both ends are known to be a terminal. The CI
+	// variables are removed, not set to false: chalk turns every colour off when `CI` exists.
 	terminal.env.NODE_ENV ??= 'production';
-	terminal.env.CI = 'false';
-	terminal.env.CONTINUOUS_INTEGRATION = 'false';
+	delete terminal.env.CI;
+	delete terminal.env.CONTINUOUS_INTEGRATION;
 	const [{Telemetry}, {StartingOperator}, {runOperatorUi}] = await Promise.all([
 		import('../telemetry/telemetry.js'),
 		import('./starting-operator.js'),
 		import('./run-ui.js'),
 	]);
-	// The screen opens at once, with the nodes starting; the cluster joins when it is up.
+	// The screen shows the nodes starting; the cluster joins when it is up.
 	const telemetry = new Telemetry();
+	let startNow: () => void = () => undefined;
+	const screenUp = new Promise<void>((resolve) => {
+		startNow = resolve;
+	});
 	const operator = new StartingOperator(
 		context.flags.replicas,
 		telemetry,
-		start(context.flags, telemetry),
+		screenUp.then(async () => {
+			if (startCluster !== undefined) {
+				return startCluster(context.flags, telemetry);
+			}
+
+			const cluster = await import('./start-cluster.js');
+			return cluster.startCluster(context.flags, telemetry);
+		}),
 	);
 	let failure: string | undefined;
-	const code = await runOperatorUi({
+	const running = runOperatorUi({
 		operator,
 		stdin,
 		stdout,
@@ -92,6 +119,9 @@ export async function runOperatorMode(
 			},
 		),
 	});
+	// The first frame is drawn: now the cluster (whose modules take a moment to load too).
+	startNow();
+	const code = await running;
 	if (failure !== undefined) {
 		context.stderr.write(`vsr-tui: could not start the cluster: ${failure}\n`);
 	}

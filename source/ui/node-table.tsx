@@ -29,7 +29,6 @@ const columns = [
 	{title: 'pid', roomy: 8, align: 'right'},
 ] as const satisfies readonly Column[];
 
-
 export function networkText(network: NodeNetwork): string {
 	if (network.isolated) {
 		return 'isolated';
@@ -145,7 +144,10 @@ export function columnWidths(rows: ReadonlyArray<readonly string[]>, width: numb
 const line = (cells: readonly string[], widths: readonly number[], from: number, to: number) =>
 	widths
 		.slice(from, to)
-		.map((width, offset) => `${cell(cells[from + offset] ?? '', width, columns[from + offset]!.align)} `)
+		.map(
+			(width, offset) =>
+				`${cell(cells[from + offset] ?? '', width, columns[from + offset]!.align)} `,
+		)
 		.join('');
 
 function NodeLine(props: {

@@ -10,11 +10,11 @@ import {render} from 'ink';
 import type {OperatorControls} from '../cluster/operator-api.js';
 import {App} from './app.js';
 import {StoreProvider} from './context.js';
+import {enterScreen, leaveScreen} from './screen.js';
 import {UiStore} from './store.js';
 import {createTheme} from './theme.js';
 
-export const enterScreen = '\u001B[?1049h\u001B[2J\u001B[H';
-export const leaveScreen = '\u001B[?25h\u001B[?1049l';
+export {enterScreen, leaveScreen} from './screen.js';
 
 export type RunUiOptions = {
 	readonly operator: OperatorControls;

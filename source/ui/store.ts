@@ -909,7 +909,7 @@ export class UiStore {
 	}
 
 	#buildFeed(): FeedSlice {
-		return this.#feed.slice();
+		return this.#feed.view();
 	}
 
 	#buildSpans(): SpansSlice {
