@@ -313,9 +313,17 @@ export class TelemetryCollector {
 		}
 	};
 
+	/**
+	Every event sent in full carries when it was raised (`monotonic_time`, on the cluster's clock:
+	the bus's), so the operator can show events of every replica in the order they happened.
+	*/
 	private keep(event: EventName, measurements: Measurements, metadata: Metadata): void {
 		this.kept++;
-		this.events.push(serializeEvent(event, measurements, metadata));
+		const stamped =
+			measurements.monotonic_time === undefined
+				? {...measurements, monotonic_time: this.bus.clock.monotonicTime()}
+				: measurements;
+		this.events.push(serializeEvent(event, stamped, metadata));
 	}
 
 	private attachSampledTimed(): void {

@@ -197,7 +197,11 @@ export class Operator implements OperatorControls {
 			'vsr-tui-clients',
 			['vsr', 'client', 'retry'],
 			(event, measurements, metadata) => {
-				this.forwarding.emitLocal(event, measurements, metadata);
+				this.forwarding.emitLocal(
+					event,
+					{...measurements, monotonic_time: this.telemetry.clock.monotonicTime()},
+					metadata,
+				);
 			},
 		);
 		this.clients = new ClientPool({
