@@ -146,6 +146,41 @@ test('node table: id, role, status, view, op, commit, lag, pid, network; the sel
 	]);
 });
 
+test('header: one replica is a replica, with f=0 and a quorum of 1', (t) => {
+	const operator = createFakeOperator(1);
+	const store = new UiStore({operator});
+	const pane = renderPane(<Header width={100} />, store);
+	t.teardown(pane.dispose);
+	t.regex(lines(pane.frame())[0]!, /^vsr-tui {2}1 replica · f=0 · quorum 1 {2}view 0 /v);
+});
+
+test('node table: an old view’s primary that was cut off is stale, not a second primary', (t) => {
+	const {store} = storeWith((operator) => {
+		operator.state.nodes = [
+			// Isolated while primary of view 0: it has not heard of view 1.
+			fakeNode(0, {
+				isPrimary: true,
+				view: 0,
+				op: 12,
+				commit: 12,
+				network: {isolated: true, partitioned: false, dropRate: 0, delayMs: 0},
+			}),
+			fakeNode(1, {isPrimary: true, view: 1, op: 14, commit: 14}),
+			fakeNode(2, {isPrimary: false, view: 1, op: 14, commit: 14}),
+		];
+		operator.state.view = 1;
+		operator.state.primary = 1;
+	});
+	const pane = renderPane(<NodeTable width={80} />, store);
+	t.teardown(pane.dispose);
+	const frame = lines(pane.frame());
+	t.regex(frame[1]!, /^>1 +0 primary \(stale, v0\) +normal +0 +12 +12 +2 /v);
+	t.regex(frame[2]!, /^ 2 +1 primary +normal +1 +14 +14 +0 /v);
+	t.is(frame.filter((line) => / primary +normal /v.test(line)).length, 1, 'one primary');
+	t.true(frame.every((line) => line.length <= 80));
+	t.true(store.getView().nodes.nodes[0]?.stalePrimary);
+});
+
 test('node table: op and commit numbers of a long run stay readable in their column', (t) => {
 	const {store} = storeWith((operator) => {
 		operator.state.nodes = [
@@ -227,6 +262,39 @@ test('event feed: newest first, one line per event with time, node, event and it
 		'01:05.432 n1 view_change.complete v2 op 17 c 16 took 3.4ms',
 		'00:01.234 n1 protocol.prepare_ok.sent v2 op 17 c 16 acks 17',
 	]);
+});
+
+test('event feed: an event’s own op is named for what the event does with it, never a second op', (t) => {
+	const {operator, store} = storeWith();
+	const node = {
+		node_id: 1,
+		view_number: 38,
+		status: 'normal',
+		is_primary: false,
+		op_number: 76,
+		commit_number: 74,
+	};
+	operator.telemetry.execute(
+		['vsr', 'state_machine', 'operation', 'stop'],
+		{duration: 40_000},
+		{...node, op: 75, operation: 'put'},
+	);
+	operator.telemetry.execute(['vsr', 'protocol', 'prepare_ok', 'sent'], {}, {...node, op: 76});
+	operator.telemetry.execute(['vsr', 'protocol', 'prepare', 'received'], {}, {...node, op: 1234});
+	store.flush();
+	const pane = renderPane(<EventFeed lines={4} width={100} />, store);
+	t.teardown(pane.dispose);
+	const [, received, acked, applied] = lines(pane.frame());
+	t.true(
+		applied!.endsWith(
+			'state_machine.operation.stop v38 op 76 c 74 applies 75 operation put took 40µs',
+		),
+	);
+	t.true(acked!.endsWith('protocol.prepare_ok.sent v38 op 76 c 74 acks 76'));
+	t.true(received!.endsWith('protocol.prepare.received v38 op 76 c 74 prepare 1,234'));
+	for (const line of [received, acked, applied]) {
+		t.is(line!.match(/\bop\b/gv)?.length, 1, `one op: ${line}`);
+	}
 });
 
 test('event feed: only as many lines as it is given, each cut to the width', (t) => {
@@ -408,6 +476,36 @@ for (const [columns, rows, replicas] of [
 		t.true(lines(help).length <= rows - 1, 'the overlay fits too');
 	});
 }
+
+test('a cluster below a quorum: the screen says which nodes cannot recover, why, and the way out', async (t) => {
+	const operator = createFakeOperator(3);
+	operator.state.nodes = [
+		fakeNode(0, {isPrimary: false, status: 'view_change', view: 7}),
+		fakeNode(1, {isPrimary: false, status: 'recovering', view: 0, op: 0, commit: 0}),
+		fakeNode(2, {isPrimary: false, status: 'recovering', view: 0, op: 0, commit: 0}),
+	];
+	operator.state.primary = undefined;
+	operator.state.outsideFailureModel = true;
+	const h = await renderApp({operator, size: {columns: 80, rows: 24}});
+	t.teardown(() => {
+		h.dispose();
+	});
+	const frame = await h.waitFor((current) => current.includes('! Nodes 1 and 2 cannot recover'));
+	const text = lines(frame)
+		.filter((line) => !/^[ >]\d /v.test(line))
+		.join(' ');
+	t.regex(
+		text,
+		/! Nodes 1 and 2 cannot recover: Recovery needs answers from a quorum \(2\) of normal replicas, and only node 0 has its state\. Replicas keep no stable storage: nothing can bring the lost state back\. R resets the cluster to a fresh one\./v,
+	);
+	t.true(lines(frame).length <= 23);
+	t.true(lines(frame).every((line) => line.length <= 80));
+	// Restarting one says it will not help.
+	h.press('2r');
+	await h.waitFor((current) =>
+		current.includes('restarting node 1 (killed first): it cannot recover, fewer than a quorum'),
+	);
+});
 
 test('layout: the feed gets the rows left; panes give way on a short terminal', (t) => {
 	// 24 rows: 23 for the screen; header 2, table 1 + nodes, help 1, status 1, spans 5.
