@@ -41,7 +41,7 @@ export function fakeNode(id: number, fields: Partial<NodeInfo> = {}): NodeInfo {
 	};
 }
 
-export function createFakeOperator(replicas = 3): FakeOperator {
+export function createFakeOperator(replicas = 3, telemetry = new Telemetry()): FakeOperator {
 	const calls: Call[] = [];
 	let requestNumber = 0;
 	const record = (method: string, ...args: unknown[]) => {
@@ -50,7 +50,7 @@ export function createFakeOperator(replicas = 3): FakeOperator {
 
 	const fake: FakeOperator = {
 		calls,
-		telemetry: new Telemetry(),
+		telemetry,
 		nextSubmit: 'reply',
 		stopped: false,
 		state: {

@@ -15,6 +15,7 @@ import {legend} from '../source/ui/legend.js';
 import {LastRequest} from '../source/ui/last-request.js';
 import {NodeTable} from '../source/ui/node-table.js';
 import {SpanTimingsPane} from '../source/ui/span-timings-pane.js';
+import {Telemetry} from '../source/telemetry/telemetry.js';
 import {UiStore} from '../source/ui/store.js';
 import {createTheme} from '../source/ui/theme.js';
 import {type FakeOperator, createFakeOperator, fakeNode} from './ui-fake-operator.js';
@@ -237,8 +238,12 @@ test('node table: numbers read as in the header (1,234), and the network column 
 
 test('event feed: newest first, one line per event with time, node, event and its numbers', (t) => {
 	let now = 0;
-	const operator = createFakeOperator();
-	const store = new UiStore({operator, now: () => now});
+	// Feed times are the bus clock's (ns) since the store started.
+	const bus = new Telemetry({
+		clock: {monotonicTime: () => BigInt(now) * 1_000_000n, systemTime: () => 0n},
+	});
+	const operator = createFakeOperator(3, bus);
+	const store = new UiStore({operator});
 	store.start();
 	const common = {
 		node_id: 1,
@@ -257,7 +262,7 @@ test('event feed: newest first, one line per event with time, node, event and it
 	const pane = renderPane(<EventFeed lines={4} width={80} />, store);
 	t.teardown(pane.dispose);
 	t.deepEqual(lines(pane.frame()), [
-		'feed: all events, newest first (3 counted)',
+		'feed: all events but timers (t shows them) · 3 counted',
 		'01:05.432 -- operator.crash node 0',
 		'01:05.432 n1 view_change.complete v2 op 17 c 16 took 3.4ms',
 		'00:01.234 n1 protocol.prepare_ok.sent v2 op 17 c 16 acks 17',

@@ -2,7 +2,7 @@ import test from 'ava';
 import * as hdr from 'hdr-histogram-js';
 import type {OperatorControls, TelemetrySummary} from '../source/cluster/operator-api.js';
 import {operatorEvents} from '../source/telemetry/catalogue.js';
-import type {EventName, Measurements} from '../source/telemetry/telemetry.js';
+import {type EventName, type Measurements, Telemetry} from '../source/telemetry/telemetry.js';
 import {commandFor} from '../source/ui/keymap.js';
 import {spanLine} from '../source/ui/span-timings-pane.js';
 import {UiStore} from '../source/ui/store.js';
@@ -57,6 +57,55 @@ test('counts every event on the bus, by category, and keeps the newest in a boun
 	t.is(feed.entries[0]?.kind.name, 'operator.crash');
 	t.is(feed.entries[1]?.kind.name, 'view_change.start');
 	t.is(feed.entries[2]?.metadata.op_number, 1000);
+});
+
+test('the feed lists events in the order they were raised (their monotonic_time), not as they arrived', (t) => {
+	let clock = 5_000_000_000n;
+	const bus = new Telemetry({clock: {monotonicTime: () => clock, systemTime: () => clock}});
+	const operator = createFakeOperator(3, bus);
+	const store = new UiStore({operator});
+	store.start();
+	t.teardown(() => {
+		store.dispose();
+	});
+	const at = (ms: number) => ({monotonic_time: 5_000_000_000n + BigInt(ms * 1_000_000)});
+	// Replica 0's report, then replica 1's: its prepare_ok.sent happened before the primary heard it.
+	operator.telemetry.execute(prepareSent, {count: 2, ...at(10)}, common(0, 1));
+	operator.telemetry.execute(['vsr', 'protocol', 'prepare_ok', 'received'], at(14), {
+		...common(0, 1),
+		from: 1,
+		op: 1,
+	});
+	operator.telemetry.execute(['vsr', 'protocol', 'prepare', 'received'], at(11), {
+		...common(1, 1),
+		op: 1,
+	});
+	operator.telemetry.execute(['vsr', 'protocol', 'prepare_ok', 'sent'], at(12), {
+		...common(1, 1),
+		op: 1,
+	});
+	// The operator's own event, stamped by its clock, and one with no time (stamped when it arrives).
+	clock += 13_000_000n;
+	operator.telemetry.execute(operatorEvents.operatorCrash, {monotonic_time: clock}, {node: 2});
+	clock += 7_000_000n;
+	operator.telemetry.execute(
+		['vsr', 'client', 'retry'],
+		{attempt: 1},
+		{client_id: 1, request_number: 1},
+	);
+	store.flush();
+	const {entries} = store.getView().feed;
+	t.deepEqual(
+		entries.map((entry) => `${entry.at} ${entry.kind.name}`),
+		[
+			'20 client.retry',
+			'14 protocol.prepare_ok.received',
+			'13 operator.crash',
+			'12 protocol.prepare_ok.sent',
+			'11 protocol.prepare.received',
+			'10 protocol.prepare.sent',
+		],
+	);
 });
 
 test('a filter shows the last events of its category even when others flood the feed', (t) => {

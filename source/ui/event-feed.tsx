@@ -23,11 +23,12 @@ export function feedTitle(feed: FeedSlice): string {
 	const filter =
 		feed.filter === 'all'
 			? hidden
-				? 'all events but timers'
+				? 'all events but timers (t shows them)'
 				: 'all events'
 			: `${feed.filter} events`;
-	const frozen = feed.frozen ? `  FROZEN (+${formatCount(feed.missed)} since)` : '';
-	return `feed: ${filter}, newest first (${formatCount(shown)} counted)${frozen}`;
+	// Frozen first, so that a narrow screen does not cut it.
+	const frozen = feed.frozen ? `FROZEN (+${formatCount(feed.missed)} since, p resumes)  ` : '';
+	return `${frozen}feed: ${filter} · ${formatCount(shown)} counted`;
 }
 
 /** The newest events, one line each; `lines` counts the title. */

@@ -43,7 +43,9 @@ export class Feed {
 	readonly #byCategory: Array<TimeOrdered<FeedEntry>>;
 	readonly #counts: number[] = feedCategories.map(() => 0);
 	#filter: FeedFilter = 'all';
-	#timersHidden = false;
+	// Heartbeats alone fill an idle feed (three events every 100 ms): hidden until asked for,
+	// so a request's own events stay in view.
+	#timersHidden = true;
 	#frozen = false;
 	#missed = 0;
 

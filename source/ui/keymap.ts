@@ -184,7 +184,7 @@ export const keymap: readonly Binding[] = [
 		action: 'toggleTimers',
 		keys: ['t'],
 		label: 't',
-		description: 'feed: hide or show timer events',
+		description: 'feed: show or hide timer events',
 	},
 	{
 		action: 'clearFeed',

@@ -293,13 +293,12 @@ export class UiStore {
 			this.#dirty.add('spans');
 		}
 
-		// When it was raised, on the cluster's clock (replicas stamp their events); else now.
-		const raised = nanosOf(measurements.monotonic_time);
+		// When it was raised, on the cluster's clock (the bus's, on which replicas stamp their
+		// events); an event without a time was raised here, now.
+		const raised =
+			nanosOf(measurements.monotonic_time) ?? Number(this.operator.telemetry.clock.monotonicTime());
 		this.#feed.add({
-			at:
-				raised === undefined
-					? this.#now() - this.#startedAt
-					: (raised - this.#clockOrigin) / 1_000_000,
+			at: (raised - this.#clockOrigin) / 1_000_000,
 			kind,
 			node: typeof metadata.node_id === 'number' ? metadata.node_id : undefined,
 			measurements,
@@ -579,7 +578,7 @@ export class UiStore {
 				this.#say(
 					hidden
 						? 'feed: heartbeats and other timer events hidden (t shows them)'
-						: 'feed: heartbeats and other timer events shown',
+						: 'feed: heartbeats and other timer events shown (t hides them)',
 				);
 				break;
 			}

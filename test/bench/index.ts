@@ -2,6 +2,7 @@
 import {benchCluster} from './cluster.js';
 import {benchLinearizability} from './linearizability.js';
 import {benchSim} from './sim.js';
+import {benchStartup} from './startup.js';
 import {benchTelemetry} from './telemetry.js';
 import {benchUi} from './ui.js';
 
@@ -10,6 +11,7 @@ const benches: Array<() => Promise<void>> = [
 	benchSim,
 	benchLinearizability,
 	benchUi,
+	benchStartup,
 	benchCluster,
 ];
 
