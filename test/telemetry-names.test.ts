@@ -69,6 +69,9 @@ const cluster = {
 	forgedMessage: 'vsr_tui.operator.forged_message',
 	network: 'vsr_tui.operator.network',
 	pause: 'vsr_tui.operator.pause',
+	noQuorum: 'vsr_tui.operator.no_quorum',
+	dataLost: 'vsr_tui.operator.data_lost',
+	reset: 'vsr_tui.operator.reset',
 };
 
 const dotted = (table: Readonly<Record<string, readonly string[]>>) =>

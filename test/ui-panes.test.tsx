@@ -47,9 +47,13 @@ function renderPane(element: React.ReactElement, store: UiStore) {
 }
 
 function storeWith(setup: (operator: FakeOperator) => void = () => undefined) {
-	const operator = createFakeOperator();
-	setup(operator);
 	let now = 0;
+	// The store's clock and the bus's (feed times) move together, when the test says so.
+	const bus = new Telemetry({
+		clock: {monotonicTime: () => BigInt(now) * 1_000_000n, systemTime: () => 0n},
+	});
+	const operator = createFakeOperator(3, bus);
+	setup(operator);
 	const store = new UiStore({operator, now: () => now});
 	store.start();
 	return {
@@ -292,7 +296,7 @@ test('event feed: an event’s own op is named for what the event does with it, 
 	const [, received, acked, applied] = lines(pane.frame());
 	t.true(
 		applied!.endsWith(
-			'state_machine.operation.stop v38 op 76 c 74 applies 75 operation put took 40µs',
+			'state_machine.operation.stop v38 op 76 c 74 applies 75 (put) took 40µs',
 		),
 	);
 	t.true(acked!.endsWith('protocol.prepare_ok.sent v38 op 76 c 74 acks 76'));
@@ -422,7 +426,7 @@ test('help overlay: every key of the keymap with its description, and the legend
 	t.true(frame.includes('What the numbers mean'));
 	for (const line of legend) {
 		t.true(
-			frame.includes(`${line.term.padEnd(7)}${line.meaning}`),
+			frame.includes(`${line.term.padEnd(8)}${line.meaning}`),
 			`the legend explains ${line.term}`,
 		);
 	}

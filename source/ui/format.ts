@@ -221,7 +221,14 @@ export function eventDetails(name: string, measurements: Measurements, metadata:
 		}
 
 		const text = formatValue(key, value);
-		if (text !== undefined) {
+		if (text === undefined) {
+			continue;
+		}
+
+		if (key === 'operation') {
+			// What the applied op is: `applies 75 (put)`.
+			parts.push(`(${text})`);
+		} else {
 			const label = key === 'op' ? (ownOp[name] ?? 'its op') : (aliases[key] ?? key);
 			parts.push(`${label} ${text}`);
 		}

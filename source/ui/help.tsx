@@ -55,7 +55,7 @@ export const HelpLine = memo((props: {readonly width: number}) => {
 });
 
 const labelWidth = 6;
-const termWidth = 7;
+const termWidth = 8;
 const legendTitle = 'What the numbers mean';
 
 /** How the overlay fits in `lines`: the keys in one column, or in as many as they need, then as much of the legend as fits. */
