@@ -295,9 +295,7 @@ test('event feed: an event’s own op is named for what the event does with it, 
 	t.teardown(pane.dispose);
 	const [, received, acked, applied] = lines(pane.frame());
 	t.true(
-		applied!.endsWith(
-			'state_machine.operation.stop v38 op 76 c 74 applies 75 (put) took 40µs',
-		),
+		applied!.endsWith('state_machine.operation.stop v38 op 76 c 74 applies 75 (put) took 40µs'),
 	);
 	t.true(acked!.endsWith('protocol.prepare_ok.sent v38 op 76 c 74 acks 76'));
 	t.true(received!.endsWith('protocol.prepare.received v38 op 76 c 74 prepare 1,234'));
