@@ -3,20 +3,18 @@ How soon the operator's screen opens, as a person sees it: `vsr-tui` in a tmux s
 own at 80×24, the screen read every few milliseconds, from launching the command to the first
 text on the screen, to the full screen (the node table), and to every replica normal.
 */
-import {randomBytes} from 'node:crypto';
 import process from 'node:process';
 import {setTimeout as delay} from 'node:timers/promises';
 import {execa} from 'execa';
 import {cliPath} from '../helpers/paths.js';
+import {tmuxSession} from '../helpers/tmux.js';
 
 const runs = 5;
 
 type Timing = {readonly text: number; readonly table: number; readonly normal: number};
 
 async function once(): Promise<Timing> {
-	const socket = `vsr-tui-bench-${process.pid}-${randomBytes(4).toString('hex')}`;
-	const tmux = async (...args: string[]) =>
-		execa('tmux', ['-L', socket, ...args], {timeout: 10_000});
+	const session = tmuxSession();
 	const env = {...process.env};
 	delete env.CI;
 	delete env.CONTINUOUS_INTEGRATION;
@@ -25,7 +23,7 @@ async function once(): Promise<Timing> {
 		'tmux',
 		[
 			'-L',
-			socket,
+			session.socket,
 			'new-session',
 			'-d',
 			'-s',
@@ -40,28 +38,33 @@ async function once(): Promise<Timing> {
 	);
 	const seen: Partial<Record<keyof Timing, number>> = {};
 	try {
+		await session.locate();
 		while (seen.normal === undefined && performance.now() - started < 60_000) {
-			const {stdout} = await tmux('capture-pane', '-p', '-t', 'ui');
+			const screen = await session.screen();
 			const at = performance.now() - started;
-			if (seen.text === undefined && stdout.trim() !== '') {
+			if (seen.text === undefined && screen.trim() !== '') {
 				seen.text = at;
 			}
 
-			if (seen.table === undefined && stdout.includes(' id role')) {
+			if (seen.table === undefined && screen.includes(' id role')) {
 				seen.table = at;
 			}
 
-			if ((stdout.match(/ normal /gv)?.length ?? 0) >= 3) {
+			if ((screen.match(/ normal /gv)?.length ?? 0) >= 3) {
 				seen.normal = at;
 			}
 
 			await delay(5);
 		}
 
-		await tmux('send-keys', '-t', 'ui', 'q');
-		await delay(1000);
+		// Quit, and wait for the operator to have stopped its replicas.
+		await session.keys('q');
+		const deadline = Date.now() + 10_000;
+		while ((await session.format('#{pane_current_command}')) === 'node' && Date.now() < deadline) {
+			await delay(50);
+		}
 	} finally {
-		await execa('tmux', ['-L', socket, 'kill-server'], {reject: false});
+		await session.kill();
 	}
 
 	return {
