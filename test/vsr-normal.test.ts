@@ -187,9 +187,18 @@ test('an idle primary sends Commit as a heartbeat, and backups keep following it
 	// A Commit with nothing new is a heartbeat: a timer event, not a protocol one.
 	t.is(cluster.eventsOf(events.heartbeatSent, 0).length, 1);
 	t.is(cluster.eventsOf(events.commitSent, 0).length, 0);
-	cluster.run();
+	cluster.run({type: 'commit'});
 	t.is(cluster.eventsOf(events.heartbeatReceived).length, 2);
 	t.is(cluster.eventsOf(events.commitReceived).length, 0);
+	// The backups answer (the primary's quorum check hears them), as part of the heartbeat: the
+	// answers ack nothing new, so they are not protocol events either.
+	t.deepEqual(
+		cluster.pending({type: 'prepare_ok'}).map((envelope) => envelope.from),
+		[1, 2],
+	);
+	cluster.run();
+	t.is(cluster.eventsOf(events.prepareOkSent).length, 0);
+	t.is(cluster.eventsOf(events.prepareOkReceived).length, 0);
 
 	// Far beyond the primary timeout, heartbeats keep the view.
 	for (let round = 0; round < 600; round++) {

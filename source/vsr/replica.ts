@@ -573,8 +573,10 @@ export class Replica implements VsrStateView {
 			() =>
 				`replica ${message.from} acked op ${message.op} beyond the primary's ${this.log.opNumber}`,
 		);
-		this.emitField(events.prepareOkReceived, 'from', message.from, 'op', message.op);
+		// Counted when it acks more than that backup had: one that acks nothing new (the answer to
+		// a heartbeat, a duplicate) only says the backup hears us, which the quorum check records.
 		if (this.acks.advance(message.from, message.op)) {
+			this.emitField(events.prepareOkReceived, 'from', message.from, 'op', message.op);
 			this.advanceCommit();
 		}
 	}
@@ -621,7 +623,9 @@ export class Replica implements VsrStateView {
 		this.primaryCommit = Math.max(this.primaryCommit, message.commit);
 		this.commitUpTo(Math.min(this.primaryCommit, this.log.opNumber));
 		if (!stale) {
-			this.sendPrepareOk(); // An answer, so that the primary knows it is heard (see tickPrimary).
+			// An answer, so that the primary knows it is heard (see tickPrimary); to a heartbeat it is
+			// part of the heartbeat, which timer.heartbeat_received stands for.
+			this.sendPrepareOk(!progress);
 		}
 
 		this.heardPrimary(progress);
@@ -737,9 +741,11 @@ export class Replica implements VsrStateView {
 		});
 	}
 
-	private sendPrepareOk(): void {
+	private sendPrepareOk(answersHeartbeat = false): void {
 		this.send(this.primary, {type: 'prepare_ok', view: this.view, op: this.log.opNumber});
-		this.emitField(events.prepareOkSent, 'op', this.log.opNumber);
+		if (!answersHeartbeat) {
+			this.emitField(events.prepareOkSent, 'op', this.log.opNumber);
+		}
 	}
 
 	// --- Checkpoints ----------------------------------------------------------
