@@ -182,6 +182,9 @@ export class Replica implements VsrStateView {
 	private readonly primaryTimeout: Timeout;
 	/** Prepares that arrived ahead of a gap (messages reorder); appended once the gap fills. */
 	private readonly early = new Map<number, Prepare>();
+	/** The highest op this replica acked, and in which view (see sendPrepareOk). */
+	private ackedView = -1;
+	private ackedOp = -1;
 	/** The primary's commit number as last heard in this view. */
 	private primaryCommit = 0;
 	/** A gap in the log that lasts this long is filled by a state transfer. */
@@ -623,9 +626,7 @@ export class Replica implements VsrStateView {
 		this.primaryCommit = Math.max(this.primaryCommit, message.commit);
 		this.commitUpTo(Math.min(this.primaryCommit, this.log.opNumber));
 		if (!stale) {
-			// An answer, so that the primary knows it is heard (see tickPrimary); to a heartbeat it is
-			// part of the heartbeat, which timer.heartbeat_received stands for.
-			this.sendPrepareOk(!progress);
+			this.sendPrepareOk(); // An answer, so that the primary knows it is heard (see tickPrimary).
 		}
 
 		this.heardPrimary(progress);
@@ -741,10 +742,14 @@ export class Replica implements VsrStateView {
 		});
 	}
 
-	private sendPrepareOk(answersHeartbeat = false): void {
-		this.send(this.primary, {type: 'prepare_ok', view: this.view, op: this.log.opNumber});
-		if (!answersHeartbeat) {
-			this.emitField(events.prepareOkSent, 'op', this.log.opNumber);
+	private sendPrepareOk(): void {
+		const op = this.log.opNumber;
+		this.send(this.primary, {type: 'prepare_ok', view: this.view, op});
+		// One that acks no more than the last (the answer to a heartbeat, a repeat) is no news.
+		if (this.view !== this.ackedView || op > this.ackedOp) {
+			this.ackedView = this.view;
+			this.ackedOp = op;
+			this.emitField(events.prepareOkSent, 'op', op);
 		}
 	}
 
