@@ -58,11 +58,32 @@ export class ChildProcess {
 		});
 		// Node's own IPC event: one call per message, in the order they were sent.
 		this.subprocess.on('message', onMessage);
+		const {stderr} = this.subprocess;
+		const stderrDone = new Promise<void>((resolve) => {
+			if (stderr === null || stderr === undefined) {
+				resolve();
+				return;
+			}
+
+			stderr.once('end', resolve);
+			stderr.once('close', resolve);
+			stderr.once('error', () => {
+				resolve();
+			});
+		});
 		this.exited = new Promise((resolve) => {
 			this.subprocess.once('exit', (code, signal) => {
 				this.alive = false;
-				// Stderr may still be draining; give it a moment so the tail is complete.
-				setImmediate(() => {
+				// Stderr may still be draining (the exit can come first): the tail is complete once it
+				// ends, which is soon; a second at most.
+				let timer: NodeJS.Timeout | undefined;
+				void Promise.race([
+					stderrDone,
+					new Promise<void>((done) => {
+						timer = setTimeout(done, 1000);
+					}),
+				]).then(() => {
+					clearTimeout(timer);
 					resolve({code, signal, stderr: this.stderrTail});
 				});
 			});
