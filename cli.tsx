@@ -32,17 +32,14 @@ const globalFlags = {
 };
 
 /**
-The modes, one entry each. A mode is built by replacing its planned entry with
-`defineMode(globalFlags, {available: true, summary, example, flags, run})`,
-whose `run` imports its implementation lazily (source/ui for the operator,
-source/sim, source/cluster), so `--help` stays fast. Only available modes are
-shown by --help; a planned one answers "not available yet" and exit code 2.
+The modes, one entry each: `defineMode(globalFlags, {name, command, summary, example, flags,
+run})`, whose `run` imports its implementation lazily (source/ui for the operator, source/sim,
+source/cluster), so `--help` stays fast. --help is built from these entries.
 */
 const modes: Mode[] = [
 	defineMode(globalFlags, {
 		name: 'operator',
 		command: false,
-		available: true,
 		summary:
 			'Start a cluster and watch and break it from the keyboard (needs a terminal; ? lists the keys)',
 		example: '--replicas 5 --drop 0.05',
@@ -55,7 +52,6 @@ const modes: Mode[] = [
 	defineMode(globalFlags, {
 		name: 'sim',
 		command: true,
-		available: true,
 		summary: 'Run the deterministic simulator over many seeds and check every run',
 		example: 'sim --seeds 500 --faults heavy',
 		flags: simFlags,
@@ -67,7 +63,6 @@ const modes: Mode[] = [
 	defineMode(globalFlags, {
 		name: 'run',
 		command: true,
-		available: true,
 		summary: 'Run a workload on replica processes with scheduled faults, then check the history',
 		example: 'run --requests 500 --clients 8 --crash primary@200 --restart 0@300 --json',
 		flags: runFlags,
@@ -79,7 +74,6 @@ const modes: Mode[] = [
 	defineMode(globalFlags, {
 		name: 'bench',
 		command: true,
-		available: true,
 		summary: 'Measure committed ops/s and latency on replica processes against a raw relay',
 		example: 'bench --seconds 5 --clients 256 --json',
 		flags: benchFlags,

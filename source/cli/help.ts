@@ -1,21 +1,21 @@
 import {type FlagSpecs, describeFlags} from './flags.js';
-import type {AvailableMode, Mode} from './modes.js';
+import type {Mode} from './modes.js';
 
 /**
-The --help text, built from the mode registry: a mode's section appears only
-when the mode is available, so help never advertises what does not work.
+The --help text, built from the mode registry: each mode's summary, flags and
+example are written once, beside its `run`.
 */
 
 const indent = (lines: readonly string[], depth: number): string[] =>
 	lines.map((line) => (line === '' ? '' : `${' '.repeat(depth)}${line}`));
 
-function usageOf(programName: string, mode: AvailableMode): string {
+function usageOf(programName: string, mode: Mode): string {
 	const command = mode.command ? ` ${mode.name}` : '';
 	const input = mode.inputUsage ? ` ${mode.inputUsage}` : '';
 	return `$ ${programName}${command} [flags]${input}`;
 }
 
-function modeSection(programName: string, mode: AvailableMode): string[] {
+function modeSection(programName: string, mode: Mode): string[] {
 	const title = mode.command ? mode.name : `${mode.name} (no command)`;
 	return [
 		`${title}  ${mode.summary}`,
@@ -31,9 +31,9 @@ export function renderHelp(options: {
 	readonly modes: readonly Mode[];
 }): string {
 	const {programName, description, globalFlags} = options;
-	const available = options.modes.filter((mode): mode is AvailableMode => mode.available);
+	const {modes} = options;
 	const usage = [`$ ${programName} [flags]`];
-	if (available.some((mode) => mode.command)) {
+	if (modes.some((mode) => mode.command)) {
 		usage.push(`$ ${programName} [flags] <command> [command flags]`);
 	}
 
@@ -46,14 +46,10 @@ export function renderHelp(options: {
 		'Global flags',
 		...indent(describeFlags(globalFlags), 2),
 		'',
+		'Modes',
 	];
-	if (available.length === 0) {
-		lines.push('No mode is available in this version yet; each mode is listed here once it works.');
-	} else {
-		lines.push('Modes');
-		for (const mode of available) {
-			lines.push('', ...indent(modeSection(programName, mode), 2));
-		}
+	for (const mode of modes) {
+		lines.push('', ...indent(modeSection(programName, mode), 2));
 	}
 
 	return ['', ...indent(lines, 2), ''].join('\n');
@@ -62,7 +58,7 @@ export function renderHelp(options: {
 export function renderModeHelp(options: {
 	readonly programName: string;
 	readonly globalFlags: FlagSpecs;
-	readonly mode: AvailableMode;
+	readonly mode: Mode;
 }): string {
 	const {programName, globalFlags, mode} = options;
 	const lines = [mode.summary, '', 'Usage', ...indent([usageOf(programName, mode)], 2), ''];

@@ -2,8 +2,7 @@ import type {FlagSpecs, FlagValues} from './flags.js';
 
 /**
 A mode of the CLI: the operator (no sub-command) or a sub-command. cli.tsx
-lists them in one registry; a mode is built in a later step by turning its
-entry from planned into available. Only available modes appear in --help.
+lists them in one registry, from which the dispatcher and --help read.
 */
 
 export type ModeContext<S extends FlagSpecs> = {
@@ -15,22 +14,11 @@ export type ModeContext<S extends FlagSpecs> = {
 	readonly stderr: NodeJS.WritableStream;
 };
 
-type ModeBase = {
+export type Mode<S extends FlagSpecs = FlagSpecs, G extends FlagSpecs = FlagSpecs> = {
 	/** `operator` for the default mode, else the sub-command's name. */
 	readonly name: string;
 	/** Whether `name` is typed as a sub-command (false for the operator). */
 	readonly command: boolean;
-};
-
-export type PlannedMode = ModeBase & {
-	readonly available: false;
-};
-
-export type AvailableMode<
-	S extends FlagSpecs = FlagSpecs,
-	G extends FlagSpecs = FlagSpecs,
-> = ModeBase & {
-	readonly available: true;
 	/** One line for --help. */
 	readonly summary: string;
 	/** Arguments of one example invocation, after the program name. */
@@ -43,16 +31,14 @@ export type AvailableMode<
 	readonly run: (context: ModeContext<G & S>) => Promise<number | void>;
 };
 
-export type Mode = PlannedMode | AvailableMode;
-
 /**
 Type a mode's `run` against the global flags and its own, and store it in the
 registry: `defineMode(globalFlags, {name: 'sim', command: true, ...})`.
 */
 export function defineMode<G extends FlagSpecs, S extends FlagSpecs>(
 	_globalFlags: G,
-	mode: AvailableMode<S, G>,
-): AvailableMode {
+	mode: Mode<S, G>,
+): Mode {
 	// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- run is only called with values read from G and S
-	return mode as unknown as AvailableMode;
+	return mode as unknown as Mode;
 }

@@ -7,7 +7,7 @@ import {
 	readFlags,
 } from './flags.js';
 import {renderHelp, renderModeHelp} from './help.js';
-import type {AvailableMode, Mode} from './modes.js';
+import type {Mode} from './modes.js';
 import {mergeRaw, tokenize} from './parse.js';
 
 /**
@@ -52,7 +52,7 @@ function withoutBuiltins(values: Record<string, unknown>): Record<string, unknow
 
 async function runMode(
 	options: CliOptions,
-	mode: AvailableMode,
+	mode: Mode,
 	flags: Record<string, unknown>,
 	input: readonly string[],
 ): Promise<number> {
@@ -75,7 +75,7 @@ async function dispatch(options: CliOptions): Promise<number> {
 	const {programName, globalFlags, modes, stdout} = options;
 	const operator = modes.find((mode) => !mode.command);
 	const commandModes = modes.filter((mode) => mode.command);
-	const operatorFlags: FlagSpecs = operator?.available ? operator.flags : {};
+	const operatorFlags: FlagSpecs = operator?.flags ?? {};
 	const firstSpecs = {...globalFlags, ...operatorFlags, ...builtinFlags};
 	const first = tokenize({
 		argv: options.argv,
@@ -97,8 +97,10 @@ async function dispatch(options: CliOptions): Promise<number> {
 	const firstValues = readFlags(firstSpecs, first.raw);
 
 	if (first.command === undefined) {
-		if (!operator?.available) {
-			throw new UsageError(`"${operator?.name ?? 'operator'}" is not available yet`);
+		if (operator === undefined) {
+			throw new UsageError(
+				`a command is needed (one of: ${commandModes.map((mode) => mode.name).join(', ')})`,
+			);
 		}
 
 		return runMode(options, operator, firstValues, first.input);
@@ -116,10 +118,6 @@ async function dispatch(options: CliOptions): Promise<number> {
 				`--${flagName(key)} applies to the operator only, not to "${mode.name}"`,
 			);
 		}
-	}
-
-	if (!mode.available) {
-		throw new UsageError(`"${mode.name}" is not available yet`);
 	}
 
 	const modeSpecs = {...globalFlags, ...mode.flags, ...builtinFlags};

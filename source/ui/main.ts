@@ -3,30 +3,13 @@ The `operator` mode of the CLI (no sub-command): checks for a terminal, starts t
 cluster, and hands both to the UI. Imports Ink and the cluster lazily, so that
 `--help` and the no-terminal message stay fast.
 */
-import type {OperatorControls} from '../cluster/operator-api.js';
-import type {Telemetry} from '../telemetry/telemetry.js';
-
-export type OperatorSettings = {
-	readonly replicas: number;
-	/** Starting drop rate, 0 to 1. */
-	readonly drop: number;
-	/** Starting delay in ms. */
-	readonly delay: number;
-	/** Export spans and metrics over OTLP/HTTP to this collector URL. */
-	readonly otlp?: string | undefined;
-};
+import type {OperatorSettings, StartCluster} from './operator-settings.js';
 
 export type OperatorModeContext = {
 	readonly flags: OperatorSettings;
 	readonly stdout: NodeJS.WritableStream;
 	readonly stderr: NodeJS.WritableStream;
 };
-
-/** Starts the cluster on the given bus, so that the UI listens from the first event. */
-export type StartCluster = (
-	settings: OperatorSettings,
-	telemetry: Telemetry,
-) => Promise<OperatorControls>;
 
 export const noTerminalMessage =
 	'vsr-tui: the operator needs an interactive terminal; without one, use `vsr-tui run`, `vsr-tui sim` or `vsr-tui bench` (see --help)\n';

@@ -1,7 +1,7 @@
 import type {OperatorControls} from '../cluster/operator-api.js';
 import {Operator} from '../cluster/operator.js';
 import type {Telemetry} from '../telemetry/telemetry.js';
-import type {OperatorSettings} from './main.js';
+import type {OperatorSettings} from './operator-settings.js';
 
 /** Starts the process cluster with the operator's starting settings (the keys change them later). */
 export async function startCluster(

@@ -1,0 +1,19 @@
+import type {OperatorControls} from '../cluster/operator-api.js';
+import type {Telemetry} from '../telemetry/telemetry.js';
+
+/** What the operator starts the cluster with (the keys change the fault settings later). */
+export type OperatorSettings = {
+	readonly replicas: number;
+	/** Starting drop rate, 0 to 1. */
+	readonly drop: number;
+	/** Starting delay in ms. */
+	readonly delay: number;
+	/** Export spans and metrics over OTLP/HTTP to this collector URL. */
+	readonly otlp?: string | undefined;
+};
+
+/** Starts the cluster on the given bus, so that the UI listens from the first event. */
+export type StartCluster = (
+	settings: OperatorSettings,
+	telemetry: Telemetry,
+) => Promise<OperatorControls>;
