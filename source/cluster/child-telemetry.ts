@@ -1,4 +1,5 @@
 import type * as hdr from 'hdr-histogram-js';
+import {type VsrEventName, events, eventKey, vsrEventKey} from '../telemetry/catalogue.js';
 import {serializeEvent} from '../telemetry/serialize.js';
 import type {
 	EventName,
@@ -8,7 +9,6 @@ import type {
 	Telemetry,
 } from '../telemetry/telemetry.js';
 import type {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
-import {eventKey} from './events.js';
 import type {TelemetryMode, TelemetryReport} from './ipc.js';
 
 /**
@@ -28,37 +28,40 @@ little as possible at full load:
   mode (`--events`) every event is kept, serialized as `serializeEvent` does.
 */
 
+const keys = (...names: VsrEventName[]): ReadonlySet<string> =>
+	new Set(names.map((name) => vsrEventKey(name)));
+
 /** Events raised for every op or message: sampled hard in sampled mode. */
-const frequentKeys = new Set([
-	'vsr.protocol.client_request.start',
-	'vsr.protocol.client_request.stop',
-	'vsr.protocol.prepare.sent',
-	'vsr.protocol.prepare.received',
-	'vsr.protocol.prepare_ok.sent',
-	'vsr.protocol.prepare_ok.received',
-	'vsr.protocol.commit.sent',
-	'vsr.protocol.commit.received',
-	'vsr.state_machine.operation.start',
-	'vsr.state_machine.operation.stop',
-	'vsr.state.commit_advance',
-	'vsr.replication.log_append',
-	'vsr.replication.quorum_reached',
-	'vsr.timer.heartbeat_sent',
-	'vsr.timer.heartbeat_received',
-	'vsr.checkpoint.taken',
-]);
+const frequentKeys = keys(
+	events.clientRequestStart,
+	events.clientRequestStop,
+	events.prepareSent,
+	events.prepareReceived,
+	events.prepareOkSent,
+	events.prepareOkReceived,
+	events.commitSent,
+	events.commitReceived,
+	events.operationStart,
+	events.operationStop,
+	events.commitAdvance,
+	events.logAppend,
+	events.quorumReached,
+	events.heartbeatSent,
+	events.heartbeatReceived,
+	events.checkpoint,
+);
 
 /** Events with a `duration` measurement. */
-const timedKeys = new Set([
-	'vsr.protocol.client_request.stop',
-	'vsr.protocol.client_request.exception',
-	'vsr.state_machine.operation.stop',
-	'vsr.state_machine.operation.exception',
-	'vsr.leadership.stop',
-	'vsr.view_change.complete',
+const timedKeys = keys(
+	events.clientRequestStop,
+	events.clientRequestException,
+	events.operationStop,
+	events.operationException,
+	events.leadershipStop,
+	events.viewChangeComplete,
 	// From the first GetState to the installed NewState, measured by the replica.
-	'vsr.state_transfer.snapshot_received',
-]);
+	events.snapshotReceived,
+);
 
 /**
 Spans that start and stop within one call (applying an op), on every replica
@@ -68,10 +71,7 @@ their durations are sampled: the handler is attached while the budget of the
 report interval lasts. Attaching and detaching happen between calls, so no
 span is cut in half and the sample is not biased. Counts stay exact.
 */
-const sampledTimedKeys = new Set([
-	'vsr.state_machine.operation.stop',
-	'vsr.state_machine.operation.exception',
-]);
+const sampledTimedKeys = keys(events.operationStop, events.operationException);
 
 /**
 hdr-histogram-js takes over 100 ms of CPU to load, so a replica loads it in

@@ -36,5 +36,3 @@ export const clusterEvents = Object.freeze({
 export const replicaEventNames: readonly EventName[] = Object.freeze(
 	[...seedEvents, ...additionEvents].filter((event) => event[0] === 'vsr' && event[1] !== 'client'),
 );
-
-export const eventKey = (event: EventName): string => event.join('.');

@@ -1,5 +1,5 @@
 import {KvCommands} from '../check/kv-commands.js';
-import {operatorEvents} from '../telemetry/catalogue.js';
+import {events, operatorEvents, vsrEventName} from '../telemetry/catalogue.js';
 import {type EventName, type Metadata, Telemetry} from '../telemetry/telemetry.js';
 import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import {Configuration} from '../vsr/configuration.js';
@@ -195,7 +195,7 @@ export class Operator implements OperatorControls {
 		const clientBus = new Telemetry();
 		clientBus.attach(
 			'vsr-tui-clients',
-			['vsr', 'client', 'retry'],
+			vsrEventName(events.clientRetry),
 			(event, measurements, metadata) => {
 				this.forwarding.emitLocal(
 					event,

@@ -10,6 +10,7 @@ import {
 } from '../check/history.js';
 import {KvCommands} from '../check/kv-commands.js';
 import {checkLinearizable} from '../check/linearizability.js';
+import {events, vsrEventKey} from '../telemetry/catalogue.js';
 import type {EventName, Metadata} from '../telemetry/telemetry.js';
 import type {KvOperation} from '../vsr/kv-store.js';
 import type {Result} from '../vsr/state-machine.js';
@@ -332,7 +333,7 @@ export async function runWorkload(
 		}
 
 		const total = (key: string) => cluster.forwarding.total(key);
-		const leaders = total('vsr.leadership.start');
+		const leaders = total(vsrEventKey(events.leadershipStart));
 		const restarts = cluster.snapshot().nodes.reduce((sum, node) => sum + node.restarts, 0);
 		const summary: RunSummary = {
 			replicas: options.replicas,
@@ -341,8 +342,8 @@ export async function runWorkload(
 			failed: options.requests - acked,
 			// The first primary's leadership is no view change; neither is a lone replica's restart.
 			view_changes: Math.max(0, leaders - 1 - (options.replicas === 1 ? restarts : 0)),
-			recoveries: total('vsr.recovery.complete'),
-			state_transfers: total('vsr.state_transfer.snapshot_received'),
+			recoveries: total(vsrEventKey(events.recoveryComplete)),
+			state_transfers: total(vsrEventKey(events.snapshotReceived)),
 			linearizable: check.ok === true,
 			unknown: check.ok === 'unknown',
 			latency_ms: latencyMs(cluster.clients.latency),

@@ -40,7 +40,15 @@ import {
 	metrics,
 	trace,
 } from '@opentelemetry/api';
-import {additionEvents, seedEvents} from '../telemetry/catalogue.js';
+import {
+	additionEvents,
+	eventKey,
+	events,
+	operatorEvents,
+	seedEvents,
+	vsrEventKey,
+	vsrEventName,
+} from '../telemetry/catalogue.js';
 import {type ChannelMessage, channelName} from '../telemetry/channels.js';
 import {
 	type Clock,
@@ -98,27 +106,32 @@ const durationBuckets = [
 /** Open client requests per replica, at most: beyond it the oldest never saw its end. */
 const maxOpenRequests = 10_000;
 
-/** The events the spans are made of, and the operator's crash (which ends a replica's spans). */
-const spanEventNames: readonly string[] = [
-	'vsr.leadership.start',
-	'vsr.leadership.stop',
-	'vsr.leadership.exception',
-	'vsr.protocol.client_request.start',
-	'vsr.protocol.client_request.stop',
-	'vsr.protocol.client_request.exception',
-	'vsr.view_change.start',
-	'vsr.view_change.vote_received',
-	'vsr.view_change.do_view_change.sent',
-	'vsr.view_change.do_view_change.received',
-	'vsr.view_change.complete',
-	'vsr.state_transfer.request_sent',
-	'vsr.state_transfer.snapshot_sent',
-	'vsr.state_transfer.snapshot_received',
-	'vsr.recovery.start',
-	'vsr.recovery.response_received',
-	'vsr.recovery.complete',
-	'vsr_tui.operator.crash',
-];
+/** The events the spans are made of, and the operator's crash (which ends a replica's spans), by key. */
+const on = {
+	leadershipStart: vsrEventKey(events.leadershipStart),
+	leadershipStop: vsrEventKey(events.leadershipStop),
+	leadershipException: eventKey([...vsrEventName(events.leadership), 'exception']),
+	clientRequestStart: vsrEventKey(events.clientRequestStart),
+	clientRequestStop: vsrEventKey(events.clientRequestStop),
+	clientRequestException: vsrEventKey(events.clientRequestException),
+	viewChangeStart: vsrEventKey(events.viewChangeStart),
+	voteReceived: vsrEventKey(events.voteReceived),
+	doViewChangeSent: vsrEventKey(events.doViewChangeSent),
+	doViewChangeReceived: vsrEventKey(events.doViewChangeReceived),
+	viewChangeComplete: vsrEventKey(events.viewChangeComplete),
+	stateTransferRequestSent: vsrEventKey(events.stateTransferRequestSent),
+	snapshotSent: vsrEventKey(events.snapshotSent),
+	snapshotReceived: vsrEventKey(events.snapshotReceived),
+	recoveryStart: vsrEventKey(events.recoveryStart),
+	recoveryResponseReceived: vsrEventKey(events.recoveryResponseReceived),
+	recoveryComplete: vsrEventKey(events.recoveryComplete),
+	operatorCrash: eventKey(operatorEvents.operatorCrash),
+} as const;
+
+const spanEventNames: readonly string[] = Object.values(on);
+
+/** The span of a client request (a server span) is named after the catalogue's span prefix. */
+const clientRequestSpan = vsrEventKey(events.clientRequest);
 
 /** The whole catalogue (the operator's events among the additions). */
 const allEventNames: readonly EventName[] = [...seedEvents, ...additionEvents];
@@ -230,22 +243,22 @@ class Bridge implements OtelBridge {
 		}
 
 		switch (name) {
-			case 'vsr.leadership.start': {
+			case on.leadershipStart: {
 				const spans = this.#spans(node);
 				this.#end(spans.leadership, this.#clock.systemTime(), {'vsr.outcome': 'no stop seen'});
 				spans.leadership = this.#start('vsr.leadership', measurements, metadata);
 				break;
 			}
 
-			case 'vsr.leadership.stop':
-			case 'vsr.leadership.exception': {
+			case on.leadershipStop:
+			case on.leadershipException: {
 				const spans = this.#spans(node);
 				this.#stopSpan(spans.leadership, measurements, metadata);
 				spans.leadership = undefined;
 				break;
 			}
 
-			case 'vsr.protocol.client_request.start': {
+			case on.clientRequestStart: {
 				const spans = this.#spans(node);
 				const context = metadata.telemetry_span_context;
 				this.#end(spans.requests.get(context), this.#clock.systemTime(), {
@@ -260,13 +273,13 @@ class Bridge implements OtelBridge {
 
 				spans.requests.set(
 					context,
-					this.#start('vsr.protocol.client_request', measurements, metadata, spans.leadership),
+					this.#start(clientRequestSpan, measurements, metadata, spans.leadership),
 				);
 				break;
 			}
 
-			case 'vsr.protocol.client_request.stop':
-			case 'vsr.protocol.client_request.exception': {
+			case on.clientRequestStop:
+			case on.clientRequestException: {
 				const {requests} = this.#spans(node);
 				const context = metadata.telemetry_span_context;
 				this.#stopSpan(requests.get(context), measurements, metadata);
@@ -274,7 +287,7 @@ class Bridge implements OtelBridge {
 				break;
 			}
 
-			case 'vsr.view_change.start': {
+			case on.viewChangeStart: {
 				const spans = this.#spans(node);
 				const now = this.#clock.systemTime();
 				this.#end(spans.viewChange, now, {'vsr.outcome': 'superseded'});
@@ -285,21 +298,21 @@ class Bridge implements OtelBridge {
 				break;
 			}
 
-			case 'vsr.view_change.vote_received':
-			case 'vsr.view_change.do_view_change.sent':
-			case 'vsr.view_change.do_view_change.received': {
+			case on.voteReceived:
+			case on.doViewChangeSent:
+			case on.doViewChangeReceived: {
 				this.#addEvent(this.#spans(node).viewChange, event, metadata);
 				break;
 			}
 
-			case 'vsr.view_change.complete': {
+			case on.viewChangeComplete: {
 				const spans = this.#spans(node);
 				this.#stopSpan(spans.viewChange, measurements, metadata, {'vsr.outcome': 'complete'});
 				spans.viewChange = undefined;
 				break;
 			}
 
-			case 'vsr.state_transfer.request_sent': {
+			case on.stateTransferRequestSent: {
 				const spans = this.#spans(node);
 				const request = `${String(metadata.view)}/${String(metadata.from_op)}`;
 				if (spans.stateTransfer?.request === request) {
@@ -315,7 +328,7 @@ class Bridge implements OtelBridge {
 				break;
 			}
 
-			case 'vsr.state_transfer.snapshot_sent': {
+			case on.snapshotSent: {
 				// The serving replica's side, on the span of the replica it serves.
 				const {to} = metadata;
 				const served = typeof to === 'number' ? this.#nodes.get(to)?.stateTransfer : undefined;
@@ -323,7 +336,7 @@ class Bridge implements OtelBridge {
 				break;
 			}
 
-			case 'vsr.state_transfer.snapshot_received': {
+			case on.snapshotReceived: {
 				const spans = this.#spans(node);
 				this.#stopSpan(spans.stateTransfer, measurements, metadata, {
 					'vsr.outcome': 'complete',
@@ -333,7 +346,7 @@ class Bridge implements OtelBridge {
 				break;
 			}
 
-			case 'vsr.recovery.start': {
+			case on.recoveryStart: {
 				// A new incarnation: what its previous life left open never ends.
 				const now = this.#clock.systemTime();
 				this.#endAll(node, now, {'vsr.outcome': 'replica restarted'}, 'replica restarted');
@@ -341,19 +354,19 @@ class Bridge implements OtelBridge {
 				break;
 			}
 
-			case 'vsr.recovery.response_received': {
+			case on.recoveryResponseReceived: {
 				this.#addEvent(this.#spans(node).recovery, event, metadata);
 				break;
 			}
 
-			case 'vsr.recovery.complete': {
+			case on.recoveryComplete: {
 				const spans = this.#spans(node);
 				this.#stopSpan(spans.recovery, measurements, metadata, {'vsr.outcome': 'complete'});
 				spans.recovery = undefined;
 				break;
 			}
 
-			case 'vsr_tui.operator.crash': {
+			case on.operatorCrash: {
 				const now = this.#clock.systemTime();
 				this.#endAll(node, now, {'vsr.outcome': 'replica crashed'}, 'replica crashed');
 				break;
@@ -386,7 +399,7 @@ class Bridge implements OtelBridge {
 		const span = this.#tracer.startSpan(
 			name,
 			{
-				kind: name === 'vsr.protocol.client_request' ? SpanKind.SERVER : SpanKind.INTERNAL,
+				kind: name === clientRequestSpan ? SpanKind.SERVER : SpanKind.INTERNAL,
 				startTime: hrTime(start),
 				attributes: attributesOf(metadata),
 			},

@@ -1,7 +1,13 @@
 import {describeEntry, type HistoryEntry, HistoryRecorder} from '../check/history.js';
 import {checkLinearizable} from '../check/linearizability.js';
 import {type ModelEntry, ModelHistory, checkModel} from '../check/model.js';
-import {additionEvents, operatorEvents, seedEvents} from '../telemetry/catalogue.js';
+import {
+	additionEvents,
+	events,
+	operatorEvents,
+	seedEvents,
+	vsrEventKey,
+} from '../telemetry/catalogue.js';
 import {serializeEvent} from '../telemetry/serialize.js';
 import {
 	type EventName,
@@ -735,9 +741,9 @@ export class Simulation {
 			opsCommitted: this.maxCommitted,
 			acked: this.acked,
 			viewChanges: Math.max(0, this.primaries.size - 1),
-			recoveries: counts.get('vsr.recovery.complete') ?? 0,
-			stateTransfers: counts.get('vsr.state_transfer.snapshot_received') ?? 0,
-			checkpoints: counts.get('vsr.checkpoint.taken') ?? 0,
+			recoveries: counts.get(vsrEventKey(events.recoveryComplete)) ?? 0,
+			stateTransfers: counts.get(vsrEventKey(events.snapshotReceived)) ?? 0,
+			checkpoints: counts.get(vsrEventKey(events.checkpoint)) ?? 0,
 			events: this.vsr.total() + this.operatorEvents,
 			virtualTime: this.now,
 			faults: this.faultsApplied,

@@ -113,6 +113,25 @@ export function vsrEventName(event: VsrEventName): VsrFullEventName {
 	return full;
 }
 
+/**
+An event's name joined with dots (`vsr.protocol.prepare.sent`, or `protocol.prepare.sent` for a
+catalogue constant without its `vsr`): how counts, reports and channels key an event.
+*/
+export const eventKey = (event: EventName): string => event.join('.');
+
+const fullKeys = new WeakMap<VsrEventName, string>();
+
+/** The dotted full name of a catalogue event, `vsr` first: `vsrEventKey(events.prepareSent)`. */
+export function vsrEventKey(event: VsrEventName): string {
+	let key = fullKeys.get(event);
+	if (key === undefined) {
+		key = eventKey(vsrEventName(event));
+		fullKeys.set(event, key);
+	}
+
+	return key;
+}
+
 /** The seed's 31 event names, 'vsr' first, in the seed's order (client_request.exception, which
 the seed lists under `span`, is placed beside client_request.stop). */
 export const seedEvents: readonly EventName[] = Object.freeze(

@@ -4,7 +4,13 @@ short name, and whether it ends a span that the timings pane measures. Built
 once per name, so that ingesting an event does no string work.
 */
 import {clusterEvents} from '../cluster/events.js';
-import {additionEvents, seedEvents} from '../telemetry/catalogue.js';
+import {
+	additionEvents,
+	eventKey,
+	events,
+	seedEvents,
+	vsrEventName,
+} from '../telemetry/catalogue.js';
 import type {EventName} from '../telemetry/telemetry.js';
 
 export const feedCategories = [
@@ -56,37 +62,18 @@ function categoryOf(event: EventName): FeedCategory {
 	return known ?? categoryAliases[head] ?? 'state';
 }
 
-function spanOf(name: string): SpanRole | undefined {
-	switch (name) {
-		case 'protocol.client_request.stop': {
-			return {kind: 'client_request', end: 'stop'};
-		}
+/** The events that end a timed span, by name without the leading `vsr`. */
+const spanEnds: ReadonlyMap<string, SpanRole> = new Map([
+	[eventKey(events.clientRequestStop), {kind: 'client_request', end: 'stop'}],
+	[eventKey(events.clientRequestException), {kind: 'client_request', end: 'exception'}],
+	[eventKey(events.operationStop), {kind: 'operation', end: 'stop'}],
+	[eventKey(events.operationException), {kind: 'operation', end: 'exception'}],
+	[eventKey(events.viewChangeComplete), {kind: 'view_change', end: 'stop'}],
+	[eventKey(events.snapshotReceived), {kind: 'state_transfer', end: 'stop'}],
+]);
 
-		case 'protocol.client_request.exception': {
-			return {kind: 'client_request', end: 'exception'};
-		}
-
-		case 'state_machine.operation.stop': {
-			return {kind: 'operation', end: 'stop'};
-		}
-
-		case 'state_machine.operation.exception': {
-			return {kind: 'operation', end: 'exception'};
-		}
-
-		case 'view_change.complete': {
-			return {kind: 'view_change', end: 'stop'};
-		}
-
-		case 'state_transfer.snapshot_received': {
-			return {kind: 'state_transfer', end: 'stop'};
-		}
-
-		default: {
-			return undefined;
-		}
-	}
-}
+/** `view_change.complete` as `EventKind.name` spells it: the view it completes is established. */
+export const viewChangeCompleteName = eventKey(events.viewChangeComplete);
 
 export function describeEvent(event: EventName): EventKind {
 	const parts = event[0] === 'vsr' ? event.slice(1) : event.slice(event[0] === 'vsr_tui' ? 1 : 0);
@@ -96,7 +83,7 @@ export function describeEvent(event: EventName): EventKind {
 		name,
 		category,
 		categoryIndex: feedCategories.indexOf(category),
-		span: event[0] === 'vsr' ? spanOf(name) : undefined,
+		span: event[0] === 'vsr' ? spanEnds.get(name) : undefined,
 		fromReplica: event[0] === 'vsr' || (event[0] === 'vsr_tui' && event[1] === 'replica'),
 	};
 }
@@ -106,6 +93,6 @@ export const watchedEvents: readonly EventName[] = [
 	...seedEvents,
 	...additionEvents,
 	...Object.values(clusterEvents),
-	// The start events of spans are in the seed list only for client requests and operations.
-	['vsr', 'leadership', 'exception'],
+	// The catalogue lists a span's exception only for client requests and operations.
+	[...vsrEventName(events.leadership), 'exception'],
 ];

@@ -1,4 +1,5 @@
 /** Text formatting shared by the panes. Pure functions; widths are in terminal columns. */
+import {eventKey, events} from '../telemetry/catalogue.js';
 import type {Measurements, Metadata} from '../telemetry/telemetry.js';
 
 const compact = [2, 1, 0].map(
@@ -144,17 +145,21 @@ const aliases: Readonly<Record<string, string>> = {
 The word for an event's own `op` (which the node's `op` number beside it is not): what the
 event does with that op.
 */
-const ownOp: Readonly<Record<string, string>> = {
-	'protocol.prepare.received': 'prepare',
-	'protocol.prepare_ok.sent': 'acks',
-	'protocol.prepare_ok.received': 'acks',
-	'replication.log_append': 'appends',
-	'replication.quorum_reached': 'commits',
-	'state_machine.operation.start': 'applies',
-	'state_machine.operation.stop': 'applies',
-	'state_machine.operation.exception': 'applies',
-	'checkpoint.taken': 'at',
-};
+const ownOp: ReadonlyMap<string, string> = new Map(
+	(
+		[
+			[events.prepareReceived, 'prepare'],
+			[events.prepareOkSent, 'acks'],
+			[events.prepareOkReceived, 'acks'],
+			[events.logAppend, 'appends'],
+			[events.quorumReached, 'commits'],
+			[events.operationStart, 'applies'],
+			[events.operationStop, 'applies'],
+			[events.operationException, 'applies'],
+			[events.checkpoint, 'at'],
+		] as const
+	).map(([event, word]) => [eventKey(event), word]),
+);
 
 // Fields that are quantities or op numbers, shown as every number on the screen is (1,234).
 const quantities = new Set(['op', 'commit', 'from_op', 'to_op', 'count', 'entries', 'new_view']);
@@ -229,7 +234,7 @@ export function eventDetails(name: string, measurements: Measurements, metadata:
 			// What the applied op is: `applies 75 (put)`.
 			parts.push(`(${text})`);
 		} else {
-			const label = key === 'op' ? (ownOp[name] ?? 'its op') : (aliases[key] ?? key);
+			const label = key === 'op' ? (ownOp.get(name) ?? 'its op') : (aliases[key] ?? key);
 			parts.push(`${label} ${text}`);
 		}
 	}

@@ -17,7 +17,12 @@ import {
 import type {EventName, Measurements, Metadata, Telemetry} from '../telemetry/telemetry.js';
 import {Configuration} from '../vsr/configuration.js';
 import {restartWords, stuckWords} from './diagnosis.js';
-import {type EventKind, describeEvent, watchedEvents} from './event-kinds.js';
+import {
+	type EventKind,
+	describeEvent,
+	viewChangeCompleteName,
+	watchedEvents,
+} from './event-kinds.js';
 import {Feed, type FeedSlice} from './feed.js';
 import {formatCount, formatMs, formatPercent, nanosOf} from './format.js';
 import {type Command, burstSize, delaySteps, dropSteps, stepThrough} from './keymap.js';
@@ -288,7 +293,7 @@ export class UiStore {
 			this.#recordSpan(kind, measurements);
 		}
 
-		if (kind.name === 'view_change.complete' && typeof metadata.view_number === 'number') {
+		if (kind.name === viewChangeCompleteName && typeof metadata.view_number === 'number') {
 			this.#spans.viewEstablished(metadata.view_number);
 			this.#dirty.add('spans');
 		}
