@@ -1,5 +1,5 @@
 import test from 'ava';
-import * as hdr from 'hdr-histogram-js';
+import {encodeHistogram, newDurationHistogram} from '../source/cluster/histograms.js';
 import type {OperatorControls, TelemetrySummary} from '../source/cluster/operator-api.js';
 import {operatorEvents} from '../source/telemetry/catalogue.js';
 import {type EventName, type Measurements, Telemetry} from '../source/telemetry/telemetry.js';
@@ -209,14 +209,14 @@ test('p50 and p99 never show above max, from the bus or from merged replica hist
 	t.teardown(() => {
 		store.dispose();
 	});
-	// What a replica sends: 2 significant digits, so its buckets are 1 % wide.
-	const replica = hdr.build({bitBucketSize: 64, numberOfSignificantValueDigits: 2});
+	// What a replica sends: a histogram from the one factory.
+	const replica = newDurationHistogram();
 	replica.recordValue(1_385_123_456);
 	for (const listener of listeners) {
 		listener({
 			node: 1,
 			counts: {'vsr.protocol.client_request.stop': 1},
-			spans: {'vsr.protocol.client_request.stop': hdr.encodeIntoCompressedBase64(replica)},
+			spans: {'vsr.protocol.client_request.stop': encodeHistogram(replica)},
 		});
 	}
 
@@ -266,7 +266,7 @@ test('a state transfer is timed by the replica, from its request to the installe
 		{entries: 3, duration: 42_000_000n},
 		common(2),
 	);
-	const replica = hdr.build({bitBucketSize: 64, numberOfSignificantValueDigits: 2});
+	const replica = newDurationHistogram();
 	replica.recordValue(42_000_000);
 	for (const listener of listeners) {
 		listener({
@@ -275,7 +275,7 @@ test('a state transfer is timed by the replica, from its request to the installe
 				'vsr.state_transfer.request_sent': 1,
 				'vsr.state_transfer.snapshot_received': 1,
 			},
-			spans: {'vsr.state_transfer.snapshot_received': hdr.encodeIntoCompressedBase64(replica)},
+			spans: {'vsr.state_transfer.snapshot_received': encodeHistogram(replica)},
 		});
 	}
 
@@ -302,7 +302,7 @@ test('with telemetry reports, replica events are counted and timed from the repo
 	const store = new UiStore({operator});
 	store.start();
 	t.is(listeners.length, 1);
-	const histogram = hdr.build({numberOfSignificantValueDigits: 2});
+	const histogram = newDurationHistogram();
 	for (let ms = 1; ms <= 100; ms++) {
 		histogram.recordValue(ms * 1_000_000);
 	}
@@ -317,9 +317,9 @@ test('with telemetry reports, replica events are counted and timed from the repo
 				'vsr.state_machine.operation.stop': 300,
 			},
 			spans: {
-				'vsr.protocol.client_request.stop': hdr.encodeIntoCompressedBase64(histogram),
+				'vsr.protocol.client_request.stop': encodeHistogram(histogram),
 				// Replicas time only a sample of the operations: 100 of the 300 here.
-				'vsr.state_machine.operation.stop': hdr.encodeIntoCompressedBase64(histogram),
+				'vsr.state_machine.operation.stop': encodeHistogram(histogram),
 			},
 		});
 	}

@@ -9,6 +9,7 @@ import type {
 	Telemetry,
 } from '../telemetry/telemetry.js';
 import type {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
+import type * as histogramModule from './histograms.js';
 import type {TelemetryMode, TelemetryReport} from './ipc.js';
 
 /**
@@ -74,16 +75,16 @@ span is cut in half and the sample is not biased. Counts stay exact.
 const sampledTimedKeys = keys(events.operationStop, events.operationException);
 
 /**
-hdr-histogram-js takes over 100 ms of CPU to load, so a replica loads it in
-the background and keeps durations in plain arrays until a report encodes them:
-the replica is up (and reports its status) without waiting for it.
+hdr-histogram-js takes over 100 ms of CPU to load, so a replica loads it (through the one
+histogram factory, `histograms.ts`) in the background and keeps durations in plain arrays until
+a report encodes them: the replica is up (and reports its status) without waiting for it.
 */
-let histograms: typeof hdr | undefined;
+let histograms: typeof histogramModule | undefined;
 let loading: Promise<void> | undefined;
 
 /** Starts loading the histogram library (once); resolves when it is loaded. */
 export async function loadHistograms(): Promise<void> {
-	loading ??= import('hdr-histogram-js').then(
+	loading ??= import('./histograms.js').then(
 		(module) => {
 			histograms = module;
 		},
@@ -213,18 +214,14 @@ export class TelemetryCollector {
 		const library = histograms;
 		for (const timed of library === undefined ? [] : this.timed.values()) {
 			if (timed.values.length > 0) {
-				timed.histogram ??= library!.build({
-					bitBucketSize: 64,
-					numberOfSignificantValueDigits: 2,
-					autoResize: true,
-				});
+				timed.histogram ??= library!.newDurationHistogram();
 				for (const value of timed.values) {
 					timed.histogram.recordValue(value);
 				}
 
 				timed.values.length = 0;
 				spans ??= {};
-				spans[timed.key] = library!.encodeIntoCompressedBase64(timed.histogram);
+				spans[timed.key] = library!.encodeHistogram(timed.histogram);
 				timed.histogram.reset();
 			}
 		}

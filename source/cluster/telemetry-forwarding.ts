@@ -1,7 +1,7 @@
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
 import {parseEvent, serializeEvent} from '../telemetry/serialize.js';
 import type {EventName, Measurements, Metadata, Telemetry} from '../telemetry/telemetry.js';
-import {newDurationHistogram} from './histograms.js';
+import {decodeHistogram, newDurationHistogram} from './histograms.js';
 import type {TelemetryReport} from './ipc.js';
 import type {TelemetrySummary} from './operator-api.js';
 
@@ -203,7 +203,7 @@ export class TelemetryForwarding {
 		}
 
 		try {
-			const decoded = hdr.decodeFromCompressedBase64(encoded, 64);
+			const decoded = decodeHistogram(encoded);
 			this.histogram(key).add(decoded);
 			decoded.destroy();
 		} catch {

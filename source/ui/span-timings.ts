@@ -1,10 +1,12 @@
 /**
 Span timings with HdrHistogram (hdr-histogram-js): every duration is recorded
-in nanoseconds with 3 significant digits, so p50/p99/max are within 0.1 % of
-the truth whatever the range, in constant memory. Histograms that replicas
-summarised (compressed base64, also ns) are merged in.
+in nanoseconds with the precision of `cluster/histograms.ts` (3 significant
+digits: p50/p99/max within 0.1 % of the truth whatever the range), in constant
+memory. Histograms that replicas summarised (compressed base64, also ns, the
+same precision) are merged in.
 */
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
+import {decodeHistogram, newDurationHistogram} from '../cluster/histograms.js';
 import {type SpanKind, spanKinds} from './event-kinds.js';
 
 export type SpanRow = {
@@ -34,14 +36,7 @@ export const spanLabels: Readonly<Record<SpanKind, string>> = {
 // The count is kept apart from the histogram: replicas may time only a sample of their spans.
 type Timing = {histogram: hdr.Histogram; count: number; errors: number};
 
-const createHistogram = (): hdr.Histogram =>
-	hdr.build({
-		lowestDiscernibleValue: 1,
-		// An hour in nanoseconds; the histogram grows if something takes longer.
-		highestTrackableValue: 3_600_000_000_000,
-		numberOfSignificantValueDigits: 3,
-		autoResize: true,
-	});
+const createHistogram = newDurationHistogram;
 
 export class SpanTimings {
 	readonly #timings: Record<SpanKind, Timing>;
@@ -72,7 +67,7 @@ export class SpanTimings {
 
 	/** Merge a histogram of durations in ns (hdr-histogram-js, compressed base64); counts come with `addCount`. */
 	merge(kind: SpanKind, encoded: string): void {
-		const histogram = hdr.decodeFromCompressedBase64(encoded);
+		const histogram = decodeHistogram(encoded);
 		try {
 			this.#timings[kind].histogram.add(histogram);
 		} finally {

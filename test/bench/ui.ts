@@ -12,7 +12,7 @@ import process from 'node:process';
 import {PassThrough} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
-import * as hdr from 'hdr-histogram-js';
+import {encodeHistogram, newDurationHistogram} from '../../source/cluster/histograms.js';
 import type {
 	ClusterSnapshot,
 	OperatorControls,
@@ -166,16 +166,12 @@ function benchReports(): void {
 	const operator = benchOperator(true);
 	const store = new UiStore({operator});
 	store.start();
-	const histogram = hdr.build({
-		bitBucketSize: 64,
-		numberOfSignificantValueDigits: 2,
-		autoResize: true,
-	});
+	const histogram = newDurationHistogram();
 	for (let index = 0; index < 500; index++) {
 		histogram.recordValue(100_000 + index * 1000);
 	}
 
-	const encoded = hdr.encodeIntoCompressedBase64(histogram);
+	const encoded = encodeHistogram(histogram);
 	const summary: TelemetrySummary = {
 		node: 0,
 		counts: Object.fromEntries(pattern.map(([event]) => [event.join('.'), 500])),
