@@ -1,7 +1,8 @@
 /** Renders the operator app against a fake operator with ink-testing-library. */
 import React from 'react';
 import {render} from 'ink-testing-library';
-import {App, type TerminalSize} from '../source/ui/app.js';
+import {App} from '../source/ui/app.js';
+import type {TerminalSize} from '../source/ui/use-terminal-size.js';
 import {StoreProvider} from '../source/ui/context.js';
 import {UiStore} from '../source/ui/store.js';
 import {createTheme} from '../source/ui/theme.js';

@@ -1,42 +1,16 @@
-import {Box, useInput, useStdin, useStdout} from 'ink';
-import React, {useCallback, useEffect, useState} from 'react';
+import {Box} from 'ink';
+import React from 'react';
 import {Alert, alertLines} from './alert.js';
-import {useSelect, useSlice, useStore} from './context.js';
+import {useSelect, useSlice} from './context.js';
 import {EventFeed} from './event-feed.js';
 import {Header, headerHeight} from './header.js';
 import {HelpLine, HelpOverlay} from './help.js';
-import {type KeyFlags, commandFor, keysOf} from './keymap.js';
 import {LastRequest} from './last-request.js';
 import {NodeTable, nodeTableHeight} from './node-table.js';
 import {SpanTimingsPane, spanTimingsHeight, spanTimingsWidth} from './span-timings-pane.js';
 import {StatusLine} from './status-line.js';
-
-export type TerminalSize = {readonly columns: number; readonly rows: number};
-
-/** The terminal's size, following resizes. */
-export function useTerminalSize(fixed?: TerminalSize): TerminalSize {
-	const {stdout} = useStdout();
-	const read = useCallback(
-		(): TerminalSize => ({columns: stdout.columns || 80, rows: stdout.rows || 24}),
-		[stdout],
-	);
-	const [size, setSize] = useState(read);
-	useEffect(() => {
-		if (fixed !== undefined) {
-			return;
-		}
-
-		const onResize = () => {
-			setSize(read());
-		};
-
-		stdout.on('resize', onResize);
-		return () => {
-			stdout.off('resize', onResize);
-		};
-	}, [stdout, read, fixed]);
-	return fixed ?? size;
-}
+import {useKeys} from './use-keys.js';
+import {type TerminalSize, useTerminalSize} from './use-terminal-size.js';
 
 /** Narrower than this, the last request is left out (the status line still reports each reply). */
 const lastRequestMinWidth = 16;
@@ -79,28 +53,11 @@ export function layoutFor(rows: number, nodes: number, alert = 0): Layout {
 
 /** The operator screen: header, node table, span timings beside the last request, status, feed, help line. */
 export function App(props: {readonly size?: TerminalSize}) {
-	const store = useStore();
+	useKeys();
 	const {columns, rows} = useTerminalSize(props.size);
 	const nodes = useSelect((view) => view.nodes.nodes.length);
 	const ui = useSlice('ui');
 	const alert = useSlice('alert');
-	const {isRawModeSupported} = useStdin();
-	const onInput = useCallback(
-		(input: string, key: KeyFlags) => {
-			for (const name of keysOf(input, key)) {
-				const command = commandFor(name);
-				if (command === undefined) {
-					store.unknownKey(name);
-				} else {
-					store.perform(command);
-				}
-			}
-		},
-		[store],
-	);
-	// Ink's type says boolean, but it is `stdin.isTTY`: undefined on a pipe, which useInput reads as active.
-	// eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
-	useInput(onInput, {isActive: isRawModeSupported === true});
 
 	const width = Math.max(20, columns);
 	if (ui.help) {

@@ -1,5 +1,6 @@
 import React, {type ReactNode, createContext, useContext, useSyncExternalStore} from 'react';
-import type {UiStore, View} from './store.js';
+import type {View} from './slices.js';
+import type {UiStore} from './store.js';
 import {type Theme, createTheme} from './theme.js';
 
 const StoreContext = createContext<UiStore | undefined>(undefined);

@@ -2,7 +2,7 @@ import {Box, Text} from 'ink';
 import React, {memo} from 'react';
 import {useSlice, useTheme} from './context.js';
 import {eventDetails, fit, formatClock, formatCount} from './format.js';
-import type {FeedEntry, FeedSlice} from './store.js';
+import type {FeedEntry, FeedSlice} from './slices.js';
 
 /** `00:12.345 n1 protocol.prepare.sent v1 op 42 c 41 count 2`: time, node, event, its key numbers. */
 export function feedLine(entry: FeedEntry, width: number): string {

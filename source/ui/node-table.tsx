@@ -3,7 +3,7 @@ import React, {memo} from 'react';
 import type {NodeNetwork} from '../cluster/operator-api.js';
 import {useSlice, useTheme} from './context.js';
 import {cell, formatCount, formatPercent} from './format.js';
-import type {NodeRow} from './store.js';
+import type {NodeRow} from './slices.js';
 import type {Theme, Tone} from './theme.js';
 
 /** Lines the table takes for `nodes` replicas. */
