@@ -6,7 +6,7 @@ this package's API. A message is published only while its channel has a subscrib
 that is one property read on a channel object cached here, so nobody pays for it otherwise.
 */
 import {type Channel, channel} from 'node:diagnostics_channel';
-import type {EventName, Measurements, Metadata} from './telemetry.js';
+import type {EventName, Measurements, Metadata} from './event.js';
 
 /** What a subscriber of an event's channel receives: the event as the bus's handlers see it. */
 export type ChannelMessage = {

@@ -16,13 +16,9 @@ that channel has a subscriber; "listened" below means a handler on this bus or s
 */
 import type {Channel} from 'node:diagnostics_channel';
 import {type ChannelMessage, channelOf} from './channels.js';
+import type {EventName, Measurements, Metadata} from './event.js';
 
-/** An event's name: an array of strings, such as `['vsr', 'protocol', 'prepare', 'sent']`. */
-export type EventName = readonly string[];
-/** What an event measured: numbers, and times and durations as bigint nanoseconds. */
-export type Measurements = Record<string, number | bigint>;
-/** What an event is about: any JSON-friendly fields (node, view, client …). */
-export type Metadata = Record<string, unknown>;
+export type {EventName, Measurements, Metadata} from './event.js';
 /** Called with every event it is attached to, and the `config` given to `attach`. */
 export type Handler<C = unknown> = (
 	event: EventName,
