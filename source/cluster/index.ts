@@ -9,10 +9,10 @@ See `examples/request-latencies.ts`.
 */
 export {
 	type FlushResult,
-	Operator as ProcessCluster,
-	type OperatorOptions as ProcessClusterOptions,
+	ProcessCluster,
+	type ProcessClusterOptions,
 	type SpanTiming,
-} from './operator.js';
+} from './process-cluster.js';
 export type {
 	ClusterSnapshot,
 	NodeInfo,

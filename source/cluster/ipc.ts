@@ -111,7 +111,7 @@ export type FromChild = {
 	/** Sent when it changed since the previous batch (always in the first). */
 	status?: StatusTuple;
 	telemetry?: TelemetryReport;
-	/** Answers the flush with this id. */
+	/** Answers the telemetry flush (`flushTelemetry`) with this id. */
 	flushed?: number;
 	/** With `flushed`: every event raised since the child started, by name. */
 	raised?: Record<string, number>;

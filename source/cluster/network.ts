@@ -283,7 +283,7 @@ export class Network<M> {
 		this.held = [];
 		this.heldStart = 0;
 		this.update();
-		this.flushDue();
+		this.releaseDue();
 	}
 
 	/** Delivers the oldest held message; false when none is held. */
@@ -463,13 +463,13 @@ export class Network<M> {
 			() => {
 				this.timer = undefined;
 				this.timerDue = Number.POSITIVE_INFINITY;
-				this.flushDue();
+				this.releaseDue();
 			},
 			Math.max(0, next.due - performance.now()),
 		);
 	}
 
-	private flushDue(): void {
+	private releaseDue(): void {
 		const now = performance.now();
 		for (
 			let next = this.timed.peek();

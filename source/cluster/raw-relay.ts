@@ -45,7 +45,7 @@ export async function measureRelay(options: {
 		onReady = resolve;
 	});
 
-	const flush = (): void => {
+	const sendOutbox = (): void => {
 		scheduled = false;
 		for (const [to, messages] of outbox.entries()) {
 			if (messages.length > 0) {
@@ -59,7 +59,7 @@ export async function measureRelay(options: {
 		outbox[to]!.push(message);
 		if (!scheduled) {
 			scheduled = true;
-			setImmediate(flush);
+			setImmediate(sendOutbox);
 		}
 	};
 

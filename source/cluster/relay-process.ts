@@ -29,7 +29,7 @@ export function runRelay(config: ChildConfig, send: (message: FromChild) => void
 	let received = 0;
 	let scheduled = false;
 
-	const flush = (): void => {
+	const sendBatch = (): void => {
 		scheduled = false;
 		if (!primary && received > 0) {
 			out[0]!.push({type: 'prepare_ok', view: 0, op: received, from: config.id, incarnation: 0});
@@ -59,7 +59,7 @@ export function runRelay(config: ChildConfig, send: (message: FromChild) => void
 	const schedule = (): void => {
 		if (!scheduled) {
 			scheduled = true;
-			setImmediate(flush);
+			setImmediate(sendBatch);
 		}
 	};
 

@@ -23,7 +23,7 @@ import {
 } from './fault-schedule.js';
 import {clusterEvents} from './events.js';
 import {type LatencySummary, latencyMs} from './histograms.js';
-import {Operator} from './operator.js';
+import {ProcessCluster} from './process-cluster.js';
 
 /**
 `vsr-tui run`: a fixed workload against real replica processes, with faults
@@ -122,12 +122,12 @@ class EventSink {
 		this.buffer.push(line);
 		if (!this.scheduled) {
 			this.scheduled = true;
-			setImmediate(this.flush);
+			setImmediate(this.writeBuffered);
 		}
 	};
 
 	async close(): Promise<void> {
-		this.flush();
+		this.writeBuffered();
 		if (this.ownsStream) {
 			const finished = once(this.stream, 'finish');
 			this.stream.end();
@@ -139,7 +139,8 @@ class EventSink {
 		}
 	}
 
-	private readonly flush = (): void => {
+	/** Writes the lines buffered in this turn of the event loop at once. */
+	private readonly writeBuffered = (): void => {
 		this.scheduled = false;
 		if (this.buffer.length > 0) {
 			this.stream.write(`${this.buffer.join('\n')}\n`);
@@ -175,7 +176,7 @@ export async function runWorkload(
 		options.history === undefined ? undefined : openOutput('--history', options.history);
 	const sink = options.events === undefined ? undefined : new EventSink(options.events, io.stdout);
 	const problems: string[] = [];
-	let operator: Operator | undefined;
+	let started: ProcessCluster | undefined;
 	let stopping = false;
 	// `on`, not `once`: execa's exit hook re-raises a signal that has no other listener left.
 	const stopOnSignal = (signal: NodeJS.Signals) => {
@@ -186,7 +187,7 @@ export async function runWorkload(
 
 		stopping = true;
 		void (async () => {
-			await operator?.stop();
+			await started?.stop();
 			await sink?.close();
 			process.exit(code);
 		})();
@@ -195,13 +196,13 @@ export async function runWorkload(
 	process.on('SIGINT', stopOnSignal);
 	process.on('SIGTERM', stopOnSignal);
 	try {
-		operator = await Operator.start({
+		started = await ProcessCluster.start({
 			replicas: options.replicas,
 			clients: options.clients,
 			events: sink?.write,
 			otlp: options.otlp,
 		});
-		const cluster = operator;
+		const cluster = started;
 		// A replica that ends without being crashed on purpose is news: say which, and why.
 		cluster.telemetry.attachMany(
 			'run-replica-exits',
@@ -356,7 +357,7 @@ export async function runWorkload(
 	} finally {
 		process.removeListener('SIGINT', stopOnSignal);
 		process.removeListener('SIGTERM', stopOnSignal);
-		await operator?.stop();
+		await started?.stop();
 		await sink?.close();
 	}
 }
@@ -364,10 +365,10 @@ export async function runWorkload(
 /** How long, at most, the end of a run waits for restarted replicas to recover. */
 export const recoveryWaitMs = 10_000;
 
-async function settle(operator: Operator, timeoutMs: number): Promise<void> {
+async function settle(cluster: ProcessCluster, timeoutMs: number): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	const busy = () =>
-		operator
+		cluster
 			.snapshot()
 			.nodes.some((node) => node.status === 'starting' || node.status === 'recovering');
 	while (busy() && Date.now() < deadline) {
@@ -377,8 +378,8 @@ async function settle(operator: Operator, timeoutMs: number): Promise<void> {
 	}
 }
 
-function primaryOf(operator: Operator): number | undefined {
-	const snapshot = operator.snapshot();
+function primaryOf(cluster: ProcessCluster): number | undefined {
+	const snapshot = cluster.snapshot();
 	return snapshot.primary ?? snapshot.nodes.find((node) => node.isPrimary)?.id;
 }
 

@@ -31,7 +31,7 @@ import type {
 import {type SpanTiming, TelemetryForwarding} from './telemetry-forwarding.js';
 
 /** How to start a process cluster (`ProcessCluster.start`). */
-export type OperatorOptions = {
+export type ProcessClusterOptions = {
 	readonly replicas: number;
 	/** Concurrent clients (default 8). */
 	readonly clients?: number;
@@ -78,43 +78,44 @@ type NodeState = {
 type Waiter = {resolve: () => void; nodes: Set<number>};
 
 /**
- * What each replica says it raised, by node, and (`counted`) what the operator had counted of
- * it at the same moment: the flush answer and the counts travel in one batch, and the replicas
- * go on raising events (heartbeats) after it.
+ * What each replica says it raised, by node, and (`counted`) what the process cluster had counted
+ * of it at the same moment: the answer to `flushTelemetry` and the counts travel in one batch, and
+ * the replicas go on raising events (heartbeats) after it.
  */
 export type FlushResult = ReadonlyMap<number, Readonly<Record<string, number>>> & {
 	readonly counted: ReadonlyMap<number, Readonly<Record<string, number>>>;
 };
 
 /**
-The process cluster (exported as `ProcessCluster`): it starts one child process per replica, is
-their network, runs the clients, and keeps the node table from what the children report. It
-implements `OperatorControls` for the TUI, the headless modes, the tests and any front end.
+The process cluster: it starts one child process per replica, is their network, runs the
+clients, and keeps the node table from what the children report. It implements
+`OperatorControls` for the terminal operator, the headless `run` and `bench`, the tests and any
+front end.
 
-Every protocol message goes child → operator → child. The operator checks that a message names
-the replica (and incarnation) of the process it came from, passes it through the network
-(faults) and batches what is due for each replica into one IPC message per turn of the event
-loop. Stop it (`stop()`) when done: until then its replicas and their IPC keep the process alive.
+Every protocol message goes child → this process → child. A message must name the replica (and
+incarnation) of the process it came from; it passes through the network (faults), and what is
+due for each replica goes out as one IPC message per turn of the event loop. Stop it (`stop()`)
+when done: until then its replicas and their IPC keep the process alive.
 */
-export class Operator implements OperatorControls {
+export class ProcessCluster implements OperatorControls {
 	/** Starts the replicas and resolves once every one has reported (rejects if one cannot start). */
-	static async start(options: OperatorOptions): Promise<Operator> {
+	static async start(options: ProcessClusterOptions): Promise<ProcessCluster> {
 		const telemetry = options.telemetry ?? new Telemetry();
 		// Listening before the first replica reports, so that no span's start is missed.
 		const otlp: OtlpExport | undefined =
 			options.otlp === undefined
 				? undefined
-				: await Operator.exportOtlp(options.otlp, telemetry, () => operator.eventCounts());
-		const operator: Operator = new Operator({...options, telemetry}, otlp);
+				: await ProcessCluster.exportOtlp(options.otlp, telemetry, () => cluster.eventCounts());
+		const cluster: ProcessCluster = new ProcessCluster({...options, telemetry}, otlp);
 		try {
-			await operator.waitUntilReady(operator.startTimeoutMs);
-			operator.startClocks();
+			await cluster.waitUntilReady(cluster.startTimeoutMs);
+			cluster.startClocks();
 		} catch (error) {
-			await operator.stop();
+			await cluster.stop();
 			throw error;
 		}
 
-		return operator;
+		return cluster;
 	}
 
 	/** Loads the OpenTelemetry SDK only when an export is asked for. */
@@ -137,8 +138,9 @@ export class Operator implements OperatorControls {
 	readonly clients: ClientPool;
 	private readonly nodes: NodeState[];
 	private readonly network: Network<Message | Reply>;
+	/** Messages for each replica, sent as one IPC message at the end of the turn. */
 	private readonly outbox: Message[][];
-	private flushScheduled = false;
+	private outboxScheduled = false;
 	private readonly ticker: NodeJS.Timeout;
 	private load = false;
 	private readonly workload: KvCommands;
@@ -148,8 +150,9 @@ export class Operator implements OperatorControls {
 	private readonly startTimeoutMs: number;
 	private stopped = false;
 	private stopping: Promise<void> | undefined;
-	private flushId = 0;
-	private readonly flushes = new Map<
+	private telemetryFlushId = 0;
+	/** Telemetry flushes waiting for answers, by id. */
+	private readonly telemetryFlushes = new Map<
 		number,
 		{
 			pending: Set<number>;
@@ -167,7 +170,7 @@ export class Operator implements OperatorControls {
 	private resetting: Promise<void> | undefined;
 
 	private constructor(
-		options: OperatorOptions,
+		options: ProcessClusterOptions,
 		private readonly otlp?: OtlpExport,
 	) {
 		this.configuration = new Configuration(options.replicas);
@@ -499,7 +502,7 @@ export class Operator implements OperatorControls {
 	 * that moment. Resolves with what each replica says it raised since it started.
 	 */
 	async flushTelemetry(timeoutMs = 5000): Promise<FlushResult> {
-		const id = ++this.flushId;
+		const id = ++this.telemetryFlushId;
 		const pending = new Set<number>();
 		const raised = new Map<number, Record<string, number>>();
 		const counted = new Map<number, Record<string, number>>();
@@ -512,7 +515,7 @@ export class Operator implements OperatorControls {
 		if (pending.size > 0) {
 			await new Promise<void>((resolve) => {
 				const timer = setTimeout(resolve, timeoutMs);
-				this.flushes.set(id, {
+				this.telemetryFlushes.set(id, {
 					pending,
 					raised,
 					counted,
@@ -522,7 +525,7 @@ export class Operator implements OperatorControls {
 					},
 				});
 			});
-			this.flushes.delete(id);
+			this.telemetryFlushes.delete(id);
 		}
 
 		return Object.assign(raised, {counted});
@@ -543,14 +546,6 @@ export class Operator implements OperatorControls {
 	async stop(): Promise<void> {
 		this.stopping ??= this.shutdown();
 		return this.stopping;
-	}
-
-	/** Starts every replica's clock at once, when all have reported (`Operator.start` does it). */
-	startClocks(): void {
-		this.started = true;
-		for (const node of this.nodes) {
-			node.child?.send({type: 'start'});
-		}
 	}
 
 	/** Resolves once every replica has reported its status once (rejects after `timeoutMs`). */
@@ -587,6 +582,17 @@ export class Operator implements OperatorControls {
 	}
 
 	// --- Inside ------------------------------------------------------------------
+
+	/**
+	A cluster's first replicas hold their clocks until every one has reported: a backup whose
+	process came up first would otherwise time out on a primary still starting (`ChildConfig`).
+	*/
+	private startClocks(): void {
+		this.started = true;
+		for (const node of this.nodes) {
+			node.child?.send({type: 'start'});
+		}
+	}
 
 	private async replaceEveryReplica(): Promise<void> {
 		this.started = false;
@@ -631,7 +637,7 @@ export class Operator implements OperatorControls {
 			job.failed?.(new Error('the operator stopped'));
 		}
 
-		for (const flush of this.flushes.values()) {
+		for (const flush of this.telemetryFlushes.values()) {
 			flush.resolve();
 		}
 
@@ -686,7 +692,7 @@ export class Operator implements OperatorControls {
 	}
 
 	private onChildExit(node: NodeState, child: ChildProcess, exit: ChildExit): void {
-		for (const flush of this.flushes.values()) {
+		for (const flush of this.telemetryFlushes.values()) {
 			if (flush.pending.delete(node.id) && flush.pending.size === 0) {
 				flush.resolve();
 			}
@@ -757,16 +763,12 @@ export class Operator implements OperatorControls {
 
 		if (batch.replies !== undefined) {
 			for (const reply of batch.replies) {
-				if (this.network.clean) {
-					this.clients.onReply(reply);
-				} else {
-					this.network.route(node.id, clientEndpoint, reply);
-				}
+				this.route(node.id, clientEndpoint, reply);
 			}
 		}
 
 		if (batch.flushed !== undefined) {
-			const flush = this.flushes.get(batch.flushed);
+			const flush = this.telemetryFlushes.get(batch.flushed);
 			if (flush?.pending.delete(node.id)) {
 				flush.raised.set(node.id, batch.raised ?? {});
 				flush.counted.set(node.id, Object.fromEntries(this.forwarding.countsOf(node.id)));
@@ -780,7 +782,6 @@ export class Operator implements OperatorControls {
 	/** Checks that each message comes from the replica (and incarnation) it names, and passes it on. */
 	private routeOut(node: NodeState, out: NonNullable<FromChild['out']>): void {
 		const incarnation = node.restarts;
-		const {clean} = this.network;
 		for (let to = 0; to < out.length && to < this.nodes.length; to++) {
 			const messages = out[to];
 			if (messages === null || messages === undefined) {
@@ -795,10 +796,8 @@ export class Operator implements OperatorControls {
 				) {
 					this.forged++;
 					this.emit(clusterEvents.forgedMessage, {node: node.id, type: message.type});
-				} else if (clean) {
-					this.deliver(to, message);
 				} else {
-					this.network.route(node.id, to, message);
+					this.route(node.id, to, message);
 				}
 			}
 		}
@@ -835,17 +834,22 @@ export class Operator implements OperatorControls {
 	}
 
 	private sendFromClients(sends: Send[]): void {
-		const {clean} = this.network;
 		for (const send of sends) {
-			if (send.to !== 'replica') {
-				continue;
+			if (send.to === 'replica') {
+				this.route(clientEndpoint, send.replica, send.message);
 			}
+		}
+	}
 
-			if (clean) {
-				this.deliver(send.replica, send.message);
-			} else {
-				this.network.route(clientEndpoint, send.replica, send.message);
-			}
+	/**
+	Every message between replicas and clients goes through here: through the network's faults,
+	or, when no fault is set and delivery is not paused, straight to its destination (the fast path).
+	*/
+	private route(from: number, to: number, message: Message): void {
+		if (this.network.clean) {
+			this.deliver(to, message);
+		} else {
+			this.network.route(from, to, message);
 		}
 	}
 
@@ -861,14 +865,15 @@ export class Operator implements OperatorControls {
 		}
 
 		this.outbox[to]!.push(message);
-		if (!this.flushScheduled) {
-			this.flushScheduled = true;
-			setImmediate(this.flush);
+		if (!this.outboxScheduled) {
+			this.outboxScheduled = true;
+			setImmediate(this.sendOutbox);
 		}
 	}
 
-	private readonly flush = (): void => {
-		this.flushScheduled = false;
+	/** Sends each replica what waits for it, as one IPC message. */
+	private readonly sendOutbox = (): void => {
+		this.outboxScheduled = false;
 		for (const [to, messages] of this.outbox.entries()) {
 			if (messages.length > 0) {
 				this.nodes[to]!.child?.send({type: 'deliver', messages});
