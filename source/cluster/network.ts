@@ -1,5 +1,5 @@
 import {performance} from 'node:perf_hooks';
-import {Heap} from '../check/heap.js';
+import {Heap} from '../net/heap.js';
 
 /**
 The operator as the network. Every message between replicas, and between the
