@@ -265,7 +265,7 @@ test('paused delivery moves one message at a time', async (t) => {
 	t.false(state.done);
 	t.true(cluster.snapshot().paused);
 	t.true(cluster.snapshot().held >= 1);
-	t.like(cluster.heldMessages()[0], {from: 'client', to: 0, type: 'request'});
+	t.like(cluster.inFlight()[0], {from: 'client', to: 0, type: 'request'});
 	let steps = 0;
 	while (!state.done && steps < 200) {
 		if (cluster.step()) {

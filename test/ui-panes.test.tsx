@@ -124,14 +124,14 @@ test('node table: id, role, status, view, op, commit, lag, pid, network; the sel
 				view: 1,
 				op: 42,
 				commit: 41,
-				network: {isolated: true, partitioned: false, dropRate: 0, delayMs: 0},
+				network: {isolated: true, partitioned: false, deaf: false, mute: false, side: undefined, dropRate: 0, delayMs: 0, jitterMs: 0},
 			}),
 			fakeNode(5, {
 				isPrimary: false,
 				view: 1,
 				op: 41,
 				commit: 41,
-				network: {isolated: false, partitioned: true, dropRate: 0.1, delayMs: 50},
+				network: {isolated: false, partitioned: true, deaf: false, mute: false, side: 1, dropRate: 0.1, delayMs: 50, jitterMs: 0},
 			}),
 		];
 		operator.state.view = 1;
@@ -168,7 +168,7 @@ test('node table: an old view’s primary that was cut off is stale, not a secon
 				view: 0,
 				op: 12,
 				commit: 12,
-				network: {isolated: true, partitioned: false, dropRate: 0, delayMs: 0},
+				network: {isolated: true, partitioned: false, deaf: false, mute: false, side: undefined, dropRate: 0, delayMs: 0, jitterMs: 0},
 			}),
 			fakeNode(1, {isPrimary: true, view: 1, op: 14, commit: 14}),
 			fakeNode(2, {isPrimary: false, view: 1, op: 14, commit: 14}),
@@ -210,14 +210,14 @@ test('node table: numbers read as in the header (1,234), and the network column 
 				view: 3,
 				op: 1016,
 				commit: 1015,
-				network: {isolated: true, partitioned: false, dropRate: 0, delayMs: 0},
+				network: {isolated: true, partitioned: false, deaf: false, mute: false, side: undefined, dropRate: 0, delayMs: 0, jitterMs: 0},
 			}),
 			fakeNode(2, {
 				isPrimary: false,
 				view: 3,
 				op: 1016,
 				commit: 1015,
-				network: {isolated: false, partitioned: true, dropRate: 0, delayMs: 0},
+				network: {isolated: false, partitioned: true, deaf: false, mute: false, side: 1, dropRate: 0, delayMs: 0, jitterMs: 0},
 			}),
 		];
 		operator.state.view = 3;

@@ -2,6 +2,7 @@ import process from 'node:process';
 import {commonMetadata, VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import {realClock, Telemetry} from '../telemetry/telemetry.js';
 import type {Send} from '../vsr/messages.js';
+import {Prng, mixSeed} from '../vsr/prng.js';
 import {Replica} from '../vsr/replica.js';
 import {SendBatch} from '../vsr/send-batch.js';
 import {isMessage, messageProblem, type ValidateOptions} from '../vsr/validate.js';
@@ -10,10 +11,10 @@ import {clusterEvents, replicaEventNames} from './events.js';
 import {
 	type ChildConfig,
 	type FromChild,
+	type RoundOutput,
 	type StatusTuple,
 	isRecord,
 	processTimeouts,
-	tickMs,
 } from './ipc.js';
 
 /** Exit code of a replica that stopped on a broken invariant (EX_SOFTWARE). */
@@ -24,7 +25,6 @@ const statusCode = {normal: 0, view_change: 1, recovering: 2} as const;
 /** How the host reaches the process cluster: one IPC message, and a callback once it is written. */
 export type SendToCluster = (message: FromChild, written?: () => void) => void;
 
-/** A value as a short string for a rejection report. */
 function excerpt(value: unknown): string {
 	let text: string;
 	try {
@@ -36,11 +36,22 @@ function excerpt(value: unknown): string {
 	return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
+const isTime = (value: unknown): value is number =>
+	typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
 /**
-The host of one core `Replica` in a child process: it feeds the replica a tick every 10 ms and
-every protocol message the process cluster delivers, and sends back what the replica asks to
-send, batched: everything produced in one turn of the event loop goes out as one IPC message,
-together with the replica's status when it changed and, every few ticks, its telemetry.
+The host of one core `Replica` in a child process. The replica has no clock of its own: it ticks
+when the process cluster says so, in a `deliver` batch (live) or a `round`.
+
+Live, it takes every message and tick the cluster delivers, and sends back what the replica asks
+to send, batched: everything produced in one turn of the event loop goes out as one IPC message,
+with the replica's status when it changed and, every 50 ms of wall time, its telemetry. A round
+(either mode) is answered at once with what each of its inputs made the replica send.
+
+Seeded (`ChildConfig.seed`), the replica's randomness comes from (seed, id, incarnation), and
+its clock, and so every time its events report, reads the virtual time of the input it takes:
+the same inputs give the same run. Its events travel only with round answers, which the cluster
+takes in replica order, so the event stream is the same too.
 
 Every input is validated (`validate.ts`, against the replica's own state too): anything malformed
 or unknown is rejected with a `vsr_tui.replica.message_rejected` event and changes nothing. A
@@ -51,33 +62,44 @@ export class ReplicaHost {
 	private readonly replica: Replica;
 	private readonly collector: TelemetryCollector;
 	private readonly validation: ValidateOptions;
-	/** What the replica sent since the last batch went out. */
+	private readonly seeded: boolean;
+	/** Seeded: the virtual time (ns) of the input being taken. */
+	private time: bigint;
+	/** What the replica sent since the last batch went out (live). */
 	private readonly batch: SendBatch;
 	private batchScheduled = false;
 	private last: StatusTuple = [-1, -1, -1, -1, -1, -1];
-	private ticks = 0;
-	private ticking: boolean;
 	private telemetryDue = true;
 	/** The id of a telemetry flush the cluster asked for, answered with the next batch. */
 	private telemetryFlush: number | undefined;
 	private stopped = false;
 	private histogramsLoading = false;
 
-	/** `clockOffset`: added to this process's monotonic clock to read the cluster's (clock-sync.ts). */
+	/** `clockOffset`: added to this process's monotonic clock to read the cluster's (live; clock-sync.ts). */
 	constructor(
 		private readonly config: ChildConfig,
 		clockOffset: bigint,
 		private readonly send: SendToCluster,
 	) {
-		// Every event is stamped on the cluster's clock.
+		this.seeded = config.seed !== undefined;
+		this.time = BigInt(config.time ?? 0);
+		// Every event is stamped on the cluster's clock: the operator's, or virtual time.
 		const bus = new Telemetry({
-			clock: {
-				monotonicTime: () => process.hrtime.bigint() + clockOffset,
-				systemTime: realClock.systemTime,
-			},
+			clock: this.seeded
+				? {monotonicTime: () => this.time, systemTime: () => this.time}
+				: {
+						monotonicTime: () => process.hrtime.bigint() + clockOffset,
+						systemTime: realClock.systemTime,
+					},
 		});
 		const vsrTelemetry = new VsrTelemetry(bus);
 		this.collector = new TelemetryCollector(bus, vsrTelemetry, replicaEventNames, config.telemetry);
+		let random = Math.random;
+		if (config.seed !== undefined) {
+			const prng = new Prng(mixSeed(config.seed, config.id, config.incarnation));
+			random = () => prng.next();
+		}
+
 		this.replica = new Replica({
 			id: config.id,
 			replicaCount: config.replicaCount,
@@ -86,12 +108,14 @@ export class ReplicaHost {
 			recovering: config.recovering,
 			checkpointInterval: config.checkpointInterval,
 			timeouts: processTimeouts,
-			random: Math.random,
+			random,
 		});
 		this.validation = {replicaCount: config.replicaCount, receiver: this.replica};
 		this.batch = new SendBatch(config.replicaCount);
-		this.ticking = !config.waitForStart;
-		setInterval(this.tick, tickMs);
+		setInterval(() => {
+			this.telemetryDue = true;
+			this.scheduleBatch();
+		}, config.telemetry.reportMs).unref();
 		// The first batch tells the cluster the replica is up, with its status.
 		this.scheduleBatch();
 	}
@@ -109,12 +133,12 @@ export class ReplicaHost {
 
 		switch (raw.type) {
 			case 'deliver': {
-				this.deliver(raw.messages);
+				this.deliver(raw.messages, raw.ticks);
 				break;
 			}
 
-			case 'start': {
-				this.ticking = true;
+			case 'round': {
+				this.round(raw.id, raw.inputs);
 				break;
 			}
 
@@ -145,40 +169,97 @@ export class ReplicaHost {
 		}
 	}
 
-	private deliver(messages: unknown): void {
-		if (!Array.isArray(messages)) {
-			this.reject('deliver.messages must be an array', messages);
+	/** Live: the messages, then the ticks. */
+	private deliver(messages: unknown, ticks: unknown): void {
+		if (messages === undefined ? ticks === undefined : !Array.isArray(messages)) {
+			this.reject('deliver.messages must be an array (or ticks given)', messages);
 			return;
 		}
 
-		for (const message of messages) {
-			if (!isMessage(message, this.validation)) {
-				this.reject(messageProblem(message, this.validation) ?? 'invalid message', message);
-				continue;
-			}
+		if (ticks !== undefined && !isTime(ticks)) {
+			this.reject('deliver.ticks must be a non-negative integer', ticks);
+			return;
+		}
 
-			if (!this.step(() => this.replica.onMessage(message))) {
+		for (const message of Array.isArray(messages) ? messages : []) {
+			if (this.valid(message) && !this.step(() => this.replica.onMessage(message))) {
 				return;
 			}
 		}
+
+		for (let tick = 0; tick < (ticks ?? 0); tick++) {
+			if (!this.step(() => this.replica.tick())) {
+				return;
+			}
+		}
+
+		if (this.collector.full && this.collector.pendingEvents > 0) {
+			this.scheduleBatch();
+		}
 	}
 
-	private readonly tick = (): void => {
-		if (this.stopped || !this.ticking) {
+	/** The inputs in order, each at its virtual time; answered at once with what each made it send. */
+	private round(id: unknown, inputs: unknown): void {
+		if (typeof id !== 'number' || !Number.isSafeInteger(id) || !Array.isArray(inputs)) {
+			this.reject('a round needs an integer id and an array of inputs', {id});
 			return;
 		}
 
-		if (!this.step(() => this.replica.tick())) {
-			return;
+		const sent: RoundOutput[] = [];
+		for (const [index, item] of inputs.entries()) {
+			if (!Array.isArray(item) || item.length !== 2 || !isTime(item[0])) {
+				this.reject('a round input must be [time, input]', item);
+				continue;
+			}
+
+			const [time, input] = item as [number, unknown];
+			if (this.seeded) {
+				this.time = BigInt(time);
+			}
+
+			let sends: Send[];
+			try {
+				if (input === 'tick') {
+					sends = this.replica.tick();
+				} else if (input === 'expire') {
+					sends = this.replica.expireTimeouts();
+				} else if (this.valid(input)) {
+					sends = this.replica.onMessage(input);
+				} else {
+					continue;
+				}
+			} catch (error) {
+				this.fail(error);
+				return;
+			}
+
+			for (const send of sends) {
+				sent.push([index, send.to === 'client' ? -1 : send.replica, send.message]);
+			}
 		}
 
-		if (++this.ticks % this.config.telemetry.reportTicks === 0) {
-			this.telemetryDue = true;
-			this.scheduleBatch();
-		} else if (this.collector.full && this.collector.pendingEvents > 0) {
-			this.scheduleBatch();
+		const answer: FromChild = {type: 'batch', round: id, sent};
+		const status = this.statusChanged();
+		if (status !== undefined) {
+			answer.status = status;
 		}
-	};
+
+		const events = this.collector.takeEvents();
+		if (events !== undefined) {
+			answer.telemetry = {events};
+		}
+
+		this.send(answer);
+	}
+
+	private valid(message: unknown): message is Parameters<Replica['onMessage']>[0] {
+		if (isMessage(message, this.validation)) {
+			return true;
+		}
+
+		this.reject(messageProblem(message, this.validation) ?? 'invalid message', message);
+		return false;
+	}
 
 	/** Runs one input through the replica and batches what it sends; false when it broke. */
 	private step(input: () => Send[]): boolean {
@@ -261,7 +342,10 @@ export class ReplicaHost {
 		}
 	}
 
-	/** Sends, as one IPC message, what is waiting: messages, replies, status and telemetry. */
+	/**
+	Sends, as one IPC message, what is waiting: messages, replies, status and telemetry. Seeded,
+	events in full wait for the next round's answer (see the class).
+	*/
 	private readonly sendBatch = (): void => {
 		this.batchScheduled = false;
 		if (this.stopped) {
@@ -278,18 +362,19 @@ export class ReplicaHost {
 			message.replies = batch.replies;
 		}
 
-		const status = this.statusChanged();
+		// Seeded, the status travels with round answers (the cluster acts on it), after the first.
+		const status = this.seeded && this.last[0] !== -1 ? undefined : this.statusChanged();
 		if (status !== undefined) {
 			message.status = status;
 		}
 
 		if (this.telemetryDue || this.telemetryFlush !== undefined) {
 			this.telemetryDue = false;
-			const report = collector.report();
+			const report = collector.report(!this.seeded);
 			if (report !== undefined) {
 				message.telemetry = report;
 			}
-		} else if (collector.full && collector.pendingEvents > 0) {
+		} else if (!this.seeded && collector.full && collector.pendingEvents > 0) {
 			message.telemetry = {events: collector.takeEvents()};
 		}
 

@@ -1,7 +1,8 @@
 /**
 The entry of a replica child process (`node replica-process.js '<config JSON>'`), started by the
-process cluster over Node IPC. It measures its clock against the cluster's, then hosts one
-replica (`replica-host.ts`), or, for `bench`, the raw relay (`relay-process.ts`).
+process cluster over Node IPC. Live, it measures its clock against the cluster's (a seeded
+replica's clock is virtual), then hosts one replica (`replica-host.ts`); or, for `bench`, it is
+the raw relay (`relay-process.ts`).
 
 The process exits as soon as its IPC channel closes, whichever way the process cluster went away
 (exit, signal, SIGKILL), so no replica outlives it.
@@ -102,7 +103,8 @@ if (config.mode === 'relay') {
 	runRelay(config, send);
 } else {
 	listen();
-	const host = new ReplicaHost(config, await measureClockOffset(), send);
+	const offset = config.seed === undefined ? await measureClockOffset() : 0n;
+	const host = new ReplicaHost(config, offset, send);
 	handle = (raw) => {
 		host.handle(raw);
 	};

@@ -49,6 +49,8 @@ export class RoundScheduler<M> {
 	readonly tick: number;
 	/** The number the last message the network dropped had (every message gets one). */
 	lastDropped = 0;
+	/** The number of the last message put in flight (a duplicate's copies are the last two). */
+	lastId = 0;
 	/** Virtual ns: every slice before it has been handed out. */
 	private time = 0;
 	/** The first tick after the slices handed out. */
@@ -155,7 +157,12 @@ export class RoundScheduler<M> {
 		}
 
 		for (let copy = 0; copy < fate.copies; copy++) {
-			this.inFlight.add(from, to, message, Math.max(sentAt + fate.delays[copy]!, this.time));
+			this.lastId = this.inFlight.add(
+				from,
+				to,
+				message,
+				Math.max(sentAt + fate.delays[copy]!, this.time),
+			).id;
 		}
 
 		return fate;
