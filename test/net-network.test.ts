@@ -119,10 +119,10 @@ test('a partition of any shape: three sides', (t) => {
 test('isolate cuts one replica off both ways until healed', (t) => {
 	const {model, arrive} = network();
 	model.isolate(1);
-	t.deepEqual(
-		arrive([0, 1, 'in'], [1, 2, 'out'], [0, 2, 'others'], [client, 1, 'client']),
-		['others', 'client'],
-	);
+	t.deepEqual(arrive([0, 1, 'in'], [1, 2, 'out'], [0, 2, 'others'], [client, 1, 'client']), [
+		'others',
+		'client',
+	]);
 	t.is(model.route(1, 0).dropped, 'isolated');
 	model.heal(1);
 	t.deepEqual(arrive([1, 0, 'healed']), ['healed']);

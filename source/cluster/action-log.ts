@@ -26,6 +26,7 @@ export const actionNames = [
 	'drop',
 ] as const;
 
+/** One of `actionNames`. */
 export type ActionName = (typeof actionNames)[number];
 
 /**

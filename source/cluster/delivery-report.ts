@@ -46,7 +46,8 @@ export function describeChange(before: ReplicaState, after: ReplicaState): strin
 	return words;
 }
 
-const endpoint = (address: Address) => (isClient(address) ? `client ${clientOf(address)}` : String(address));
+const endpoint = (address: Address) =>
+	isClient(address) ? `client ${clientOf(address)}` : String(address);
 
 /**
 What a replica sent, in words, one phrase a message type in the order they were first sent:

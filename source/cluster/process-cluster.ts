@@ -1,13 +1,13 @@
-// Longer than our ~700-line rule, on purpose: the cluster's time, network and processes share
-// one state (what is in flight, who is up, when it is); what has a life of its own lives beside
-// it: the round player, the clock, the node table's processes, the action log, the reports.
+// Longer than our ~700-line rule, on purpose: the operator's controls (each an action taken
+// between rounds and logged), the rounds and the routing share one state (what is in flight, who
+// is up, what time it is), as the core's handlers do in replica.ts. What has a life of its own
+// lives beside it: the processes (replica-processes.ts), live time (live-delivery.ts), the
+// messages as shown (message-feed.ts), the clock, the action log and the delivery reports.
 import {KvCommands} from '../check/kv-commands.js';
 import {type Address, clientAddress, clientOf, isClient} from '../net/address.js';
 import type {InFlightEntry} from '../net/in-flight.js';
-import {messageLabel, messageOp, messageView} from '../net/message-label.js';
 import {type LinkFaults, NetworkModel} from '../net/network-model.js';
 import {type Round, RoundScheduler} from '../net/scheduler.js';
-import {TimerTraffic} from '../net/timer-traffic.js';
 import {events, operatorEvents, vsrEventName} from '../telemetry/catalogue.js';
 import {type EventName, type Metadata, Telemetry} from '../telemetry/telemetry.js';
 import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
@@ -17,21 +17,22 @@ import type {Message, Reply, Send} from '../vsr/messages.js';
 import {Prng, mixSeed} from '../vsr/prng.js';
 import type {OtlpExport} from '../otel/otlp.js';
 import {type ActionName, type LoggedAction, replay} from './action-log.js';
-import {ChildProcess, type ChildExit} from './child-process.js';
+import type {ChildExit} from './child-process.js';
 import {ClientPool} from './client-pool.js';
 import {type ReplicaState, type Sent, describeChange, describeSends} from './delivery-report.js';
 import {clusterEvents} from './events.js';
 import {standing} from './failure-model.js';
 import {
-	type ChildConfig,
 	type FromChild,
 	type RoundInput,
 	type TelemetryMode,
 	defaultTelemetryMode,
-	isRecord,
-	statusCodes,
 	tickMs,
 } from './ipc.js';
+import {LiveDelivery} from './live-delivery.js';
+import {Lockstep} from './lockstep.js';
+import {RoundPlayer} from './round-player.js';
+import {MessageFeed, ends} from './message-feed.js';
 import type {
 	ClusterSnapshot,
 	DeliveryReport,
@@ -43,6 +44,7 @@ import type {
 	RequestOutcome,
 	TelemetrySummary,
 } from './operator-api.js';
+import {type FlushResult, type NodeState, ReplicaProcesses} from './replica-processes.js';
 import {type SpanTiming, TelemetryForwarding} from './telemetry-forwarding.js';
 import {VirtualClock} from './virtual-clock.js';
 
@@ -65,9 +67,9 @@ export type ProcessClusterOptions = {
 	/** Live: uniform in [0, 1), for the network's faults and the load (default `Math.random`). */
 	readonly random?: () => number;
 	/**
-	A seeded session: lockstep rounds of virtual time, every replica's randomness, the network's,
-	the clients' and the load's drawn from this seed. The same seed and the same actions at the
-	same virtual times (`actions`) give the same run, event for event. Undefined: live.
+	A seeded session: lockstep rounds of virtual time, every replica's randomness, the network's
+	and the load's drawn from this seed. The same seed and the same actions at the same virtual
+	times (`actions`) give the same run, event for event. Undefined: live.
 	*/
 	readonly seed?: number | undefined;
 	/** Start with time stopped (see `pause`). */
@@ -94,45 +96,6 @@ export type NetworkStats = {
 	delayed: number;
 };
 
-type NodeState = {
-	readonly id: number;
-	child: ChildProcess | undefined;
-	/** Times restarted; the running process's incarnation. */
-	restarts: number;
-	/** The child has reported its status at least once. */
-	reported: boolean;
-	status: 'normal' | 'view_change' | 'recovering';
-	view: number;
-	op: number;
-	commit: number;
-	isPrimary: boolean;
-	/** The execution digest at `commit` (replicas at the same commit agree on it). */
-	digest: number;
-	/** How the last process ended, when it ended on its own. */
-	lastExit: ChildExit | undefined;
-};
-
-type Waiter = {resolve: () => void; nodes: Set<number>};
-
-/**
- * What each replica says it raised, by node, and (`counted`) what the process cluster had counted
- * of it at the same moment: the answer to `flushTelemetry` and the counts travel in one batch, and
- * the replicas go on raising events (heartbeats) after it.
- */
-export type FlushResult = ReadonlyMap<number, Readonly<Record<string, number>>> & {
-	readonly counted: ReadonlyMap<number, Readonly<Record<string, number>>>;
-};
-
-/** One replica's part of a round: its inputs, and for each the message in flight it delivers. */
-type Part = {
-	readonly node: number;
-	readonly inputs: RoundInput[];
-	readonly entries: Array<InFlightEntry<Message> | undefined>;
-};
-
-/** A delivered message of a round, and what it made its receiver do. */
-type Delivered = {readonly entry: InFlightEntry<Message>; readonly caused: string[]};
-
 /**
 The rounds of a seeded session: 0.25 ms of virtual time (a fortieth of a tick). Each round costs
 an IPC round trip, and a request needs three or four on a clean network (request, Prepare,
@@ -142,12 +105,7 @@ virtual time at about three quarters of wall time, 0.1 ms 9,200 at under half (l
 */
 export const seededSliceNs = 250_000;
 
-/** A seeded session that cannot keep up with its speed falls behind by at most this, then runs slower. */
-const maxLagNs = 50_000_000;
-
 const tickNs = tickMs * 1_000_000;
-
-const statusOf = (node: NodeState): ReplicaState => node;
 
 /**
 The process cluster: it starts one child process per replica, is their network and their clock,
@@ -161,7 +119,7 @@ and waits in flight until it is due. Time is this process's: replicas tick when 
 
 - **Live** (no seed): time runs at `speed` × wall time. Ticks go out every 10 ms of it, in the
   same IPC batch as the messages; with a clean network messages go straight through (the fast
-  path), else they wait in flight until due.
+  path), else they wait in flight until due (`live-delivery.ts`).
 - **Seeded**: lockstep rounds (`RoundScheduler`): each replica gets the inputs of a slice of
   virtual time in one `round`, answers at once, and the next round starts when every answer is
   in; what they sent is routed in replica order. Rounds keep pace with `speed` × wall time, or
@@ -184,7 +142,7 @@ export class ProcessCluster implements OperatorControls {
 		const cluster: ProcessCluster = new ProcessCluster({...options, telemetry}, otlp);
 		try {
 			await cluster.waitUntilReady(cluster.startTimeoutMs);
-			cluster.begin();
+			cluster.startTime();
 		} catch (error) {
 			await cluster.stop();
 			throw error;
@@ -213,59 +171,33 @@ export class ProcessCluster implements OperatorControls {
 	readonly clients: ClientPool;
 	/** The seed of a seeded session; undefined: live. */
 	readonly seed: number | undefined;
-	private readonly nodes: NodeState[];
+	private readonly processes: ReplicaProcesses;
 	private readonly network: NetworkModel;
 	private readonly scheduler: RoundScheduler<Message>;
 	private readonly clock = new VirtualClock();
-	private readonly timerTraffic: TimerTraffic;
-	/** Numbers of the messages in flight that only keep time (heartbeats, repeats). */
-	private readonly timerIds = new Set<number>();
-	private readonly messageListeners = new Set<(event: MessageEvent) => void>();
+	private readonly live: LiveDelivery;
+	private readonly feed: MessageFeed;
+	private readonly rounds: RoundPlayer;
+	private readonly lockstep: Lockstep;
 	private readonly log: LoggedAction[] = [];
 	private readonly replayLog: readonly LoggedAction[];
 	private replayed = 0;
-	/** Live: messages and ticks for each replica, sent as one IPC message at the end of the turn. */
-	private readonly outbox: Message[][];
-	private readonly outboxTicks: number[];
-	private outboxScheduled = false;
-	private tickTimer: NodeJS.Timeout | undefined;
-	private releaseTimer: NodeJS.Timeout | undefined;
-	private releaseAt = Number.POSITIVE_INFINITY;
-	/** Live: ticks sent so far (tick k falls at k × 10 ms of virtual time). */
-	private ticks = 0;
 	/** The virtual time of the input whose answer is being routed (a round's). */
 	private roundTime: number | undefined;
 	/** A round (or a step) is being played: actions wait for its end. */
 	private playing = false;
 	private readonly waitingActions: Array<() => void> = [];
-	/** Steps (deliver, advanceTick, forceTimeout) one after the other. */
-	private steps: Promise<unknown> = Promise.resolve();
-	private roundId = 0;
-	private readonly roundAnswers = new Map<number, Map<number, (batch?: FromChild) => void>>();
-	private wakeLoop: (() => void) | undefined;
 	private loopDone: Promise<void> = Promise.resolve();
+	/** What the clients sent while taking a reply in a round (for its report). */
+	private clientSends: Sent[] | undefined;
 	private delivered = 0;
 	private load = false;
 	private readonly workload: KvCommands;
 	private freshKey = 0;
 	private readonly telemetryMode: TelemetryMode;
-	private readonly checkpointInterval: number | undefined;
 	private readonly startTimeoutMs: number;
 	private stopped = false;
 	private stopping: Promise<void> | undefined;
-	private telemetryFlushId = 0;
-	/** Telemetry flushes waiting for answers, by id. */
-	private readonly telemetryFlushes = new Map<
-		number,
-		{
-			pending: Set<number>;
-			raised: Map<number, Record<string, number>>;
-			counted: Map<number, Record<string, number>>;
-			resolve: () => void;
-		}
-	>();
-
-	private readyWaiter: Waiter | undefined;
 	private started = false;
 	private forged = 0;
 	/** The cluster was below a quorum at the last look (`failure-model.ts`). */
@@ -287,7 +219,6 @@ export class ProcessCluster implements OperatorControls {
 			feedRate: options.feedRate ?? defaultTelemetryMode.feedRate,
 			durationRate: options.durationRate ?? defaultTelemetryMode.durationRate,
 		};
-		this.checkpointInterval = options.checkpointInterval;
 		this.startTimeoutMs = options.startTimeoutMs ?? 15_000;
 		this.replayLog = options.actions ?? [];
 		const random = (stream: number) => {
@@ -306,13 +237,11 @@ export class ProcessCluster implements OperatorControls {
 			slice: seededSliceNs,
 			tick: tickNs,
 		});
-		this.timerTraffic = new TimerTraffic(n);
+		this.feed = new MessageFeed(n);
 		if (options.speed !== undefined) {
 			this.clock.setSpeed(options.speed);
 		}
 
-		this.outbox = Array.from({length: n}, () => []);
-		this.outboxTicks = Array.from({length: n}, () => 0);
 		// The clients' own events (retries) go through the forwarding like the operator's do.
 		const clientBus = new Telemetry();
 		clientBus.attach(
@@ -331,21 +260,82 @@ export class ProcessCluster implements OperatorControls {
 				this.sendFromClients(sends);
 			},
 		});
-		this.nodes = Array.from({length: n}, (_, id) => ({
-			id,
-			child: undefined,
-			restarts: 0,
-			reported: false,
-			status: 'normal',
-			view: 0,
-			op: 0,
-			commit: 0,
-			isPrimary: false,
-			digest: 0,
-			lastExit: undefined,
-		}));
-		for (const node of this.nodes) {
-			this.spawn(node, false);
+		this.processes = new ReplicaProcesses(
+			{
+				replicaCount: n,
+				checkpointInterval: options.checkpointInterval,
+				telemetry: this.telemetryMode,
+				seed: options.seed,
+			},
+			{
+				batch: (node, batch) => {
+					this.takeBatch(node, batch);
+				},
+				exited: (node, child, exit) => {
+					this.live.clear(node.id);
+					this.emit(clusterEvents.replicaExit, {
+						node: node.id,
+						...this.pidOf(child.pid),
+						code: exit.code,
+						signal: exit.signal,
+						stderr: exit.stderr.slice(-1000),
+					});
+					this.checkStanding();
+				},
+				status: (_node, first, changed) => {
+					if (changed) {
+						this.checkStanding();
+					}
+
+					if (first) {
+						this.lockstep.wakeUp();
+					}
+				},
+				clock: () => this.telemetry.clock.monotonicTime(),
+				counted: (node) => Object.fromEntries(this.forwarding.countsOf(node)),
+			},
+		);
+		this.live = new LiveDelivery({
+			clock: this.clock,
+			scheduler: this.scheduler,
+			processes: this.processes,
+			due: (entry, now) => {
+				this.deliverLive(entry, now);
+			},
+			tickClients: () => {
+				this.clients.tick();
+			},
+		});
+		this.rounds = new RoundPlayer({
+			processes: this.processes,
+			forwarding: this.forwarding,
+			feed: this.feed,
+			route: (from, to, message, sentAt) => {
+				this.route(from, to, message, sentAt);
+			},
+			genuine: (node, to, message) => this.genuine(node, to, message),
+			tickClients: (at) => {
+				this.roundTime = at;
+				this.clients.tick();
+			},
+			replyToClient: (entry) => this.replyToClient(entry),
+			delivered: () => {
+				this.delivered++;
+			},
+		});
+		this.lockstep = new Lockstep({
+			clock: this.clock,
+			scheduler: this.scheduler,
+			held: () => this.clock.paused || this.resetting !== undefined || this.processes.starting,
+			stopped: () => this.stopped,
+			replayDue: () => {
+				this.replayDue();
+			},
+			playRound: async (start) =>
+				this.play(async () => this.rounds.playRound(this.scheduler.takeRound(start))),
+		});
+		for (const node of this.processes.nodes) {
+			this.processes.spawn(node, false, 0);
 		}
 
 		if (options.paused !== true) {
@@ -357,13 +347,13 @@ export class ProcessCluster implements OperatorControls {
 
 	/** The cluster now: every node's status, view, op and commit, the network's settings, the time. */
 	snapshot(): ClusterSnapshot {
-		const nodes = this.nodes.map((node) => this.nodeInfo(node));
+		const nodes = this.processes.nodes.map((node) => this.nodeInfo(node));
 		const normal = nodes.filter((node) => node.status === 'normal');
 		const view = Math.max(0, ...(normal.length > 0 ? normal : nodes).map((node) => node.view));
 		const global = this.network.globalFaults;
 		const inFlight = this.scheduler.inFlight.size;
 		return {
-			replicas: this.nodes.length,
+			replicas: this.processes.nodes.length,
 			nodes,
 			primary: normal.length > 0 ? this.configuration.primaryOf(view) : undefined,
 			view,
@@ -404,7 +394,7 @@ export class ProcessCluster implements OperatorControls {
 
 	/** Each replica's commit number and execution digest there (as last reported): equal commits must have equal digests. */
 	commitDigests(): Array<{node: number; commit: number; digest: number; up: boolean}> {
-		return this.nodes.map((node) => ({
+		return this.processes.nodes.map((node) => ({
 			node: node.id,
 			commit: node.commit,
 			digest: node.digest,
@@ -414,7 +404,7 @@ export class ProcessCluster implements OperatorControls {
 
 	/** Why a replica's last process ended, when it was not crashed by the operator. */
 	lastExit(node: number): ChildExit | undefined {
-		return this.nodes[node]?.lastExit;
+		return this.processes.nodes[node]?.lastExit;
 	}
 
 	/** The operator's actions so far, each at its virtual time: replayed on the same seed, the same run. */
@@ -425,15 +415,12 @@ export class ProcessCluster implements OperatorControls {
 	/** The messages in flight, in delivery order (the first `limit`). */
 	inFlight(limit?: number): InFlightMessage[] {
 		const now = this.virtualNow();
-		return this.scheduler.inFlight.list(limit).map((entry) => this.describe(entry, now));
+		return this.scheduler.inFlight.list(limit).map((entry) => this.feed.describe(entry, now));
 	}
 
 	/** Calls `listener` with every message delivered or dropped; costs nothing while nobody listens. */
 	onMessage(listener: (event: MessageEvent) => void): () => void {
-		this.messageListeners.add(listener);
-		return () => {
-			this.messageListeners.delete(listener);
-		};
+		return this.feed.listen(listener);
 	}
 
 	// --- Requests --------------------------------------------------------------
@@ -483,18 +470,9 @@ export class ProcessCluster implements OperatorControls {
 
 	/** SIGKILLs a replica's process (it loses its memory). */
 	crash(node: number): void {
-		const state = this.node(node);
+		const state = this.processes.node(node);
 		this.act('crash', [node], () => {
-			const {child} = state;
-			if (child?.alive) {
-				state.child = undefined;
-				child.kill('SIGKILL');
-				this.outbox[node]!.length = 0;
-				this.emit(operatorEvents.operatorCrash, {
-					node,
-					...this.pidOf(child),
-					incarnation: state.restarts,
-				});
+			if (this.kill(state)) {
 				this.checkStanding();
 			}
 		});
@@ -506,30 +484,20 @@ export class ProcessCluster implements OperatorControls {
 	committed is gone (reported as `data_lost`).
 	*/
 	restart(node: number): void {
-		const state = this.node(node);
+		const state = this.processes.node(node);
 		if (this.stopped) {
 			return;
 		}
 
 		this.act('restart', [node], () => {
-			const lost = this.nodes.length === 1 ? state.commit : 0;
-			const {child} = state;
-			if (child?.alive) {
-				state.child = undefined;
-				child.kill('SIGKILL');
-				this.outbox[node]!.length = 0;
-				this.emit(operatorEvents.operatorCrash, {
-					node,
-					...this.pidOf(child),
-					incarnation: state.restarts,
-				});
-			}
-
+			const lone = this.processes.nodes.length === 1;
+			const lost = lone ? state.commit : 0;
+			this.kill(state);
 			state.restarts++;
-			this.spawn(state, this.nodes.length > 1);
+			this.processes.spawn(state, !lone, this.virtualNow());
 			this.emit(operatorEvents.operatorRestart, {
 				node,
-				...this.pidOf(state.child),
+				...this.pidOf(state.child?.pid),
 				incarnation: state.restarts,
 			});
 			if (lost > 0) {
@@ -684,10 +652,10 @@ export class ProcessCluster implements OperatorControls {
 		}
 
 		this.clock.pause();
-		this.clearTimers();
+		this.live.stop();
 		this.clock.set(this.scheduler.now);
 		this.emit(clusterEvents.pause, {paused: true, held: this.scheduler.inFlight.size}, false);
-		this.wakeLoop?.();
+		this.lockstep.wakeUp();
 	}
 
 	/** Time runs again, from where it stood. */
@@ -697,33 +665,27 @@ export class ProcessCluster implements OperatorControls {
 		}
 
 		this.clock.set(this.scheduler.now);
-		this.ticks = Math.floor(this.scheduler.now / tickNs);
 		this.clock.resume();
 		this.emit(clusterEvents.pause, {paused: false, held: 0}, false);
 		if (this.started && !this.seeded) {
-			this.scheduleTick();
-			this.armRelease();
+			this.live.start(this.scheduler.now);
 		}
 
-		this.wakeLoop?.();
+		this.lockstep.wakeUp();
 	}
 
 	/** Virtual time runs at this share of wall time: 1, 0.5, 0.2, 0.1, 0.05, 0.02 or 0.01. */
 	setSpeed(speed: number): void {
 		this.clock.setSpeed(speed);
 		this.emit(clusterEvents.speed, {speed}, false);
-		if (this.started && !this.seeded && !this.clock.paused) {
-			this.scheduleTick();
-			this.releaseAt = Number.POSITIVE_INFINITY;
-			this.armRelease();
-		}
+		this.live.respeed();
 
-		this.wakeLoop?.();
+		this.lockstep.wakeUp();
 	}
 
 	/** Delivers the first message in flight now; undefined when none is. */
 	async deliverNext(): Promise<DeliveryReport | undefined> {
-		return this.serially(async () => {
+		return this.lockstep.serially(async () => {
 			const next = this.scheduler.inFlight.peek();
 			return next === undefined ? undefined : this.deliverNow(next.id);
 		});
@@ -731,7 +693,7 @@ export class ProcessCluster implements OperatorControls {
 
 	/** Delivers the message numbered `id` now, out of its turn; undefined when it is not in flight. */
 	async deliver(id: number): Promise<DeliveryReport | undefined> {
-		return this.serially(async () => this.deliverNow(id));
+		return this.lockstep.serially(async () => this.deliverNow(id));
 	}
 
 	/** An alias of `deliverNext` for older callers: false when nothing was in flight. */
@@ -751,14 +713,14 @@ export class ProcessCluster implements OperatorControls {
 		this.act('drop', [id], () => {
 			const removed = this.scheduler.inFlight.remove(id);
 			if (removed !== undefined) {
-				this.emitMessage('dropped', removed, this.virtualNow(), 'by operator');
+				this.feed.tell('dropped', removed, this.virtualNow(), 'by operator');
+				this.feed.gone(id);
 				this.emit(clusterEvents.message, {
 					id,
 					action: 'drop',
 					type: removed.message.type,
-					...this.ends(removed),
+					...ends(removed),
 				});
-				this.timerIds.delete(id);
 			}
 		});
 		return true;
@@ -766,12 +728,12 @@ export class ProcessCluster implements OperatorControls {
 
 	/** Paused: one tick of time passes, and what falls due is delivered. */
 	async advanceTick(): Promise<readonly DeliveryReport[]> {
-		return this.serially(async () => {
+		return this.lockstep.serially(async () => {
 			const reports: DeliveryReport[] = [];
-			for (let ticked = false; !ticked && !this.stopped; ) {
+			for (let ticked = false; !ticked && !this.stopped;) {
 				const round = this.scheduler.takeRound(this.scheduler.nextStart());
-				for (const {entry, caused} of await this.playRound(round)) {
-					reports.push({message: this.describe(entry, entry.due), caused});
+				for (const {message, caused} of await this.play(async () => this.rounds.playRound(round))) {
+					reports.push({message, caused});
 				}
 
 				ticked = round.tick;
@@ -787,13 +749,21 @@ export class ProcessCluster implements OperatorControls {
 
 	/** The replica's timeout fires now: a backup asks for a view change, a primary sends its heartbeat. */
 	forceTimeout(node: number): void {
-		this.node(node);
+		this.processes.node(node);
 		this.act('forceTimeout', [node], () => {
 			this.emit(clusterEvents.timeout, {node});
-			void this.serially(async () => {
-				const at = this.virtualNow();
-				await this.play([{node, inputs: [[at, 'expire']], entries: [undefined]}], [], undefined);
-			}).catch(() => undefined);
+			void this.lockstep
+				.serially(async () => {
+					const at = this.virtualNow();
+					await this.play(async () =>
+						this.rounds.play(
+							[{node, inputs: [[at, 'expire']], entries: [undefined]}],
+							[],
+							undefined,
+						),
+					);
+				})
+				.catch(() => undefined);
 		});
 	}
 
@@ -802,9 +772,7 @@ export class ProcessCluster implements OperatorControls {
 	/** Switches every replica between full events and counts with a sample. */
 	setFullEvents(full: boolean): void {
 		(this.telemetryMode as {full: boolean}).full = full;
-		for (const node of this.nodes) {
-			node.child?.send({type: 'telemetry', full});
-		}
+		this.processes.sendAll({type: 'telemetry', full});
 	}
 
 	/**
@@ -813,43 +781,17 @@ export class ProcessCluster implements OperatorControls {
 	 * that moment. Resolves with what each replica says it raised since it started.
 	 */
 	async flushTelemetry(timeoutMs = 5000): Promise<FlushResult> {
-		const id = ++this.telemetryFlushId;
-		const pending = new Set<number>();
-		const raised = new Map<number, Record<string, number>>();
-		const counted = new Map<number, Record<string, number>>();
-		for (const node of this.nodes) {
-			if (node.child?.alive && node.child.send({type: 'flush', id})) {
-				pending.add(node.id);
-			}
-		}
-
-		if (pending.size > 0) {
-			await new Promise<void>((resolve) => {
-				const timer = setTimeout(resolve, timeoutMs);
-				this.telemetryFlushes.set(id, {
-					pending,
-					raised,
-					counted,
-					resolve() {
-						clearTimeout(timer);
-						resolve();
-					},
-				});
-			});
-			this.telemetryFlushes.delete(id);
-		}
-
-		return Object.assign(raised, {counted});
+		return this.processes.flushTelemetry(timeoutMs);
 	}
 
 	/** Sends anything to a replica's IPC channel, as the operator would (for tests of bad input). */
 	sendRaw(node: number, message: unknown): boolean {
-		return this.node(node).child?.send(message) ?? false;
+		return this.processes.node(node).child?.send(message) ?? false;
 	}
 
 	/** The OS process id of a replica, or undefined when it is down. */
 	pid(node: number): number | undefined {
-		const {child} = this.node(node);
+		const {child} = this.processes.node(node);
 		return child?.alive ? child.pid : undefined;
 	}
 
@@ -861,34 +803,22 @@ export class ProcessCluster implements OperatorControls {
 
 	/** Resolves once every replica has reported its status once (rejects after `timeoutMs`). */
 	async waitUntilReady(timeoutMs: number): Promise<void> {
-		const waiting = new Set(this.nodes.filter((node) => !node.reported).map((node) => node.id));
-		if (waiting.size === 0) {
-			return;
-		}
+		return this.processes.waitUntilReady(timeoutMs);
+	}
 
-		let timer: NodeJS.Timeout | undefined;
-		try {
-			await new Promise<void>((resolve, reject) => {
-				this.readyWaiter = {resolve, nodes: waiting};
-				timer = setTimeout(() => {
-					const details = [...waiting]
-						.map((id) => {
-							const exit = this.nodes[id]?.lastExit;
-							return exit
-								? `replica ${id} exited (${exit.code ?? exit.signal}): ${exit.stderr.trim()}`
-								: `replica ${id}`;
-						})
-						.join('; ');
-					reject(new Error(`replicas did not start within ${timeoutMs} ms: ${details}`));
-				}, timeoutMs);
-			});
-		} finally {
-			clearTimeout(timer);
-			this.readyWaiter = undefined;
-		}
-
-		if (this.stopped) {
-			throw new Error('the operator stopped while starting');
+	/**
+	Time starts once every replica has reported: the first replicas hold still until then (only
+	this process ticks them), so a backup whose process came up first does not time out on a
+	primary that is still starting.
+	*/
+	/** @internal */
+	startTime(): void {
+		this.started = true;
+		this.clock.set(0);
+		if (this.seeded) {
+			this.loopDone = this.lockstep.run();
+		} else if (!this.clock.paused) {
+			this.live.start(0);
 		}
 	}
 
@@ -908,154 +838,16 @@ export class ProcessCluster implements OperatorControls {
 		return this.roundTime ?? this.virtualNow();
 	}
 
-	/**
-	Time starts: every replica has reported. The first replicas hold still until then (only this
-	process ticks them), so a backup whose process came up first does not time out on a primary
-	that is still starting.
-	*/
-	private begin(): void {
-		this.started = true;
-		this.clock.set(0);
-		if (this.seeded) {
-			this.loopDone = this.runRounds();
-		} else if (!this.clock.paused) {
-			this.scheduleTick();
+	/** Takes the replayed actions whose time has come: once the rounds before it have run. */
+	private replayDue(): void {
+		for (
+			let next = this.replayLog[this.replayed];
+			next !== undefined && next.at <= this.scheduler.now;
+			next = this.replayLog[this.replayed]
+		) {
+			this.replayed++;
+			replay(this, next);
 		}
-	}
-
-	/** Live: the next tick, at the next multiple of 10 ms of virtual time. */
-	private scheduleTick(): void {
-		clearTimeout(this.tickTimer);
-		if (this.stopped || this.seeded || this.clock.paused) {
-			return;
-		}
-
-		this.tickTimer = setTimeout(this.onTick, this.clock.wallMsUntil((this.ticks + 1) * tickNs));
-	}
-
-	/** Live: every replica that is up ticks, in the same IPC batch as its messages; so do the clients. */
-	private readonly onTick = (): void => {
-		// A late timer does not send the ticks it missed in a burst: they would fire every timeout at once.
-		this.ticks = Math.max(this.ticks + 1, Math.floor(this.clock.now() / tickNs));
-		for (const node of this.nodes) {
-			if (node.reported && node.child !== undefined) {
-				this.outboxTicks[node.id] = 1;
-			}
-		}
-
-		this.scheduleOutbox();
-		this.clients.tick();
-		this.scheduleTick();
-	};
-
-	/** Live: wakes when the first message in flight is due. */
-	private armRelease(): void {
-		if (this.seeded || this.clock.paused || this.stopped) {
-			return;
-		}
-
-		const due = this.scheduler.inFlight.nextDue();
-		if (due >= this.releaseAt) {
-			return;
-		}
-
-		clearTimeout(this.releaseTimer);
-		this.releaseAt = due;
-		if (due !== Number.POSITIVE_INFINITY) {
-			this.releaseTimer = setTimeout(this.release, this.clock.wallMsUntil(due));
-		}
-	}
-
-	/** Live: delivers every message that is due. */
-	private readonly release = (): void => {
-		this.releaseAt = Number.POSITIVE_INFINITY;
-		const now = this.clock.now();
-		const {inFlight} = this.scheduler;
-		for (let entry = inFlight.popBefore(now + 1); entry; entry = inFlight.popBefore(now + 1)) {
-			this.deliverLive(entry.from, entry.to, entry.message, entry.id, now);
-			this.timerIds.delete(entry.id);
-		}
-
-		this.armRelease();
-	};
-
-	private clearTimers(): void {
-		clearTimeout(this.tickTimer);
-		clearTimeout(this.releaseTimer);
-		this.tickTimer = undefined;
-		this.releaseTimer = undefined;
-		this.releaseAt = Number.POSITIVE_INFINITY;
-	}
-
-	/**
-	Seeded: round after round, paced by the clock; between rounds, the replayed actions whose time
-	has come. A replica that is starting holds time until it is up. Each turn runs after the steps
-	asked before it, so that rounds, steps and actions keep one order.
-	*/
-	private async runRounds(): Promise<void> {
-		const {scheduler, clock} = this;
-		while (!this.stopped) {
-			if (
-				clock.paused ||
-				this.resetting !== undefined ||
-				this.nodes.some((node) => !node.reported && node.child)
-			) {
-				await this.sleep(50);
-				continue;
-			}
-
-			const wait = await this.serially(async () => {
-				for (
-					let next = this.replayLog[this.replayed];
-					next !== undefined && next.at <= scheduler.now;
-					next = this.replayLog[this.replayed]
-				) {
-					this.replayed++;
-					replay(this, next);
-				}
-
-				if (clock.paused || this.stopped) {
-					return 0;
-				}
-
-				const start = scheduler.nextStart();
-				const wait = clock.wallMsUntil(start);
-				if (wait >= 1) {
-					return wait;
-				}
-
-				await this.playRound(scheduler.takeRound(start));
-				if (clock.now() - scheduler.now > maxLagNs) {
-					clock.set(scheduler.now + maxLagNs); // Behind: time runs slower, it does not rush.
-				}
-
-				return 0;
-			});
-			if (wait > 0) {
-				await this.sleep(wait);
-			}
-		}
-	}
-
-	/** Runs `task` after the steps, rounds and actions asked before it. */
-	private async serially<T>(task: () => Promise<T>): Promise<T> {
-		const run = this.steps.then(task, task);
-		this.steps = run.catch(() => undefined);
-		return run;
-	}
-
-	/** Waits `ms` of wall time, or until something changes (an action, pause, speed, stop). */
-	private async sleep(ms: number): Promise<void> {
-		await new Promise<void>((resolve) => {
-			const timer = setTimeout(done, Math.min(ms, 1000));
-			function done(): void {
-				clearTimeout(timer);
-				resolve();
-			}
-
-			this.wakeLoop = done;
-		});
-		this.wakeLoop = undefined;
 	}
 
 	// --- Inside: actions and rounds -------------------------------------------
@@ -1075,18 +867,17 @@ export class ProcessCluster implements OperatorControls {
 
 		this.log.push({at: Math.round(this.virtualNow()), action, args});
 		apply();
-		this.wakeLoop?.();
+		this.lockstep.wakeUp();
 	}
 
 	/** Delivers one message in flight now, as a round of its own. */
 	private async deliverNow(id: number): Promise<DeliveryReport | undefined> {
-		const found = this.scheduler.inFlight.list().find((entry) => entry.id === id);
-		if (found === undefined) {
+		if (!this.scheduler.inFlight.list().some((entry) => entry.id === id)) {
 			return undefined;
 		}
 
 		let report: DeliveryReport | undefined;
-		const apply = async (): Promise<void> => {
+		const deliver = async (): Promise<void> => {
 			const entry = this.scheduler.inFlight.remove(id);
 			if (entry === undefined) {
 				return;
@@ -1097,130 +888,41 @@ export class ProcessCluster implements OperatorControls {
 				id,
 				action: 'deliver',
 				type: entry.message.type,
-				...this.ends(entry),
+				...ends(entry),
 			});
-			const shown = this.describe(entry, at);
-			const early = {...entry, due: at};
+			const now = {...entry, due: at};
 			const {message} = entry;
-			const played =
+			const played = await this.play(async () =>
 				isClient(entry.to) || message.type === 'reply'
-					? await this.play([], [early], undefined)
-					: await this.play(
-							[{node: entry.to, inputs: [[at, message]], entries: [early]}],
+					? this.rounds.play([], [now], undefined)
+					: this.rounds.play(
+							[{node: entry.to, inputs: [[at, message]], entries: [now]}],
 							[],
 							undefined,
-						);
-			report = {message: shown, caused: played[0]?.caused ?? [`lost: node ${entry.to} is down`]};
+						),
+			);
+			report = played[0] ?? {
+				message: this.feed.describe(now, at),
+				caused: [`lost: node ${entry.to} is down`],
+			};
 		};
 
 		await new Promise<void>((resolve, reject) => {
 			this.act('deliver', [id], () => {
-				apply().then(resolve, reject);
+				deliver().then(resolve, reject);
 			});
 		});
 		return report;
 	}
 
-	/** Plays one round of the scheduler. */
-	private async playRound(round: Round<Message>): Promise<Delivered[]> {
-		const parts: Part[] = [];
-		for (const node of this.nodes) {
-			const inputs: RoundInput[] = [];
-			const entries: Array<InFlightEntry<Message> | undefined> = [];
-			if (round.tick) {
-				inputs.push([round.start, 'tick']);
-				entries.push(undefined);
-			}
-
-			for (let index = 0; index < round.count; index++) {
-				const entry = round.messages[index]!;
-				if (entry.to === node.id && entry.message.type !== 'reply') {
-					inputs.push([entry.due, entry.message]);
-					entries.push(entry);
-				}
-			}
-
-			if (inputs.length > 0) {
-				parts.push({node: node.id, inputs, entries});
-			}
-		}
-
-		const toClients: Array<InFlightEntry<Message>> = [];
-		for (let index = 0; index < round.count; index++) {
-			const entry = round.messages[index]!;
-			if (isClient(entry.to)) {
-				toClients.push(entry);
-			}
-		}
-
-		return this.play(parts, toClients, round.tick ? round.start : undefined);
-	}
-
 	/**
-	Hands each replica its inputs in one `round` and waits for every answer (or exit); then, in
-	replica order, takes each answer's telemetry and status and routes what it sent (each message
-	sent at the time of the input that caused it); then the clients tick (at `clientTick`) and take
-	their replies. Returns each delivered message with what it caused.
+	Plays a round (of the scheduler, or of one step) while actions wait for its end: they come
+	after it, in the order they were asked.
 	*/
-	private async play(
-		parts: readonly Part[],
-		toClients: ReadonlyArray<InFlightEntry<Message>>,
-		clientTick: number | undefined,
-	): Promise<Delivered[]> {
+	private async play(round: () => Promise<DeliveryReport[]>): Promise<DeliveryReport[]> {
 		this.playing = true;
 		try {
-			const id = ++this.roundId;
-			const waiting = new Map<number, (batch?: FromChild) => void>();
-			this.roundAnswers.set(id, waiting);
-			const answers = parts.map(async (part) => {
-				const {child, reported} = this.nodes[part.node]!;
-				if (child === undefined || !reported) {
-					return undefined;
-				}
-
-				const answer = new Promise<FromChild | undefined>((resolve) => {
-					waiting.set(part.node, resolve);
-				});
-				if (!child.send({type: 'round', id, inputs: part.inputs})) {
-					waiting.get(part.node)?.(undefined);
-				}
-
-				return answer;
-			});
-			const batches = await Promise.all(answers);
-			this.roundAnswers.delete(id);
-			const delivered: Delivered[] = [];
-			for (const [index, part] of parts.entries()) {
-				delivered.push(...this.takeAnswer(part, batches[index]));
-			}
-
-			if (clientTick !== undefined) {
-				this.roundTime = clientTick;
-				this.clients.tick();
-			}
-
-			for (const entry of toClients) {
-				this.roundTime = entry.due;
-				const acked = this.clients.acked;
-				this.delivered++;
-				this.emitMessage('delivered', entry, entry.due);
-				this.timerIds.delete(entry.id);
-				const sent: Sent[] = [];
-				this.clientSends = sent;
-				// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- only replies are routed to the clients
-				this.clients.onReply(entry.message as Reply);
-				this.clientSends = undefined;
-				const client = `client ${clientOf(entry.to)}`;
-				delivered.push({
-					entry,
-					caused: [
-						this.clients.acked > acked ? `${client} has its reply` : `${client} had it already`,
-						...describeSends(sent),
-					],
-				});
-			}
-
-			return delivered;
+			return await round();
 		} finally {
 			this.roundTime = undefined;
 			this.playing = false;
@@ -1230,63 +932,29 @@ export class ProcessCluster implements OperatorControls {
 		}
 	}
 
-	/** What the clients sent while taking a reply in a round (for its report). */
-	private clientSends: Sent[] | undefined;
-
-	/** One replica's answer to a round: telemetry, status, and what it sent, routed. */
-	private takeAnswer(part: Part, batch: FromChild | undefined): Delivered[] {
-		const node = this.nodes[part.node]!;
-		const before: ReplicaState = {...statusOf(node)};
-		if (batch === undefined) {
-			for (const entry of part.entries) {
-				if (entry !== undefined) {
-					this.emitMessage('dropped', entry, entry.due, 'crashed');
-					this.timerIds.delete(entry.id);
-				}
-			}
-
-			return [];
+	/** A reply in flight reaches the clients (in a round). */
+	private replyToClient(entry: InFlightEntry<Message>): DeliveryReport {
+		this.roundTime = entry.due;
+		this.delivered++;
+		const message = this.feed.describe(entry, entry.due);
+		this.feed.tell('delivered', entry, entry.due);
+		this.feed.gone(entry.id);
+		const {acked} = this.clients;
+		const sent: Sent[] = [];
+		this.clientSends = sent;
+		if (entry.message.type === 'reply') {
+			this.clients.onReply(entry.message);
 		}
 
-		if (batch.telemetry !== undefined) {
-			this.forwarding.ingest(node.id, batch.telemetry);
-		}
-
-		if (batch.status !== undefined) {
-			this.onStatus(node, batch.status);
-		}
-
-		const sentBy = part.inputs.map((): Sent[] => []);
-		for (const [input, to, message] of batch.sent ?? []) {
-			const time = part.inputs[input]?.[0];
-			if (time === undefined || !this.genuine(node, to, message)) {
-				continue;
-			}
-
-			const address = to === -1 && message.type === 'reply' ? clientAddress(message.clientId) : to;
-			this.roundTime = time;
-			this.route(node.id, address, message);
-			sentBy[input]!.push({to: address, message});
-		}
-
-		this.roundTime = undefined;
-		const delivered: Delivered[] = [];
-		const messages = part.entries.filter((entry) => entry !== undefined).length;
-		for (const [index, entry] of part.entries.entries()) {
-			if (entry === undefined) {
-				continue;
-			}
-
-			this.delivered++;
-			this.emitMessage('delivered', entry, entry.due);
-			this.timerIds.delete(entry.id);
-			// The state's change is this message's only when it was the replica's one input.
-			const change = messages === 1 && part.inputs.length === 1 ? describeChange(before, node) : [];
-			const caused = [...change, ...describeSends(sentBy[index]!)];
-			delivered.push({entry, caused: caused.length > 0 ? caused : ['nothing changed']});
-		}
-
-		return delivered;
+		this.clientSends = undefined;
+		const client = `client ${clientOf(entry.to)}`;
+		return {
+			message,
+			caused: [
+				this.clients.acked > acked ? `${client} has its reply` : `${client} had it already`,
+				...describeSends(sent),
+			],
+		};
 	}
 
 	/** A message names the replica and incarnation of the process it came from (else it is forged). */
@@ -1299,7 +967,7 @@ export class ProcessCluster implements OperatorControls {
 					message.from === node.id &&
 					message.incarnation === node.restarts &&
 					to >= 0 &&
-					to < this.nodes.length;
+					to < this.processes.nodes.length;
 		if (!ok) {
 			this.forged++;
 			this.emit(clusterEvents.forgedMessage, {node: node.id, type: message.type});
@@ -1315,189 +983,88 @@ export class ProcessCluster implements OperatorControls {
 	nothing in flight, straight to its destination (the fast path); else through the network model
 	into flight, due at the time it was sent plus its delay.
 	*/
-	private route(from: Address, to: Address, message: Message): void {
-		const {scheduler} = this;
-		if (
-			!this.seeded &&
-			!this.clock.paused &&
-			this.network.clean &&
-			scheduler.inFlight.size === 0
-		) {
-			let id: number | undefined;
-			if (this.messageListeners.size > 0 && this.timerTraffic.isTimerTraffic(from, to, message)) {
-				id = scheduler.inFlight.takeId();
-				this.timerIds.add(id);
-			}
-
-			this.deliverLive(from, to, message, id, this.clock.now());
-			if (id !== undefined) {
-				this.timerIds.delete(id);
+	private route(from: Address, to: Address, message: Message, sentAt = this.sendTime): void {
+		const {scheduler, feed} = this;
+		if (!this.seeded && !this.clock.paused && this.network.clean && scheduler.inFlight.size === 0) {
+			const now = this.clock.now();
+			if (feed.listened) {
+				const id = scheduler.inFlight.takeId();
+				feed.straight(from, to, message, id);
+				this.deliverLive({id, from, to, message, due: now}, now);
+			} else {
+				this.deliverLive({id: 0, from, to, message, due: now}, now);
 			}
 
 			return;
 		}
 
-		const sentAt = this.sendTime;
 		if (!this.seeded && !this.clock.paused) {
 			scheduler.advanceTo(sentAt); // Live: nothing is due before now.
 		}
 
 		const fate = scheduler.send(from, to, message, sentAt);
 		if (fate.copies === 0) {
-			this.emitDropped(scheduler.lastDropped, from, to, message, sentAt, fate.dropped!);
-		} else if (this.timerTraffic.isTimerTraffic(from, to, message)) {
-			for (let copy = 0; copy < fate.copies; copy++) {
-				this.timerIds.add(scheduler.lastId - copy);
+			if (feed.listened) {
+				const entry = {id: scheduler.lastDropped, from, to, message, due: sentAt};
+				feed.tell('dropped', entry, sentAt, fate.dropped);
 			}
+		} else {
+			feed.sent(
+				from,
+				to,
+				message,
+				fate.copies === 1 ? [scheduler.lastId] : [scheduler.lastId - 1, scheduler.lastId],
+			);
 		}
 
-		this.armRelease();
+		this.live.armRelease();
 	}
 
-	/** Live: hands a message to its destination now (a replica's outbox, or the clients). */
-	private deliverLive(
-		from: Address,
-		to: Address,
-		message: Message,
-		id: number | undefined,
-		at: number,
-	): void {
-		if (isClient(to)) {
-			this.delivered++;
-			if (this.messageListeners.size > 0) {
-				this.emitMessage('delivered', this.entryOf(id, from, to, message, at), at);
-			}
-
-			// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- only replies are routed to the clients
-			this.clients.onReply(message as Reply);
-			return;
-		}
-
-		if (this.nodes[to]?.child === undefined) {
-			if (this.messageListeners.size > 0) {
-				this.emitMessage('dropped', this.entryOf(id, from, to, message, at), at, 'crashed');
-			}
-
+	/** Live: hands a message to its destination now (a replica's next IPC batch, or the clients). */
+	private deliverLive(entry: InFlightEntry<Message>, now: number): void {
+		const {to, message} = entry;
+		if (!isClient(to) && this.processes.nodes[to]?.child === undefined) {
+			this.feed.tell('dropped', entry, now, 'crashed');
+			this.feed.gone(entry.id);
 			return; // Down: the message is lost, as on a real network.
 		}
 
 		this.delivered++;
-		if (this.messageListeners.size > 0) {
-			this.emitMessage('delivered', this.entryOf(id, from, to, message, at), at);
-		}
-
-		this.outbox[to]!.push(message);
-		this.scheduleOutbox();
-	}
-
-	private scheduleOutbox(): void {
-		if (!this.outboxScheduled) {
-			this.outboxScheduled = true;
-			setImmediate(this.sendOutbox);
+		this.feed.tell('delivered', entry, now);
+		this.feed.gone(entry.id);
+		if (!isClient(to)) {
+			this.live.push(to, message);
+		} else if (message.type === 'reply') {
+			this.clients.onReply(message);
 		}
 	}
-
-	/** Live: sends each replica what waits for it (messages, then ticks), as one IPC message. */
-	private readonly sendOutbox = (): void => {
-		this.outboxScheduled = false;
-		for (const [to, messages] of this.outbox.entries()) {
-			const ticks = this.outboxTicks[to]!;
-			if (messages.length > 0 || ticks > 0) {
-				this.nodes[to]!.child?.send(
-					ticks > 0 ? {type: 'deliver', messages, ticks} : {type: 'deliver', messages},
-				);
-				messages.length = 0;
-				this.outboxTicks[to] = 0;
-			}
-		}
-	};
 
 	private sendFromClients(sends: Send[]): void {
 		for (const send of sends) {
-			if (send.to === 'replica') {
+			if (send.to === 'replica' && send.message.type === 'request') {
 				this.clientSends?.push({to: send.replica, message: send.message});
-				this.route(clientAddress(this.clientIdOf(send.message)), send.replica, send.message);
+				this.route(clientAddress(send.message.clientId), send.replica, send.message);
 			}
-		}
-	}
-
-	private clientIdOf(message: Message): number {
-		return message.type === 'request' ? message.clientId : 0;
-	}
-
-	// --- Inside: messages as the operator shows them ----------------------------
-
-	private entryOf(
-		id: number | undefined,
-		from: Address,
-		to: Address,
-		message: Message,
-		due: number,
-	): InFlightEntry<Message> {
-		return {id: id ?? this.scheduler.inFlight.takeId(), from, to, message, due};
-	}
-
-	private describe(entry: InFlightEntry<Message>, now: number): InFlightMessage {
-		const {message} = entry;
-		return {
-			id: entry.id,
-			...this.ends(entry),
-			type: message.type,
-			view: messageView(message),
-			op: messageOp(message),
-			label: messageLabel(message),
-			dueInMs: Math.max(0, entry.due - now) / 1e6,
-			heartbeat: this.timerIds.has(entry.id),
-		};
-	}
-
-	private ends(entry: InFlightEntry<Message>): {from: number | 'client'; to: number | 'client'} {
-		return {
-			from: isClient(entry.from) ? 'client' : entry.from,
-			to: isClient(entry.to) ? 'client' : entry.to,
-		};
-	}
-
-	private emitMessage(
-		kind: MessageEvent['kind'],
-		entry: InFlightEntry<Message>,
-		at: number,
-		reason?: string,
-	): void {
-		if (this.messageListeners.size === 0) {
-			return;
-		}
-
-		const event: MessageEvent = {
-			kind,
-			at: at / 1e6,
-			message: this.describe(entry, at),
-			...(reason === undefined ? {} : {reason}),
-		};
-		for (const listener of this.messageListeners) {
-			try {
-				listener(event);
-			} catch {
-				// A listener's failure is its own.
-			}
-		}
-	}
-
-	// eslint-disable-next-line max-params -- what a dropped message was, without building it unheard
-	private emitDropped(
-		id: number,
-		from: Address,
-		to: Address,
-		message: Message,
-		at: number,
-		reason: string,
-	): void {
-		if (this.messageListeners.size > 0) {
-			this.emitMessage('dropped', {id, from, to, message, due: at}, at, reason);
 		}
 	}
 
 	// --- Inside: processes -------------------------------------------------------
+
+	/** SIGKILLs a replica's process, if it runs, and says so; false when it was down. */
+	private kill(node: NodeState): boolean {
+		const child = this.processes.kill(node);
+		if (child === undefined) {
+			return false;
+		}
+
+		this.live.clear(node.id);
+		this.emit(operatorEvents.operatorCrash, {
+			node: node.id,
+			...this.pidOf(child.pid),
+			incarnation: node.restarts,
+		});
+		return true;
+	}
 
 	private async replaceEveryReplica(): Promise<void> {
 		this.started = false;
@@ -1507,23 +1074,21 @@ export class ProcessCluster implements OperatorControls {
 
 		this.clients.reset();
 		this.scheduler.inFlight.clear();
-		this.timerIds.clear();
+		this.feed.forgetAll();
 		await Promise.all(
-			this.nodes.map(async (node) => {
-				const {child} = node;
-				node.child = undefined;
-				this.outbox[node.id]!.length = 0;
-				child?.kill('SIGKILL');
+			this.processes.nodes.map(async (node) => {
+				const child = this.processes.kill(node);
+				this.live.clear(node.id);
 				await child?.exited;
 			}),
 		);
-		for (const node of this.nodes) {
+		for (const node of this.processes.nodes) {
 			node.restarts = 0;
-			this.spawn(node, false);
+			this.processes.spawn(node, false, this.virtualNow());
 		}
 
 		this.stuck = false;
-		this.emit(clusterEvents.reset, {replicas: this.nodes.length});
+		this.emit(clusterEvents.reset, {replicas: this.processes.nodes.length});
 		await this.waitUntilReady(this.startTimeoutMs);
 		this.started = true;
 		this.clients.dispatch();
@@ -1536,102 +1101,16 @@ export class ProcessCluster implements OperatorControls {
 
 	private async shutdown(): Promise<void> {
 		this.stopped = true;
-		this.clearTimers();
-		this.wakeLoop?.();
+		this.live.stop();
+		this.lockstep.wakeUp();
 		this.clients.loadSource = undefined;
 		for (const job of [...this.clients.clearQueue(), ...this.clients.inFlightJobs()]) {
 			job.failed?.(new Error('the operator stopped'));
 		}
 
-		for (const flush of this.telemetryFlushes.values()) {
-			flush.resolve();
-		}
-
-		for (const waiting of this.roundAnswers.values()) {
-			for (const resolve of waiting.values()) {
-				resolve(undefined);
-			}
-		}
-
-		this.readyWaiter?.resolve();
-		await Promise.all(this.nodes.map(async (node) => node.child?.stop()));
-		for (const node of this.nodes) {
-			node.child = undefined;
-		}
-
+		await this.processes.stop();
 		await this.loopDone;
 		await this.otlp?.shutdown();
-	}
-
-	private node(id: number): NodeState {
-		const node = this.nodes[id];
-		if (node === undefined || !Number.isInteger(id)) {
-			throw new RangeError(`no replica ${id} (replicas are 0 to ${this.nodes.length - 1})`);
-		}
-
-		return node;
-	}
-
-	private spawn(node: NodeState, recovering: boolean): void {
-		const config: ChildConfig = {
-			mode: 'replica',
-			id: node.id,
-			replicaCount: this.nodes.length,
-			incarnation: node.restarts,
-			recovering,
-			seed: this.seed,
-			time: this.seeded ? Math.round(this.virtualNow()) : undefined,
-			checkpointInterval: this.checkpointInterval,
-			telemetry: this.telemetryMode,
-		};
-		// A new process starts empty: what the last one reported no longer holds.
-		node.reported = false;
-		node.status = recovering ? 'recovering' : 'normal';
-		node.isPrimary = false;
-		node.view = 0;
-		node.op = 0;
-		node.commit = 0;
-		node.digest = 0;
-		node.lastExit = undefined;
-		const child: ChildProcess = new ChildProcess(config, (message) => {
-			if (node.child === child) {
-				this.onChildMessage(node, message);
-			}
-		});
-		node.child = child;
-		void child.exited.then((exit) => {
-			this.onChildExit(node, child, exit);
-		});
-	}
-
-	private onChildExit(node: NodeState, child: ChildProcess, exit: ChildExit): void {
-		for (const flush of this.telemetryFlushes.values()) {
-			if (flush.pending.delete(node.id) && flush.pending.size === 0) {
-				flush.resolve();
-			}
-		}
-
-		for (const waiting of this.roundAnswers.values()) {
-			waiting.get(node.id)?.(undefined);
-		}
-
-		if (node.child !== child) {
-			return; // Crashed on purpose, or replaced by a restart.
-		}
-
-		node.child = undefined;
-		node.lastExit = exit;
-		this.outbox[node.id]!.length = 0;
-		if (!this.stopped) {
-			this.emit(clusterEvents.replicaExit, {
-				node: node.id,
-				...this.pidOf(child),
-				code: exit.code,
-				signal: exit.signal,
-				stderr: exit.stderr.slice(-1000),
-			});
-			this.checkStanding();
-		}
 	}
 
 	/** Reports, once, that the cluster fell below a quorum of replicas with their state. */
@@ -1640,7 +1119,7 @@ export class ProcessCluster implements OperatorControls {
 			return;
 		}
 
-		const now = standing(this.nodes.map((node) => this.nodeInfo(node)));
+		const now = standing(this.processes.nodes.map((node) => this.nodeInfo(node)));
 		if (now.stuck && !this.stuck) {
 			this.emit(clusterEvents.noQuorum, {
 				with_state: [...now.withState],
@@ -1653,99 +1132,28 @@ export class ProcessCluster implements OperatorControls {
 		this.stuck = now.stuck;
 	}
 
-	private onChildMessage(node: NodeState, raw: unknown): void {
-		if (isRecord(raw) && raw.type === 'clock') {
-			// A starting replica measures its clock against ours (clock-sync.ts).
-			node.child?.send({type: 'clock', now: String(this.telemetry.clock.monotonicTime())});
-			return;
-		}
-
-		if (!isRecord(raw) || raw.type !== 'batch') {
-			return;
-		}
-
-		// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- our own child's batch (ipc.ts); the replica's core built its messages
-		const batch = raw as FromChild;
-		if (batch.round !== undefined) {
-			// Taken in replica order once every answer of the round is in (`play`).
-			this.roundAnswers.get(batch.round)?.get(node.id)?.(batch);
-			return;
-		}
-
-		if (batch.status !== undefined) {
-			this.onStatus(node, batch.status);
-		}
-
+	/** A batch that answers no round: telemetry, and (live) what the replica sent. */
+	private takeBatch(node: NodeState, batch: FromChild): void {
 		if (batch.telemetry !== undefined) {
 			this.forwarding.ingest(node.id, batch.telemetry);
 		}
 
-		if (batch.out !== undefined) {
-			this.routeOut(node, batch.out);
+		for (const [to, messages] of (batch.out ?? []).entries()) {
+			for (const message of messages ?? []) {
+				if (to < this.processes.nodes.length && this.genuine(node, to, message)) {
+					this.route(node.id, to, message);
+				}
+			}
 		}
 
 		for (const reply of batch.replies ?? []) {
 			this.route(node.id, clientAddress(reply.clientId), reply);
 		}
-
-		if (batch.flushed !== undefined) {
-			const flush = this.telemetryFlushes.get(batch.flushed);
-			if (flush?.pending.delete(node.id)) {
-				flush.raised.set(node.id, batch.raised ?? {});
-				flush.counted.set(node.id, Object.fromEntries(this.forwarding.countsOf(node.id)));
-				if (flush.pending.size === 0) {
-					flush.resolve();
-				}
-			}
-		}
-	}
-
-	/** Live: checks that each message comes from the replica (and incarnation) it names, and routes it. */
-	private routeOut(node: NodeState, out: NonNullable<FromChild['out']>): void {
-		for (let to = 0; to < out.length && to < this.nodes.length; to++) {
-			for (const message of out[to] ?? []) {
-				if (this.genuine(node, to, message)) {
-					this.route(node.id, to, message);
-				}
-			}
-		}
-	}
-
-	private onStatus(node: NodeState, status: unknown): void {
-		if (
-			!Array.isArray(status) ||
-			status.length !== 6 ||
-			!status.every((value): value is number => typeof value === 'number')
-		) {
-			return;
-		}
-
-		const [view, code, op, commit, primary, digest] = status;
-		const before = node.reported ? node.status : undefined;
-		node.view = view!;
-		node.status = statusCodes[code!] ?? node.status;
-		node.op = op!;
-		node.commit = commit!;
-		node.isPrimary = primary === 1;
-		node.digest = digest!;
-		if (!node.reported) {
-			node.reported = true;
-			const waiter = this.readyWaiter;
-			if (waiter?.nodes.delete(node.id) && waiter.nodes.size === 0) {
-				waiter.resolve();
-			}
-
-			this.wakeLoop?.();
-		}
-
-		if (node.status !== before) {
-			this.checkStanding();
-		}
 	}
 
 	/** The process id for an event's metadata: not in a seeded session (it differs from run to run). */
-	private pidOf(child: ChildProcess | undefined): {pid?: number} {
-		return this.seeded || child?.pid === undefined ? {} : {pid: child.pid};
+	private pidOf(pid: number | undefined): {pid?: number} {
+		return this.seeded || pid === undefined ? {} : {pid};
 	}
 
 	/** When an operator event happened: virtual ns in a seeded session, else the clocks of this process. */
@@ -1811,3 +1219,4 @@ export class ProcessCluster implements OperatorControls {
 }
 
 export {operatorSource, type SpanTiming} from './telemetry-forwarding.js';
+export type {FlushResult} from './replica-processes.js';

@@ -50,7 +50,9 @@ export async function measureRelay(options: {
 		scheduled = false;
 		for (const [to, messages] of outbox.entries()) {
 			if (messages.length > 0 || ticks > 0) {
-				children[to]!.send(ticks > 0 ? {type: 'deliver', messages, ticks} : {type: 'deliver', messages});
+				children[to]!.send(
+					ticks > 0 ? {type: 'deliver', messages, ticks} : {type: 'deliver', messages},
+				);
 				messages.length = 0;
 			}
 		}

@@ -94,7 +94,7 @@ export class ReplicaHost {
 		});
 		const vsrTelemetry = new VsrTelemetry(bus);
 		this.collector = new TelemetryCollector(bus, vsrTelemetry, replicaEventNames, config.telemetry);
-		let random = Math.random;
+		let {random} = Math;
 		if (config.seed !== undefined) {
 			const prng = new Prng(mixSeed(config.seed, config.id, config.incarnation));
 			random = () => prng.next();
@@ -207,12 +207,18 @@ export class ReplicaHost {
 
 		const sent: RoundOutput[] = [];
 		for (const [index, item] of inputs.entries()) {
-			if (!Array.isArray(item) || item.length !== 2 || !isTime(item[0])) {
+			if (!Array.isArray(item) || item.length !== 2) {
 				this.reject('a round input must be [time, input]', item);
 				continue;
 			}
 
-			const [time, input] = item as [number, unknown];
+			const time: unknown = item[0];
+			const input: unknown = item[1];
+			if (!isTime(time)) {
+				this.reject('a round input must be [time, input]', item);
+				continue;
+			}
+
 			if (this.seeded) {
 				this.time = BigInt(time);
 			}

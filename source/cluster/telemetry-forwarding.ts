@@ -105,7 +105,12 @@ export class TelemetryForwarding {
 	}
 
 	/** An event of the operator itself: counted, on the bus, and (unless `written` is false) in the sink. */
-	emitLocal(event: EventName, measurements: Measurements, metadata: Metadata, written = true): void {
+	emitLocal(
+		event: EventName,
+		measurements: Measurements,
+		metadata: Metadata,
+		written = true,
+	): void {
 		this.count(operatorSource, event.join('.'), 1);
 		const {duration} = measurements;
 		if (duration !== undefined) {

@@ -32,7 +32,7 @@ export class VirtualClock {
 
 	/** Throws a RangeError for a speed not in `speeds`. */
 	setSpeed(speed: number): void {
-		if (!speeds.includes(speed as (typeof speeds)[number])) {
+		if (!(speeds as readonly number[]).includes(speed)) {
 			throw new RangeError(`speed must be one of ${speeds.join(', ')} (got ${speed})`);
 		}
 

@@ -36,6 +36,7 @@ export type LinkFaults = {
 	readonly reorderRate: number;
 };
 
+/** No fault at all: the settings of a clean network. */
 export const noFaults: LinkFaults = Object.freeze({
 	dropRate: 0,
 	delayMs: 0,

@@ -48,7 +48,14 @@ export class TimerTraffic {
 				break;
 			}
 
-			default: {
+			case 'do_view_change':
+			case 'start_view':
+			case 'recovery':
+			case 'recovery_response':
+			case 'get_state':
+			case 'new_state':
+			case 'request':
+			case 'reply': {
 				return false;
 			}
 		}

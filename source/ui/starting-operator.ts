@@ -186,17 +186,6 @@ export class StartingOperator implements OperatorControls {
 		};
 	}
 
-	/** Listens to the cluster's messages only while someone here does: they cost while heard. */
-	#listenToMessages(): void {
-		if (this.#operator !== undefined && this.#stopListening === undefined && this.#messageListeners.size > 0) {
-			this.#stopListening = this.#operator.onMessage((event) => {
-				for (const listener of this.#messageListeners) {
-					listener(event);
-				}
-			});
-		}
-	}
-
 	async reset(): Promise<void> {
 		return this.#up().reset();
 	}
@@ -208,6 +197,21 @@ export class StartingOperator implements OperatorControls {
 			await operator.stop();
 		} catch {
 			// It never started.
+		}
+	}
+
+	/** Listens to the cluster's messages only while someone here does: they cost while heard. */
+	#listenToMessages(): void {
+		if (
+			this.#operator !== undefined &&
+			this.#stopListening === undefined &&
+			this.#messageListeners.size > 0
+		) {
+			this.#stopListening = this.#operator.onMessage((event) => {
+				for (const listener of this.#messageListeners) {
+					listener(event);
+				}
+			});
 		}
 	}
 
