@@ -19,8 +19,8 @@ export type NodeNetwork = {
 	readonly deaf: boolean;
 	/** What it sends to the other replicas is lost (its replies still reach clients). */
 	readonly mute: boolean;
-	/** Its side's label while the replicas are partitioned (undefined: no partition). */
-	readonly side: number | undefined;
+	/** Its side's label while the replicas are partitioned (`A`, `B` …; undefined: no partition). */
+	readonly side: string | undefined;
 	/** Per-node fault settings (the global ones apply on top). */
 	readonly dropRate: number;
 	readonly delayMs: number;

@@ -1194,7 +1194,9 @@ export class ProcessCluster implements OperatorControls {
 
 		const faults = this.network.nodeFaults(node.id);
 		const isolated = this.network.isIsolated(node.id);
-		const side = this.network.side(node.id);
+		const label = this.network.side(node.id);
+		// The sides of `partition` are labelled 1 and 2: A and B.
+		const side = label === undefined ? undefined : String.fromCodePoint(64 + label);
 		return {
 			id: node.id,
 			pid: up ? node.child?.pid : undefined,

@@ -13,6 +13,7 @@ import {checkLinearizable} from '../check/linearizability.js';
 import {events, vsrEventKey} from '../telemetry/catalogue.js';
 import type {EventName, Metadata} from '../telemetry/telemetry.js';
 import type {KvOperation} from '../vsr/kv-store.js';
+import {Prng, mixSeed} from '../vsr/prng.js';
 import type {Result} from '../vsr/state-machine.js';
 import {
 	type CrashSpec,
@@ -49,6 +50,8 @@ export type RunOptions = {
 	readonly json: boolean;
 	/** Export spans and metrics over OTLP/HTTP to this collector URL. */
 	readonly otlp?: string | undefined;
+	/** A seeded run: lockstep rounds, every random choice (the workload's too) drawn from it. */
+	readonly seed?: number | undefined;
 	/** An undecided linearizability check (the search gave up) does not fail the run. */
 	readonly allowUnknown: boolean;
 	/** Search steps per key before the linearizability check gives up (the checker's default). */
@@ -201,6 +204,7 @@ export async function runWorkload(
 			clients: options.clients,
 			events: sink?.write,
 			otlp: options.otlp,
+			seed: options.seed,
 		});
 		const cluster = started;
 		// A replica that ends without being crashed on purpose is news: say which, and why.
@@ -220,7 +224,7 @@ export async function runWorkload(
 		}
 
 		const history = new HistoryRecorder();
-		const workload = new KvCommands(Math.random, 8);
+		const workload = new KvCommands(workloadRandom(options.seed), 8);
 		let issued = 0;
 		let answered = 0;
 		let acked = 0;
@@ -294,6 +298,11 @@ export async function runWorkload(
 					lastProgress = Date.now();
 					fire();
 					if (answered === options.requests) {
+						// Seeded, time stops with the last answer: what follows is stepped (`settle`).
+						if (options.seed !== undefined) {
+							cluster.pause();
+						}
+
 						finish();
 					}
 				},
@@ -362,6 +371,16 @@ export async function runWorkload(
 	}
 }
 
+/** The workload's draws: from the seed in a seeded run (the cluster's own streams use others). */
+function workloadRandom(seed: number | undefined): () => number {
+	if (seed === undefined) {
+		return Math.random;
+	}
+
+	const prng = new Prng(mixSeed(seed, 0x77_6f_72_6b));
+	return () => prng.next();
+}
+
 /** How long, at most, the end of a run waits for restarted replicas to recover. */
 export const recoveryWaitMs = 10_000;
 
@@ -371,6 +390,16 @@ async function settle(cluster: ProcessCluster, timeoutMs: number): Promise<void>
 		cluster
 			.snapshot()
 			.nodes.some((node) => node.status === 'starting' || node.status === 'recovering');
+	if (cluster.seed !== undefined) {
+		// Tick by tick, so that a seeded run ends at the same point of its time however fast it ran.
+		await cluster.waitUntilReady(timeoutMs);
+		for (let tick = 0; busy() && tick < timeoutMs / 10; tick++) {
+			await cluster.advanceTick();
+		}
+
+		return;
+	}
+
 	while (busy() && Date.now() < deadline) {
 		await new Promise((resolve) => {
 			setTimeout(resolve, 20);

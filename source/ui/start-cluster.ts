@@ -12,6 +12,8 @@ export async function startCluster(
 		replicas: settings.replicas,
 		telemetry,
 		otlp: settings.otlp,
+		seed: settings.seed,
+		paused: settings.paused,
 	});
 	if (settings.drop > 0) {
 		cluster.setDropRate(settings.drop);
