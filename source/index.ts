@@ -35,6 +35,7 @@ export {
 	replicaMessageTypes,
 } from './vsr/messages.js';
 export {
+	type Receiver,
 	type ValidateOptions,
 	checkKvSnapshot,
 	isMessage,

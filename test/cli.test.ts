@@ -54,15 +54,15 @@ const badArguments: Array<[string[], string]> = [
 	],
 	[
 		['--bogus'],
-		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --otlp, --help, --version)',
+		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --otlp, --help, --version)',
 	],
 	[
 		['--bogus=1', 'sim'],
-		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --otlp, --help, --version)',
+		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --otlp, --help, --version)',
 	],
 	[
 		['-x'],
-		'unknown flag -x (expected one of: --replicas, --drop, --delay, --otlp, --help, --version)',
+		'unknown flag -x (expected one of: --replicas, --drop, --delay, --seed, --paused, --otlp, --help, --version)',
 	],
 	[['foo'], 'unknown command "foo" (expected one of: sim, run, bench)'],
 	[['--replicas', '5', 'foo'], 'unknown command "foo" (expected one of: sim, run, bench)'],
@@ -83,7 +83,7 @@ const badArguments: Array<[string[], string]> = [
 	],
 	[
 		['run', '--anything'],
-		'unknown flag --anything (expected one of: --replicas, --requests, --clients, --crash, --restart, --partition, --drop, --delay, --events, --history, --json, --otlp, --allow-unknown, --help, --version)',
+		'unknown flag --anything (expected one of: --replicas, --requests, --clients, --crash, --restart, --partition, --drop, --delay, --events, --history, --seed, --json, --otlp, --allow-unknown, --help, --version)',
 	],
 	[['bench', '--seconds', '0'], '--seconds must be an integer from 1 to 3600 (got 0)'],
 ];

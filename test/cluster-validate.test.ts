@@ -253,6 +253,25 @@ test('malformed messages are rejected with a reason that names the field', (t) =
 	}
 });
 
+test("given its receiver, a PrepareOk beyond the primary's op is refused, not asserted on", (t) => {
+	const primary = new Replica({id: 0, replicaCount: 3});
+	const ack = (view: number, op: number): Message => ({
+		type: 'prepare_ok',
+		view,
+		op,
+		from: 1,
+		incarnation: 0,
+	});
+	const withReceiver = {...options, receiver: primary};
+	t.is(messageProblem(ack(0, 0), withReceiver), undefined);
+	t.is(messageProblem(ack(0, 1), withReceiver), "prepare_ok acks op 1 beyond this primary's op 0");
+	t.is(messageProblem(ack(0, 1), options), undefined, 'without a receiver: well formed');
+	t.is(messageProblem(ack(1, 1), withReceiver), undefined, 'another view: the core ignores it');
+	const backup = new Replica({id: 1, replicaCount: 3});
+	t.is(messageProblem(ack(0, 1), {...options, receiver: backup}), undefined, 'a backup ignores it');
+	t.throws(() => primary.onMessage(ack(0, 1)), {message: /acked op 1 beyond/v});
+});
+
 test('the key-value snapshot check', (t) => {
 	t.is(checkKvSnapshot([['a', 'b']]), undefined);
 	t.regex(checkKvSnapshot([['a', 1]]) ?? '', /string pairs/v);

@@ -53,7 +53,9 @@ test('telemetry and the flag checks depend on nothing of ours', (t) => {
 test('no layer reaches upward, and the two drivers import nothing from each other', (t) => {
 	const forbidden: Record<string, string[]> = {
 		check: ['sim', 'cluster', 'ui'],
-		// Siblings: what both drivers use (history, checker, command mix, heap) lives in check/.
+		net: ['sim', 'cluster', 'ui'],
+		// Siblings: what both drivers use lives in check/ (history, checker, command mix) and net/
+		// (the network model, the messages in flight, the round scheduler).
 		sim: ['cluster', 'ui'],
 		cluster: ['sim', 'ui'],
 	};
@@ -71,6 +73,16 @@ test('the checker stands on the core alone', (t) => {
 	for (const {file, from} of importsOf('check')) {
 		const layer = layerOf(from);
 		t.true(layer === undefined || layer === 'vsr', `${file} imports ${from}`);
+	}
+});
+
+test('the network and the scheduler stand on the core alone', (t) => {
+	const imports = importsOf('net');
+	t.true(imports.length > 0);
+	for (const {file, from} of imports) {
+		const layer = layerOf(from);
+		t.true(layer === undefined || layer === 'vsr', `${file} imports ${from}`);
+		t.false(from.startsWith('node:'), `${file} imports ${from}: no I/O, no clock`);
 	}
 });
 

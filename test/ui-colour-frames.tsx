@@ -16,7 +16,16 @@ operator.state.nodes = [
 	fakeNode(3, {isPrimary: false, status: 'recovering'}),
 	fakeNode(4, {
 		isPrimary: false,
-		network: {isolated: true, partitioned: false, dropRate: 0, delayMs: 0},
+		network: {
+			isolated: true,
+			partitioned: false,
+			deaf: false,
+			mute: false,
+			side: undefined,
+			dropRate: 0,
+			delayMs: 0,
+			jitterMs: 0,
+		},
 	}),
 ];
 const env: Record<string, string> = {};

@@ -3,11 +3,12 @@ A fake `OperatorControls` for the UI tests: a real telemetry bus, a snapshot the
 test can change, and every call recorded. Actions change the snapshot the way
 the real cluster would (crash empties the pid, isolate marks the node, ...).
 */
-import type {
-	ClusterSnapshot,
-	NodeInfo,
-	OperatorControls,
-	RequestOutcome,
+import {
+	type ClusterSnapshot,
+	type NodeInfo,
+	type OperatorControls,
+	type RequestOutcome,
+	noFaults,
 } from '../source/cluster/operator-api.js';
 import type {KvOperation} from '../source/vsr/kv-store.js';
 import {Telemetry} from '../source/telemetry/telemetry.js';
@@ -36,7 +37,16 @@ export function fakeNode(id: number, fields: Partial<NodeInfo> = {}): NodeInfo {
 		op: 10,
 		commit: 10,
 		restarts: 0,
-		network: {isolated: false, partitioned: false, dropRate: 0, delayMs: 0},
+		network: {
+			isolated: false,
+			partitioned: false,
+			deaf: false,
+			mute: false,
+			side: undefined,
+			dropRate: 0,
+			delayMs: 0,
+			jitterMs: 0,
+		},
 		...fields,
 	};
 }
@@ -61,6 +71,10 @@ export function createFakeOperator(replicas = 3, telemetry = new Telemetry()): F
 			commit: 10,
 			paused: false,
 			held: 0,
+			seed: undefined,
+			speed: 1,
+			virtualTimeMs: 0,
+			inFlight: 0,
 			dropRate: 0,
 			delayMs: 0,
 			load: false,
@@ -160,6 +174,50 @@ export function createFakeOperator(replicas = 3, telemetry = new Telemetry()): F
 			}
 
 			return false;
+		},
+		setSpeed(speed) {
+			record('setSpeed', speed);
+			fake.state.speed = speed;
+		},
+		inFlight() {
+			return [];
+		},
+		async deliverNext() {
+			record('deliverNext');
+			return undefined;
+		},
+		async deliver(id) {
+			record('deliver', id);
+			return undefined;
+		},
+		drop(id) {
+			record('drop', id);
+			return false;
+		},
+		async advanceTick() {
+			record('advanceTick');
+			return [];
+		},
+		forceTimeout(node) {
+			record('forceTimeout', node);
+		},
+		setDeaf(node, on) {
+			record('setDeaf', node, on);
+		},
+		setMute(node, on) {
+			record('setMute', node, on);
+		},
+		setNodeFaults(node, faults) {
+			record('setNodeFaults', node, faults);
+		},
+		setLinkFaults(from, to, faults) {
+			record('setLinkFaults', from, to, faults);
+		},
+		linkFaults() {
+			return noFaults;
+		},
+		onMessage() {
+			return () => undefined;
 		},
 		async reset() {
 			record('reset');

@@ -6,7 +6,7 @@ each replica's events reach the operator in its own reports every 50 ms.
 import test from 'ava';
 import type {FeedEntry} from '../source/ui/feed.js';
 import {UiStore} from '../source/ui/store.js';
-import {startOperator, waitFor} from './fixtures/cluster.js';
+import {startCluster, waitFor} from './fixtures/cluster.js';
 
 const requests = 60;
 
@@ -14,7 +14,7 @@ type Step = {readonly name: string; readonly index: number; readonly node: numbe
 
 test('for every request of a burst, the feed lists start → prepare → prepare_ok → commit in the order they happened', async (t) => {
 	// Every event in full in the reports (a feed budget no burst spends), at the reports' pace.
-	const operator = await startOperator(t, {replicas: 3, clients: 8, feedRate: 1_000_000});
+	const operator = await startCluster(t, {replicas: 3, clients: 8, feedRate: 1_000_000});
 	const store = new UiStore({operator, feedCapacity: 100_000});
 	store.start();
 	t.teardown(() => {

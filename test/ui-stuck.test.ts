@@ -7,7 +7,7 @@ import test, {type ExecutionContext} from 'ava';
 import type {OperatorControls} from '../source/cluster/operator-api.js';
 import {commandFor} from '../source/ui/keymap.js';
 import {UiStore} from '../source/ui/store.js';
-import {startOperator, waitFor} from './fixtures/cluster.js';
+import {startCluster, waitFor} from './fixtures/cluster.js';
 
 /** The store of the operator's screen, on `operator`, with keys pressed by name. */
 function screenOf(t: ExecutionContext, operator: OperatorControls) {
@@ -40,7 +40,7 @@ function screenOf(t: ExecutionContext, operator: OperatorControls) {
 }
 
 test('crash 2 of 3 and restart both: they cannot recover, the screen says why and R resets the cluster', async (t) => {
-	const operator = await startOperator(t, {replicas: 3, clients: 2});
+	const operator = await startCluster(t, {replicas: 3, clients: 2});
 	const screen = screenOf(t, operator);
 	for (let request = 0; request < 3; request++) {
 		await operator.submit();
@@ -103,7 +103,7 @@ test('crash 2 of 3 and restart both: they cannot recover, the screen says why an
 });
 
 test('one replica: a crash and a restart lose what it committed, and the screen says so', async (t) => {
-	const operator = await startOperator(t, {replicas: 1, clients: 1});
+	const operator = await startCluster(t, {replicas: 1, clients: 1});
 	const screen = screenOf(t, operator);
 	await operator.submit();
 	await operator.submit();

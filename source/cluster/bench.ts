@@ -1,7 +1,7 @@
 import {operatorEvents} from '../telemetry/catalogue.js';
 import {replicaEventNames} from './events.js';
 import {type LatencySummary, latencyMs} from './histograms.js';
-import {Operator} from './operator.js';
+import {ProcessCluster} from './process-cluster.js';
 import {measureRelay, sleep} from './raw-relay.js';
 
 /**
@@ -50,28 +50,31 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 		operation: benchOperation,
 	});
 
-	const operator = await Operator.start({replicas: options.replicas, clients: options.clients});
+	const cluster = await ProcessCluster.start({
+		replicas: options.replicas,
+		clients: options.clients,
+	});
 	try {
 		// What the UI does with the bus: look at every event that arrives in full.
 		const look = (): void => undefined;
-		operator.telemetry.attachMany(
+		cluster.telemetry.attachMany(
 			'bench-feed',
 			[...replicaEventNames, ...Object.values(operatorEvents)],
 			look,
 		);
-		operator.onTelemetryReport(look);
+		cluster.onTelemetryReport(look);
 		let n = 0;
-		operator.clients.loadSource = (clientId) => ({operation: benchOperation(clientId, ++n)});
-		operator.clients.dispatch();
+		cluster.clients.loadSource = (clientId) => ({operation: benchOperation(clientId, ++n)});
+		cluster.clients.dispatch();
 		await sleep(warmupMs);
-		operator.clients.latency.reset();
-		const before = operator.clients.acked;
+		cluster.clients.latency.reset();
+		const before = cluster.clients.acked;
 		const start = process.hrtime.bigint();
 		await sleep(measureMs);
-		const ops = operator.clients.acked - before;
+		const ops = cluster.clients.acked - before;
 		const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-		const latency = latencyMs(operator.clients.latency);
-		operator.clients.loadSource = undefined;
+		const latency = latencyMs(cluster.clients.latency);
+		cluster.clients.loadSource = undefined;
 		const opsPerSecond = ops / seconds;
 		return {
 			ops_per_s: Math.round(opsPerSecond),
@@ -81,7 +84,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 			ceilingLatencyMs: latencyMs(ceiling.latency),
 		};
 	} finally {
-		await operator.stop();
+		await cluster.stop();
 	}
 }
 

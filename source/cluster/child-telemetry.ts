@@ -192,8 +192,11 @@ export class TelemetryCollector {
 		return taken;
 	}
 
-	/** Counts, histograms and events since the previous report, or undefined when nothing happened. */
-	report(): TelemetryReport | undefined {
+	/**
+	Counts, histograms and (unless `withEvents` is false: they wait for `takeEvents`) events since
+	the previous report, or undefined when nothing happened.
+	*/
+	report(withEvents = true): TelemetryReport | undefined {
 		this.refill();
 		let counts: Record<string, number> | undefined;
 		let raised = 0;
@@ -226,7 +229,7 @@ export class TelemetryCollector {
 			}
 		}
 
-		const events = this.takeEvents();
+		const events = withEvents ? this.takeEvents() : undefined;
 		if (counts === undefined && spans === undefined && events === undefined) {
 			return undefined;
 		}

@@ -48,6 +48,8 @@ export type ClientPoolOptions = {
 	readonly send: (sends: Send[]) => void;
 	/** Ticks without a reply before a client retries (default: the core's, 100 ticks = 1 s). */
 	readonly requestTimeout?: number;
+	/** The clock of latencies and of `started` and `done`, in ns (default: the monotonic clock). */
+	readonly clock?: () => bigint;
 };
 
 export class ClientPool {
@@ -59,7 +61,8 @@ export class ClientPool {
 	private readonly slots: Slot[];
 	private readonly queue: Array<Job | undefined> = [];
 	private queueStart = 0;
-	private readonly origin = process.hrtime.bigint();
+	private readonly clock: () => bigint;
+	private readonly origin: bigint;
 	private readonly send: (sends: Send[]) => void;
 	private readonly options: ClientPoolOptions;
 	private idle: Slot[];
@@ -67,6 +70,8 @@ export class ClientPool {
 	constructor(options: ClientPoolOptions) {
 		this.options = options;
 		this.send = options.send;
+		this.clock = options.clock ?? (() => process.hrtime.bigint());
+		this.origin = this.clock();
 		this.slots = Array.from({length: options.count}, (_, index) => ({
 			client: this.newClient(index + 1),
 			job: undefined,
@@ -102,7 +107,7 @@ export class ClientPool {
 
 	/** Ns since the pool started: the clock of `started` and `done`. */
 	now(): number {
-		return Number(process.hrtime.bigint() - this.origin);
+		return Number(this.clock() - this.origin);
 	}
 
 	enqueue(job: Job): void {
@@ -133,7 +138,7 @@ export class ClientPool {
 
 			const slot = this.idle.pop()!;
 			slot.job = job;
-			slot.start = process.hrtime.bigint();
+			slot.start = this.clock();
 			const sends = slot.client.submit(job.operation);
 			job.started?.(
 				slot.client.clientId,
@@ -156,7 +161,7 @@ export class ClientPool {
 			return;
 		}
 
-		const end = process.hrtime.bigint();
+		const end = this.clock();
 		const latency = Number(end - slot.start);
 		this.latency.recordValue(latency);
 		slot.job = undefined;

@@ -19,8 +19,14 @@ export const clusterEvents = Object.freeze({
 	forgedMessage: name('vsr_tui', 'operator', 'forged_message'),
 	/** Per-node or per-link fault settings changed (duplicate, reorder, jitter, …): `scope`, settings. */
 	network: name('vsr_tui', 'operator', 'network'),
-	/** Delivery paused or resumed: `paused`, `held`. */
+	/** Time stopped or started again: `paused`, `held` (messages in flight). */
 	pause: name('vsr_tui', 'operator', 'pause'),
+	/** Time flows at another speed: `speed` (1, 0.5, … 0.01 of wall time). */
+	speed: name('vsr_tui', 'operator', 'speed'),
+	/** The operator forced a replica's timeout: `node`. */
+	timeout: name('vsr_tui', 'operator', 'timeout'),
+	/** The operator delivered a message out of its turn, or dropped it: `id`, `action`, `type`, `from`, `to`. */
+	message: name('vsr_tui', 'operator', 'message'),
 	/**
 	Fewer than a quorum of replicas hold their state (see `failure-model.ts`): stuck until a reset.
 	`with_state`, `crashed`, `recovering` (replica ids), `quorum`.

@@ -82,6 +82,13 @@ export const runFlags = {
 		valueName: 'FILE|-',
 	}),
 	history: stringFlag({description: 'Write the client history as JSON to FILE'}),
+	seed: integerFlag({
+		description:
+			'Run in lockstep rounds with every random choice drawn from S: the same S, the same run and events',
+		min: 0,
+		max: 0xff_ff_ff_ff,
+		valueName: 'S',
+	}),
 	json: booleanFlag({description: 'Print the summary as one JSON object'}),
 	otlp: urlFlag({
 		description:

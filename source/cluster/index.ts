@@ -9,19 +9,28 @@ See `examples/request-latencies.ts`.
 */
 export {
 	type FlushResult,
-	Operator as ProcessCluster,
-	type OperatorOptions as ProcessClusterOptions,
+	type NetworkStats,
+	ProcessCluster,
+	type ProcessClusterOptions,
 	type SpanTiming,
-} from './operator.js';
-export type {
-	ClusterSnapshot,
-	NodeInfo,
-	NodeNetwork,
-	NodeStatus,
-	OperatorControls,
-	RequestOutcome,
-	TelemetrySummary,
+	seededSliceNs,
+} from './process-cluster.js';
+export {
+	type ClusterSnapshot,
+	type DeliveryReport,
+	type Endpoint,
+	type InFlightMessage,
+	type LinkFaults,
+	type MessageEvent,
+	type NodeInfo,
+	type NodeNetwork,
+	type NodeStatus,
+	type OperatorControls,
+	type RequestOutcome,
+	type TelemetrySummary,
+	noFaults,
+	speeds,
 } from './operator-api.js';
-export type {LinkFaults, NetworkStats} from './network.js';
+export {type ActionName, type LoggedAction, actionNames} from './action-log.js';
 export type {ChildExit} from './child-process.js';
 export {clusterEvents} from './events.js';

@@ -1,16 +1,22 @@
 import type {Reply, ReplicaMessage, Request} from '../vsr/messages.js';
 
 /**
-The IPC protocol between the operator and a replica child process (Node IPC,
-`serialization: 'json'`). Messages are batched: one IPC message carries every
-protocol message a process has for another at that moment, so the cost of a
-send (a syscall, a JSON line) is shared by many protocol messages.
+The IPC protocol between the process cluster and a replica child process (Node IPC,
+`serialization: 'json'`). Messages are batched: one IPC message carries every protocol message
+a process has for another at that moment, and the ticks that are due, so the cost of a send (a
+syscall, a JSON line) is shared by many.
+
+Two ways to drive a replica. Live: `deliver` batches (messages, then ticks) whenever they are
+due, and the child answers with batches of its own when its turn of the event loop ends. In
+rounds: a `round` lists inputs at virtual times (messages, a tick, a forced timeout); the child
+takes them in order and answers at once with what each input made it send. A seeded session
+runs on rounds only; a live one uses them to step through a paused cluster.
 */
 
 /** What travels to a replica. */
 export type ReplicaBound = Request | ReplicaMessage;
 
-/** Real milliseconds per replica tick (the core's timeouts assume 10 ms). */
+/** Milliseconds of virtual time per replica tick (the core's timeouts assume 10 ms). */
 export const tickMs = 10;
 
 /**
@@ -32,8 +38,8 @@ export type TelemetryMode = {
 	readonly rareRate: number;
 	/** Durations a second, at most, recorded of the spans sampled at full load (state-machine operations). */
 	readonly durationRate: number;
-	/** Ticks between telemetry reports. */
-	readonly reportTicks: number;
+	/** Wall-clock ms between telemetry reports. */
+	readonly reportMs: number;
 };
 
 /** The child's configuration, passed as one JSON argument. */
@@ -46,11 +52,12 @@ export type ChildConfig = {
 	/** A restart: the replica has lost its state and runs the recovery protocol. */
 	readonly recovering: boolean;
 	/**
-	 * Hold the clock until the operator says `start`: a cluster's replicas start
-	 * together, or a backup whose process came up first would time out on a
-	 * primary that is still starting (and elect another for no reason).
-	 */
-	readonly waitForStart: boolean;
+	A seeded session's seed: the replica's randomness comes from (seed, id, incarnation), its
+	clock is virtual (each input's time), and it is driven by rounds only. Undefined: live.
+	*/
+	readonly seed?: number | undefined;
+	/** Seeded: the virtual time (ns) at which the replica starts. */
+	readonly time?: number;
 	readonly checkpointInterval?: number;
 	readonly telemetry: TelemetryMode;
 };
@@ -60,15 +67,19 @@ export const defaultTelemetryMode: TelemetryMode = {
 	feedRate: 200,
 	rareRate: 1000,
 	durationRate: 2000,
-	reportTicks: 5,
+	reportMs: 50,
 };
 
-/** Operator → child. */
+/** One input of a round: its virtual time (ns), and a message, a tick, or a forced timeout. */
+export type RoundInput = readonly [time: number, input: ReplicaBound | 'tick' | 'expire'];
+
+/** Process cluster → child. */
 export type ToChild =
-	| {readonly type: 'deliver'; readonly messages: readonly unknown[]}
+	/** Live: these messages, then `ticks` ticks (absent: none). */
+	| {readonly type: 'deliver'; readonly messages?: readonly unknown[]; readonly ticks?: number}
+	/** Take these inputs in order and answer at once: a batch with `round: id` and what each sent. */
+	| {readonly type: 'round'; readonly id: number; readonly inputs: readonly RoundInput[]}
 	| {readonly type: 'telemetry'; readonly full: boolean}
-	/** Every replica is up: start the clock (see `ChildConfig.waitForStart`). */
-	| {readonly type: 'start'}
 	/** Send a batch now with the telemetry so far, `flushed: id` and the cumulative `raised` counts. */
 	| {readonly type: 'flush'; readonly id: number}
 	/** The operator's monotonic clock (ns, a decimal string), answering the child's `clock`. */
@@ -101,9 +112,18 @@ export type TelemetryReport = {
 	sampledOut?: number;
 };
 
-/** Child → operator. */
+/**
+What a replica sent while taking one input of a round: the input's index, the destination (a
+replica id, or -1 for a reply to the client the reply names), the message.
+*/
+export type RoundOutput = [input: number, to: number, message: ReplicaBound | Reply];
+
+/** Child → process cluster. */
 export type FromChild = {
 	type: 'batch';
+	/** Answers the round with this id: `sent` is what it made the replica send. */
+	round?: number;
+	sent?: RoundOutput[];
 	/** Protocol messages by destination replica (null: none for that one). */
 	out?: Array<ReplicaBound[] | null>;
 	/** Replies to the operator's clients. */
@@ -111,7 +131,7 @@ export type FromChild = {
 	/** Sent when it changed since the previous batch (always in the first). */
 	status?: StatusTuple;
 	telemetry?: TelemetryReport;
-	/** Answers the flush with this id. */
+	/** Answers the telemetry flush (`flushTelemetry`) with this id. */
 	flushed?: number;
 	/** With `flushed`: every event raised since the child started, by name. */
 	raised?: Record<string, number>;
@@ -140,7 +160,8 @@ export function parseChildConfig(text: string | undefined): ChildConfig {
 		replicaCount,
 		incarnation,
 		recovering,
-		waitForStart,
+		seed,
+		time,
 		checkpointInterval,
 		telemetry,
 	} = value;
@@ -154,12 +175,12 @@ export function parseChildConfig(text: string | undefined): ChildConfig {
 		throw new TypeError('the child needs an id below a replica count from 1 to 9');
 	}
 
-	if (
-		!integer(incarnation) ||
-		typeof recovering !== 'boolean' ||
-		typeof waitForStart !== 'boolean'
-	) {
-		throw new TypeError('the child needs an incarnation and the recovering and waitForStart flags');
+	if (!integer(incarnation) || typeof recovering !== 'boolean') {
+		throw new TypeError('the child needs an incarnation and the recovering flag');
+	}
+
+	if ((seed !== undefined && !integer(seed)) || (time !== undefined && !integer(time))) {
+		throw new TypeError('seed and time must be non-negative integers');
 	}
 
 	if (
@@ -175,8 +196,8 @@ export function parseChildConfig(text: string | undefined): ChildConfig {
 		!integer(telemetry.feedRate) ||
 		!integer(telemetry.rareRate) ||
 		!integer(telemetry.durationRate) ||
-		!integer(telemetry.reportTicks) ||
-		telemetry.reportTicks < 1
+		!integer(telemetry.reportMs) ||
+		telemetry.reportMs < 1
 	) {
 		throw new TypeError('the child needs a telemetry mode');
 	}
@@ -187,14 +208,15 @@ export function parseChildConfig(text: string | undefined): ChildConfig {
 		replicaCount,
 		incarnation,
 		recovering,
-		waitForStart,
+		seed,
+		time,
 		checkpointInterval,
 		telemetry: {
 			full: telemetry.full,
 			feedRate: telemetry.feedRate,
 			rareRate: telemetry.rareRate,
 			durationRate: telemetry.durationRate,
-			reportTicks: telemetry.reportTicks,
+			reportMs: telemetry.reportMs,
 		},
 	};
 }

@@ -1,6 +1,10 @@
+import type {LinkFaults} from '../net/network-model.js';
 import type {Telemetry} from '../telemetry/telemetry.js';
 import type {KvOperation} from '../vsr/kv-store.js';
+import type {Message} from '../vsr/messages.js';
 import type {Result} from '../vsr/state-machine.js';
+
+export {type LinkFaults, noFaults} from '../net/network-model.js';
 
 /** A node as the operator sees it: a replica's status, or starting, or crashed. */
 export type NodeStatus = 'starting' | 'normal' | 'view_change' | 'recovering' | 'crashed';
@@ -11,9 +15,16 @@ export type NodeNetwork = {
 	readonly isolated: boolean;
 	/** On one side of a partition (and not isolated). */
 	readonly partitioned: boolean;
+	/** Hears nothing from the other replicas (clients still reach it). */
+	readonly deaf: boolean;
+	/** What it sends to the other replicas is lost (its replies still reach clients). */
+	readonly mute: boolean;
+	/** Its side's label while the replicas are partitioned (`A`, `B` …; undefined: no partition). */
+	readonly side: string | undefined;
 	/** Per-node fault settings (the global ones apply on top). */
 	readonly dropRate: number;
 	readonly delayMs: number;
+	readonly jitterMs: number;
 };
 
 /** One row of the node table. */
@@ -39,10 +50,18 @@ export type ClusterSnapshot = {
 	readonly primary: number | undefined;
 	readonly view: number;
 	readonly commit: number;
-	/** Delivery is paused: messages wait until `step()` or `resume()`. */
+	/** Time is stopped: no tick, no delivery, until `resume()`; `deliverNext()` and `advanceTick()` step. */
 	readonly paused: boolean;
-	/** Messages held while paused. */
+	/** Messages in flight while paused (0 while time runs). */
 	readonly held: number;
+	/** The seed of a seeded (deterministic) session; undefined: live. */
+	readonly seed: number | undefined;
+	/** How fast virtual time runs against wall time: 1, 0.5, 0.2, 0.1, 0.05, 0.02 or 0.01. */
+	readonly speed: number;
+	/** Virtual time since the cluster started, in ms. */
+	readonly virtualTimeMs: number;
+	/** Messages in flight (held included). */
+	readonly inFlight: number;
 	readonly dropRate: number;
 	readonly delayMs: number;
 	/** Steady load is on. */
@@ -51,6 +70,48 @@ export type ClusterSnapshot = {
 	readonly acked: number;
 	/** More than f replicas are crashed or recovering: VR promises nothing now (no stable storage). */
 	readonly outsideFailureModel: boolean;
+};
+
+/** The speeds time can run at, against wall time (`setSpeed`). */
+export {speeds} from './virtual-clock.js';
+
+/** A replica id, or the operator's clients. */
+export type Endpoint = number | 'client';
+
+/** A message on its way, as the operator shows it. */
+export type InFlightMessage = {
+	/** Its number (`#41`): stable while it is in flight. */
+	readonly id: number;
+	readonly from: Endpoint;
+	readonly to: Endpoint;
+	/** `prepare`, `prepare_ok`, `request`, `reply`, … */
+	readonly type: Message['type'];
+	readonly view: number | undefined;
+	/** The op it carries or acks (the commit number for `commit`). */
+	readonly op: number | undefined;
+	/** `Prepare v0 op 3`, `PrepareOk v0 op 3`, `Request c1#4`. */
+	readonly label: string;
+	/** Virtual ms until it is due; undefined while held (no due time). */
+	readonly dueInMs: number | undefined;
+	/** A Commit sent as a heartbeat, or other timer traffic (an ack of nothing new, a resent Prepare). */
+	readonly heartbeat: boolean;
+};
+
+/** A message delivered or dropped: for a sequence diagram and narration. */
+export type MessageEvent = {
+	readonly kind: 'delivered' | 'dropped';
+	/** Virtual ms since the start. */
+	readonly at: number;
+	readonly message: InFlightMessage;
+	/** For drops: `drop rate`, `partition`, `isolated`, `deaf`, `mute`, `cut`, `crashed`, `by operator`. */
+	readonly reason?: string;
+};
+
+/** One message delivered by hand, and what the receiver did, in words. */
+export type DeliveryReport = {
+	readonly message: InFlightMessage;
+	/** `['appended op 3', 'sent PrepareOk']`. */
+	readonly caused: readonly string[];
 };
 
 /** A request's reply, with the client and request number that carried it and its latency. */
@@ -111,11 +172,37 @@ export type OperatorControls = {
 	setDropRate(rate: number): void;
 	/** Delays every message by this many milliseconds. */
 	setDelay(ms: number): void;
-	/** Holds every message until `resume()`, or `step()` for one at a time. */
+	/** Stops time: no tick, no delivery, nothing times out, however long. */
 	pause(): void;
-	/** Delivers the held messages and stops holding. */
+	/** Time runs again. */
 	resume(): void;
-	/** Delivers the next held message; false when none is held. */
+	/** Virtual time runs at this share of wall time: 1, 0.5, 0.2, 0.1, 0.05, 0.02 or 0.01. */
+	setSpeed(speed: number): void;
+	/** The messages in flight, in delivery order (the first `limit`). */
+	inFlight(limit?: number): InFlightMessage[];
+	/** Paused: delivers the first message in flight now; undefined when none is. */
+	deliverNext(): Promise<DeliveryReport | undefined>;
+	/** Delivers the message numbered `id` now, out of its turn; undefined when it is not in flight. */
+	deliver(id: number): Promise<DeliveryReport | undefined>;
+	/** Drops the message numbered `id`; false when it is not in flight. */
+	drop(id: number): boolean;
+	/** Paused: one tick of time passes, and what falls due is delivered. */
+	advanceTick(): Promise<readonly DeliveryReport[]>;
+	/** The replica's timeout fires now: a backup asks for a view change, a primary sends its heartbeat. */
+	forceTimeout(node: number): void;
+	/** A deaf replica hears nothing from the others (clients still reach it). */
+	setDeaf(node: number, on: boolean): void;
+	/** What a mute replica sends to the others is lost. */
+	setMute(node: number, on: boolean): void;
+	/** Any fault setting (drop, delay, jitter, duplicate, reorder) of what one replica sends and receives. */
+	setNodeFaults(node: number, faults: Partial<LinkFaults>): void;
+	/** Any fault setting of the messages from one replica to another (one direction). */
+	setLinkFaults(from: number, to: number, faults: Partial<LinkFaults>): void;
+	/** The settings of the link from one replica to another. */
+	linkFaults(from: number, to: number): LinkFaults;
+	/** Calls `listener` with every message delivered or dropped; costs nothing while nobody listens. Returns the unsubscribe. */
+	onMessage(listener: (event: MessageEvent) => void): () => void;
+	/** An alias of `deliverNext` for older callers: false when nothing was in flight. */
 	step(): boolean;
 	/** Replaces every replica with a fresh, empty one; resolves when the new cluster is up. */
 	reset(): Promise<void>;
@@ -124,7 +211,7 @@ export type OperatorControls = {
 };
 
 /** A cluster of `replicas` before any of them has reported: every node starting, nothing committed. */
-export function startingSnapshot(replicas: number): ClusterSnapshot {
+export function startingSnapshot(replicas: number, seed?: number): ClusterSnapshot {
 	return {
 		replicas,
 		nodes: Array.from({length: replicas}, (_, id) => ({
@@ -136,13 +223,26 @@ export function startingSnapshot(replicas: number): ClusterSnapshot {
 			op: 0,
 			commit: 0,
 			restarts: 0,
-			network: {isolated: false, partitioned: false, dropRate: 0, delayMs: 0},
+			network: {
+				isolated: false,
+				partitioned: false,
+				deaf: false,
+				mute: false,
+				side: undefined,
+				dropRate: 0,
+				delayMs: 0,
+				jitterMs: 0,
+			},
 		})),
 		primary: undefined,
 		view: 0,
 		commit: 0,
 		paused: false,
 		held: 0,
+		seed,
+		speed: 1,
+		virtualTimeMs: 0,
+		inFlight: 0,
 		dropRate: 0,
 		delayMs: 0,
 		load: false,

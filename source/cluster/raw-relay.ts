@@ -2,7 +2,7 @@ import type * as hdr from 'hdr-histogram-js';
 import type {Reply, Request} from '../vsr/messages.js';
 import {ChildProcess} from './child-process.js';
 import {newDurationHistogram} from './histograms.js';
-import {type FromChild, type ReplicaBound, defaultTelemetryMode, isRecord} from './ipc.js';
+import {type FromChild, type ReplicaBound, defaultTelemetryMode, isRecord, tickMs} from './ipc.js';
 
 /**
 The ceiling for `bench`: the same child processes as the cluster, started the
@@ -45,21 +45,26 @@ export async function measureRelay(options: {
 		onReady = resolve;
 	});
 
-	const flush = (): void => {
+	let ticks = 0;
+	const sendOutbox = (): void => {
 		scheduled = false;
 		for (const [to, messages] of outbox.entries()) {
-			if (messages.length > 0) {
-				children[to]!.send({type: 'deliver', messages});
+			if (messages.length > 0 || ticks > 0) {
+				children[to]!.send(
+					ticks > 0 ? {type: 'deliver', messages, ticks} : {type: 'deliver', messages},
+				);
 				messages.length = 0;
 			}
 		}
+
+		ticks = 0;
 	};
 
 	const push = (to: number, message: ReplicaBound): void => {
 		outbox[to]!.push(message);
 		if (!scheduled) {
 			scheduled = true;
-			setImmediate(flush);
+			setImmediate(sendOutbox);
 		}
 	};
 
@@ -97,7 +102,6 @@ export async function measureRelay(options: {
 					replicaCount: n,
 					incarnation: 0,
 					recovering: false,
-					waitForStart: false,
 					telemetry: defaultTelemetryMode,
 				},
 				(raw) => {
@@ -131,6 +135,7 @@ export async function measureRelay(options: {
 			),
 	);
 
+	let ticker: NodeJS.Timeout | undefined;
 	try {
 		let timer: NodeJS.Timeout | undefined;
 		await Promise.race([
@@ -142,6 +147,15 @@ export async function measureRelay(options: {
 			}),
 		]);
 		clearTimeout(timer);
+		// Ticks come from here, batched with the messages, as the process cluster sends them.
+		ticker = setInterval(() => {
+			ticks = 1;
+			if (!scheduled) {
+				scheduled = true;
+				setImmediate(sendOutbox);
+			}
+		}, tickMs);
+		ticker.unref();
 		for (let clientId = 1; clientId <= options.clients; clientId++) {
 			request(clientId);
 		}
@@ -154,6 +168,7 @@ export async function measureRelay(options: {
 		const seconds = Number(process.hrtime.bigint() - start) / 1e9;
 		return {ops, seconds, opsPerSecond: ops / seconds, latency};
 	} finally {
+		clearInterval(ticker);
 		running = false;
 		await Promise.all(children.map(async (child) => child.stop()));
 	}

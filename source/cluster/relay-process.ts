@@ -4,12 +4,13 @@ the same process as a replica (same entry, same spawn, same IPC and batching)
 exchanging the same message pattern through the operator, with no protocol
 logic: replica 0 turns each Request into a Prepare for every other replica and
 replies once a quorum has acknowledged it; the others acknowledge what they
-receive, one cumulative PrepareOk per batch, as replicas do. No log, no state
-machine, no validation, no telemetry.
+receive, one cumulative PrepareOk per batch, as replicas do; it ticks when the
+process cluster's ticks arrive, as replicas do. No log, no state machine, no
+validation, no telemetry.
 */
 import process from 'node:process';
 import type {Message, Prepare, Reply} from '../vsr/messages.js';
-import {type ChildConfig, type FromChild, type ReplicaBound, isRecord, tickMs} from './ipc.js';
+import {type ChildConfig, type FromChild, type ReplicaBound, isRecord} from './ipc.js';
 
 type Pending = {clientId: number; requestNumber: number};
 
@@ -29,7 +30,7 @@ export function runRelay(config: ChildConfig, send: (message: FromChild) => void
 	let received = 0;
 	let scheduled = false;
 
-	const flush = (): void => {
+	const sendBatch = (): void => {
 		scheduled = false;
 		if (!primary && received > 0) {
 			out[0]!.push({type: 'prepare_ok', view: 0, op: received, from: config.id, incarnation: 0});
@@ -59,7 +60,7 @@ export function runRelay(config: ChildConfig, send: (message: FromChild) => void
 	const schedule = (): void => {
 		if (!scheduled) {
 			scheduled = true;
-			setImmediate(flush);
+			setImmediate(sendBatch);
 		}
 	};
 
@@ -105,12 +106,22 @@ export function runRelay(config: ChildConfig, send: (message: FromChild) => void
 		}
 	};
 
+	/** A tick, as the process cluster sends them: the primary's Commit when its commit moved. */
+	const tick = (): void => {
+		if (primary && commit > sentCommit) {
+			sentCommit = commit;
+			for (let replica = 1; replica < n; replica++) {
+				out[replica]!.push({type: 'commit', view: 0, commit, from: 0, incarnation: 0});
+			}
+		}
+	};
+
 	process.on('message', (raw: unknown) => {
-		if (!isRecord(raw) || raw.type !== 'deliver' || !Array.isArray(raw.messages)) {
+		if (!isRecord(raw) || raw.type !== 'deliver') {
 			return;
 		}
 
-		for (const message of raw.messages) {
+		for (const message of Array.isArray(raw.messages) ? raw.messages : []) {
 			if (!isRecord(message)) {
 				continue;
 			}
@@ -139,19 +150,12 @@ export function runRelay(config: ChildConfig, send: (message: FromChild) => void
 			}
 		}
 
+		if (typeof raw.ticks === 'number' && raw.ticks > 0) {
+			tick();
+		}
+
 		schedule();
 	});
-
-	setInterval(() => {
-		if (primary && commit > sentCommit) {
-			sentCommit = commit;
-			for (let replica = 1; replica < n; replica++) {
-				out[replica]!.push({type: 'commit', view: 0, commit, from: 0, incarnation: 0});
-			}
-
-			schedule();
-		}
-	}, tickMs);
 
 	send({type: 'batch', status: [0, 0, 0, 0, primary ? 1 : 0, 0]});
 }

@@ -13,6 +13,7 @@ import {checkLinearizable} from '../check/linearizability.js';
 import {events, vsrEventKey} from '../telemetry/catalogue.js';
 import type {EventName, Metadata} from '../telemetry/telemetry.js';
 import type {KvOperation} from '../vsr/kv-store.js';
+import {Prng, mixSeed} from '../vsr/prng.js';
 import type {Result} from '../vsr/state-machine.js';
 import {
 	type CrashSpec,
@@ -23,7 +24,7 @@ import {
 } from './fault-schedule.js';
 import {clusterEvents} from './events.js';
 import {type LatencySummary, latencyMs} from './histograms.js';
-import {Operator} from './operator.js';
+import {ProcessCluster} from './process-cluster.js';
 
 /**
 `vsr-tui run`: a fixed workload against real replica processes, with faults
@@ -49,6 +50,8 @@ export type RunOptions = {
 	readonly json: boolean;
 	/** Export spans and metrics over OTLP/HTTP to this collector URL. */
 	readonly otlp?: string | undefined;
+	/** A seeded run: lockstep rounds, every random choice (the workload's too) drawn from it. */
+	readonly seed?: number | undefined;
 	/** An undecided linearizability check (the search gave up) does not fail the run. */
 	readonly allowUnknown: boolean;
 	/** Search steps per key before the linearizability check gives up (the checker's default). */
@@ -122,12 +125,12 @@ class EventSink {
 		this.buffer.push(line);
 		if (!this.scheduled) {
 			this.scheduled = true;
-			setImmediate(this.flush);
+			setImmediate(this.writeBuffered);
 		}
 	};
 
 	async close(): Promise<void> {
-		this.flush();
+		this.writeBuffered();
 		if (this.ownsStream) {
 			const finished = once(this.stream, 'finish');
 			this.stream.end();
@@ -139,7 +142,8 @@ class EventSink {
 		}
 	}
 
-	private readonly flush = (): void => {
+	/** Writes the lines buffered in this turn of the event loop at once. */
+	private readonly writeBuffered = (): void => {
 		this.scheduled = false;
 		if (this.buffer.length > 0) {
 			this.stream.write(`${this.buffer.join('\n')}\n`);
@@ -175,7 +179,7 @@ export async function runWorkload(
 		options.history === undefined ? undefined : openOutput('--history', options.history);
 	const sink = options.events === undefined ? undefined : new EventSink(options.events, io.stdout);
 	const problems: string[] = [];
-	let operator: Operator | undefined;
+	let started: ProcessCluster | undefined;
 	let stopping = false;
 	// `on`, not `once`: execa's exit hook re-raises a signal that has no other listener left.
 	const stopOnSignal = (signal: NodeJS.Signals) => {
@@ -186,7 +190,7 @@ export async function runWorkload(
 
 		stopping = true;
 		void (async () => {
-			await operator?.stop();
+			await started?.stop();
 			await sink?.close();
 			process.exit(code);
 		})();
@@ -195,13 +199,14 @@ export async function runWorkload(
 	process.on('SIGINT', stopOnSignal);
 	process.on('SIGTERM', stopOnSignal);
 	try {
-		operator = await Operator.start({
+		started = await ProcessCluster.start({
 			replicas: options.replicas,
 			clients: options.clients,
 			events: sink?.write,
 			otlp: options.otlp,
+			seed: options.seed,
 		});
-		const cluster = operator;
+		const cluster = started;
 		// A replica that ends without being crashed on purpose is news: say which, and why.
 		cluster.telemetry.attachMany(
 			'run-replica-exits',
@@ -219,7 +224,7 @@ export async function runWorkload(
 		}
 
 		const history = new HistoryRecorder();
-		const workload = new KvCommands(Math.random, 8);
+		const workload = new KvCommands(workloadRandom(options.seed), 8);
 		let issued = 0;
 		let answered = 0;
 		let acked = 0;
@@ -293,6 +298,11 @@ export async function runWorkload(
 					lastProgress = Date.now();
 					fire();
 					if (answered === options.requests) {
+						// Seeded, time stops with the last answer: what follows is stepped (`settle`).
+						if (options.seed !== undefined) {
+							cluster.pause();
+						}
+
 						finish();
 					}
 				},
@@ -356,20 +366,40 @@ export async function runWorkload(
 	} finally {
 		process.removeListener('SIGINT', stopOnSignal);
 		process.removeListener('SIGTERM', stopOnSignal);
-		await operator?.stop();
+		await started?.stop();
 		await sink?.close();
 	}
+}
+
+/** The workload's draws: from the seed in a seeded run (the cluster's own streams use others). */
+function workloadRandom(seed: number | undefined): () => number {
+	if (seed === undefined) {
+		return Math.random;
+	}
+
+	const prng = new Prng(mixSeed(seed, 0x77_6f_72_6b));
+	return () => prng.next();
 }
 
 /** How long, at most, the end of a run waits for restarted replicas to recover. */
 export const recoveryWaitMs = 10_000;
 
-async function settle(operator: Operator, timeoutMs: number): Promise<void> {
+async function settle(cluster: ProcessCluster, timeoutMs: number): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	const busy = () =>
-		operator
+		cluster
 			.snapshot()
 			.nodes.some((node) => node.status === 'starting' || node.status === 'recovering');
+	if (cluster.seed !== undefined) {
+		// Tick by tick, so that a seeded run ends at the same point of its time however fast it ran.
+		await cluster.waitUntilReady(timeoutMs);
+		for (let tick = 0; busy() && tick < timeoutMs / 10; tick++) {
+			await cluster.advanceTick();
+		}
+
+		return;
+	}
+
 	while (busy() && Date.now() < deadline) {
 		await new Promise((resolve) => {
 			setTimeout(resolve, 20);
@@ -377,8 +407,8 @@ async function settle(operator: Operator, timeoutMs: number): Promise<void> {
 	}
 }
 
-function primaryOf(operator: Operator): number | undefined {
-	const snapshot = operator.snapshot();
+function primaryOf(cluster: ProcessCluster): number | undefined {
+	const snapshot = cluster.snapshot();
 	return snapshot.primary ?? snapshot.nodes.find((node) => node.isPrimary)?.id;
 }
 

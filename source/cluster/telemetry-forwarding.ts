@@ -104,8 +104,13 @@ export class TelemetryForwarding {
 		}
 	}
 
-	/** An event of the operator itself: counted, on the bus, and in the sink. */
-	emitLocal(event: EventName, measurements: Measurements, metadata: Metadata): void {
+	/** An event of the operator itself: counted, on the bus, and (unless `written` is false) in the sink. */
+	emitLocal(
+		event: EventName,
+		measurements: Measurements,
+		metadata: Metadata,
+		written = true,
+	): void {
 		this.count(operatorSource, event.join('.'), 1);
 		const {duration} = measurements;
 		if (duration !== undefined) {
@@ -113,7 +118,9 @@ export class TelemetryForwarding {
 		}
 
 		this.bus.execute(event, measurements, metadata);
-		this.sink?.(serializeEvent(event, measurements, metadata));
+		if (written) {
+			this.sink?.(serializeEvent(event, measurements, metadata));
+		}
 	}
 
 	/** Events counted so far, by dotted name, from every source. */

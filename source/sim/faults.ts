@@ -1,5 +1,5 @@
+import type {LinkFaults} from '../net/network-model.js';
 import type {Prng} from '../vsr/prng.js';
-import type {LinkFaults} from './network.js';
 
 /** The simulator's fault mixes, from none to heavy (see the readme for what each injects). */
 export const faultMixes = ['none', 'light', 'heavy'] as const;
@@ -18,28 +18,22 @@ export const millisecond = 1_000_000;
 /** A second of virtual time, in nanoseconds. */
 export const second = 1000 * millisecond;
 
+/**
+The network of a fault mix: every message takes 1 ms plus up to `jitterMs` more (unequal
+delays reorder messages), and some are dropped or duplicated.
+*/
 export function linkFaults(mix: FaultMix): LinkFaults {
 	switch (mix) {
 		case 'none': {
-			return {minLatency: millisecond, maxLatency: 3 * millisecond, dropRate: 0, duplicateRate: 0};
+			return {delayMs: 1, jitterMs: 2, dropRate: 0, duplicateRate: 0, reorderRate: 0};
 		}
 
 		case 'light': {
-			return {
-				minLatency: millisecond,
-				maxLatency: 10 * millisecond,
-				dropRate: 0.01,
-				duplicateRate: 0.01,
-			};
+			return {delayMs: 1, jitterMs: 9, dropRate: 0.01, duplicateRate: 0.01, reorderRate: 0};
 		}
 
 		case 'heavy': {
-			return {
-				minLatency: millisecond,
-				maxLatency: 40 * millisecond,
-				dropRate: 0.05,
-				duplicateRate: 0.03,
-			};
+			return {delayMs: 1, jitterMs: 39, dropRate: 0.05, duplicateRate: 0.03, reorderRate: 0};
 		}
 	}
 }

@@ -1,4 +1,7 @@
 import {describeEntry, type HistoryEntry, HistoryRecorder} from '../check/history.js';
+import {type Address, clientAddress, clientOf} from '../net/address.js';
+import {NetworkModel} from '../net/network-model.js';
+import {type Round, RoundScheduler} from '../net/scheduler.js';
 import {checkLinearizable} from '../check/linearizability.js';
 import {type ModelEntry, ModelHistory, checkModel} from '../check/model.js';
 import {
@@ -38,12 +41,17 @@ import {
 	second,
 } from './faults.js';
 import {type Committed, CommittedOps} from './committed.js';
-import {type Address, SimNetwork, clientAddress, clientOf} from './network.js';
 import type {SimulatedService} from './service.js';
 import {Workload} from './workload.js';
 
 /** A replica's and a client's tick in the simulator: 10 ms of virtual time, in nanoseconds. */
 export const tick = 10 * millisecond;
+
+/**
+The simulator's rounds (`RoundScheduler`): 1 ms, the shortest network delay of every fault mix,
+so that no message waits for a round to end and the order is close to a plain event queue's.
+*/
+export const simulatorSlice = millisecond;
 
 /** One run of the simulator. */
 export type SimulationOptions = {
@@ -160,7 +168,8 @@ export class Simulation {
 	private readonly configuration: Configuration;
 	private readonly bus: Telemetry;
 	private readonly vsr: VsrTelemetry;
-	private readonly network: SimNetwork;
+	private readonly network: NetworkModel;
+	private readonly scheduler: RoundScheduler<Message>;
 	private readonly replicas: Array<Replica | undefined>;
 	private readonly boots: number[];
 	private readonly clients: SimClient[];
@@ -204,7 +213,14 @@ export class Simulation {
 			partitioned: () => this.network.partitioned,
 		};
 		const streams = new Prng(options.seed);
-		this.network = new SimNetwork(new Prng(streams.nextUint32()), linkFaults(options.faults));
+		const networkPrng = new Prng(streams.nextUint32());
+		this.network = new NetworkModel(options.replicas, () => networkPrng.next());
+		this.network.setGlobal(linkFaults(options.faults));
+		this.scheduler = new RoundScheduler(this.network, {
+			replicaCount: options.replicas,
+			slice: simulatorSlice,
+			tick,
+		});
 		const workloadPrng = new Prng(streams.nextUint32());
 		this.workload = new Workload(workloadPrng);
 		this.service = options.service;
@@ -257,32 +273,78 @@ export class Simulation {
 		return this.result();
 	}
 
+	/**
+	Round after round (`RoundScheduler`): at a tick, faults first (the operator acts between
+	rounds); then each replica in id order ticks (at a tick) and takes its messages, and what it
+	sends goes on its way at once (nothing sent in a round can be due in it, so this is the same
+	as routing after the round, in replica order); then the clients, likewise.
+	*/
 	private loop(): void {
-		let nextTick = tick;
+		const {scheduler} = this;
 		for (;;) {
-			while (this.network.nextAt() <= nextTick) {
-				this.deliver();
+			const round = scheduler.takeRound(scheduler.nextStart());
+			this.now = round.start;
+			if (round.tick) {
+				this.injectFaults();
 			}
 
-			this.now = nextTick;
-			nextTick += tick;
-			this.onTick();
-			if (this.acked >= this.options.ops && this.faultsEnd !== undefined) {
+			for (const replica of this.replicas) {
+				// A crashed replica's messages are lost, as on a real network.
+				if (replica) {
+					this.stepRound(replica, round);
+				}
+			}
+
+			if (round.tick) {
+				this.now = round.start;
+				this.tickClients();
+			}
+
+			const {messages, count} = round;
+			for (let index = 0; index < count; index++) {
+				const entry = messages[index]!;
+				if (entry.to < 0) {
+					this.now = entry.due;
+					this.deliverToClient(clientOf(entry.to), entry.message);
+				}
+			}
+
+			if (round.tick && this.acked >= this.options.ops && this.faultsEnd !== undefined) {
 				return;
 			}
 		}
 	}
 
-	// --- Ticks: faults, replicas, clients -----------------------------------
-
-	private onTick(): void {
-		this.injectFaults();
-		for (const replica of this.replicas) {
-			if (replica) {
-				this.route(replica.id, this.step(replica, undefined));
-			}
+	/** A replica's part of a round: its tick, then its messages. */
+	private stepRound(replica: Replica, round: Round<Message>): void {
+		const {id} = replica;
+		if (round.tick) {
+			this.now = round.start;
+			this.route(id, this.step(replica, undefined));
 		}
 
+		const {messages, count} = round;
+		for (let index = 0; index < count; index++) {
+			const entry = messages[index]!;
+			if (entry.to !== id) {
+				continue;
+			}
+
+			this.now = entry.due;
+			if (this.tracing) {
+				this.record(
+					() =>
+						`${this.time()} ${describeAddress(entry.from)} → ${id} ${describeMessage(entry.message)}`,
+				);
+			}
+
+			this.route(id, this.step(replica, entry.message));
+		}
+	}
+
+	// --- Ticks: faults, clients -----------------------------------------------
+
+	private tickClients(): void {
 		for (const simClient of this.clients) {
 			this.route(clientAddress(simClient.client.clientId), simClient.client.tick());
 			this.issue(simClient);
@@ -377,7 +439,8 @@ export class Simulation {
 			}
 		}
 
-		this.network.faults = linkFaults('none');
+		this.network.clear();
+		this.network.setGlobal(linkFaults('none'));
 		this.record(() => `${this.time()} faults stop`);
 	}
 
@@ -406,7 +469,7 @@ export class Simulation {
 			}
 
 			case 'partition': {
-				this.network.partition(fault.groups);
+				this.network.setSides(fault.groups);
 				this.operatorEvent(operatorEvents.operatorPartition, {groups: fault.groups});
 				break;
 			}
@@ -427,29 +490,6 @@ export class Simulation {
 	}
 
 	// --- Messages -------------------------------------------------------------
-
-	private deliver(): void {
-		const packet = this.network.pop()!;
-		this.now = packet.at;
-		if (packet.to < 0) {
-			this.deliverToClient(clientOf(packet.to), packet.message);
-			return;
-		}
-
-		const replica = this.replicas[packet.to];
-		if (!replica) {
-			return;
-		}
-
-		if (this.tracing) {
-			this.record(
-				() =>
-					`${this.time()} ${describeAddress(packet.from)} → ${packet.to} ${describeMessage(packet.message)}`,
-			);
-		}
-
-		this.route(replica.id, this.step(replica, packet.message));
-	}
 
 	private deliverToClient(clientId: number, message: Message): void {
 		const simClient = this.clients[clientId - 1];
@@ -487,13 +527,14 @@ export class Simulation {
 		this.issue(simClient);
 	}
 
+	/** Puts what was sent on its way, sent now. */
 	private route(from: Address, sends: readonly Send[]): void {
 		for (const send of sends) {
-			this.network.send(
-				this.now,
+			this.scheduler.send(
 				from,
 				send.to === 'replica' ? send.replica : clientAddress(send.clientId),
 				send.message,
+				this.now,
 			);
 		}
 	}

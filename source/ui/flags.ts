@@ -1,4 +1,4 @@
-import {integerFlag, rateFlag, urlFlag} from '../cli/flags.js';
+import {booleanFlag, integerFlag, rateFlag, urlFlag} from '../cli/flags.js';
 
 /** The operator's own flags: the fault settings of `run`, as starting values (keys change them). */
 export const operatorFlags = {
@@ -10,6 +10,14 @@ export const operatorFlags = {
 		default: 0,
 		valueName: 'MS',
 	}),
+	seed: integerFlag({
+		description:
+			'A deterministic session: lockstep rounds, every random choice drawn from S (the same keys at the same times, the same run)',
+		min: 0,
+		max: 0xff_ff_ff_ff,
+		valueName: 'S',
+	}),
+	paused: booleanFlag({description: 'Start with time stopped (space starts it)'}),
 	otlp: urlFlag({
 		description:
 			'Export spans and metrics over OTLP/HTTP to the collector at URL (e.g. http://localhost:4318)',

@@ -81,6 +81,7 @@ async function runScreen(
 			const cluster = await import('./start-cluster.js');
 			return cluster.startCluster(context.flags, telemetry);
 		}),
+		context.flags.seed,
 	);
 	let failure: string | undefined;
 	const running = runOperatorUi({

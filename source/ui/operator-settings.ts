@@ -8,6 +8,10 @@ export type OperatorSettings = {
 	readonly drop: number;
 	/** Starting delay in ms. */
 	readonly delay: number;
+	/** A seeded (deterministic) session; undefined: live. */
+	readonly seed?: number | undefined;
+	/** Start with time stopped. */
+	readonly paused?: boolean;
 	/** Export spans and metrics over OTLP/HTTP to this collector URL. */
 	readonly otlp?: string | undefined;
 };

@@ -1,5 +1,5 @@
 import type {OperatorControls} from '../cluster/operator-api.js';
-import {Operator} from '../cluster/operator.js';
+import {ProcessCluster} from '../cluster/process-cluster.js';
 import type {Telemetry} from '../telemetry/telemetry.js';
 import type {OperatorSettings} from './operator-settings.js';
 
@@ -8,18 +8,20 @@ export async function startCluster(
 	settings: OperatorSettings,
 	telemetry: Telemetry,
 ): Promise<OperatorControls> {
-	const operator = await Operator.start({
+	const cluster = await ProcessCluster.start({
 		replicas: settings.replicas,
 		telemetry,
 		otlp: settings.otlp,
+		seed: settings.seed,
+		paused: settings.paused,
 	});
 	if (settings.drop > 0) {
-		operator.setDropRate(settings.drop);
+		cluster.setDropRate(settings.drop);
 	}
 
 	if (settings.delay > 0) {
-		operator.setDelay(settings.delay);
+		cluster.setDelay(settings.delay);
 	}
 
-	return operator;
+	return cluster;
 }

@@ -7,6 +7,10 @@ up, everything goes to it.
 */
 import {
 	type ClusterSnapshot,
+	type DeliveryReport,
+	type InFlightMessage,
+	type LinkFaults,
+	type MessageEvent,
 	type OperatorControls,
 	type RequestOutcome,
 	startingSnapshot,
@@ -23,10 +27,17 @@ export class StartingOperator implements OperatorControls {
 	#failure: unknown;
 	readonly #placeholder: ClusterSnapshot;
 	readonly #reportListeners = new Set<(summary: TelemetrySummary) => void>();
+	readonly #messageListeners = new Set<(event: MessageEvent) => void>();
+	#stopListening: (() => void) | undefined;
 
-	constructor(replicas: number, telemetry: Telemetry, starting: Promise<OperatorControls>) {
+	constructor(
+		replicas: number,
+		telemetry: Telemetry,
+		starting: Promise<OperatorControls>,
+		seed?: number,
+	) {
 		this.telemetry = telemetry;
-		this.#placeholder = startingSnapshot(replicas);
+		this.#placeholder = startingSnapshot(replicas, seed);
 
 		this.ready = starting.then(
 			(operator) => {
@@ -36,6 +47,7 @@ export class StartingOperator implements OperatorControls {
 						listener(summary);
 					}
 				});
+				this.#listenToMessages();
 
 				return operator;
 			},
@@ -113,6 +125,67 @@ export class StartingOperator implements OperatorControls {
 		return this.#up().step();
 	}
 
+	setSpeed(speed: number): void {
+		this.#up().setSpeed(speed);
+	}
+
+	inFlight(limit?: number): InFlightMessage[] {
+		return this.#operator?.inFlight(limit) ?? [];
+	}
+
+	async deliverNext(): Promise<DeliveryReport | undefined> {
+		return this.#up().deliverNext();
+	}
+
+	async deliver(id: number): Promise<DeliveryReport | undefined> {
+		return this.#up().deliver(id);
+	}
+
+	drop(id: number): boolean {
+		return this.#up().drop(id);
+	}
+
+	async advanceTick(): Promise<readonly DeliveryReport[]> {
+		return this.#up().advanceTick();
+	}
+
+	forceTimeout(node: number): void {
+		this.#up().forceTimeout(node);
+	}
+
+	setDeaf(node: number, on: boolean): void {
+		this.#up().setDeaf(node, on);
+	}
+
+	setMute(node: number, on: boolean): void {
+		this.#up().setMute(node, on);
+	}
+
+	setNodeFaults(node: number, faults: Partial<LinkFaults>): void {
+		this.#up().setNodeFaults(node, faults);
+	}
+
+	setLinkFaults(from: number, to: number, faults: Partial<LinkFaults>): void {
+		this.#up().setLinkFaults(from, to, faults);
+	}
+
+	linkFaults(from: number, to: number): LinkFaults {
+		return this.#up().linkFaults(from, to);
+	}
+
+	/** Listeners wait for the cluster; once it is up they hear every message it delivers or drops. */
+	onMessage(listener: (event: MessageEvent) => void): () => void {
+		this.#messageListeners.add(listener);
+		this.#listenToMessages();
+		return () => {
+			this.#messageListeners.delete(listener);
+			if (this.#messageListeners.size === 0) {
+				this.#stopListening?.();
+				this.#stopListening = undefined;
+			}
+		};
+	}
+
 	async reset(): Promise<void> {
 		return this.#up().reset();
 	}
@@ -124,6 +197,21 @@ export class StartingOperator implements OperatorControls {
 			await operator.stop();
 		} catch {
 			// It never started.
+		}
+	}
+
+	/** Listens to the cluster's messages only while someone here does: they cost while heard. */
+	#listenToMessages(): void {
+		if (
+			this.#operator !== undefined &&
+			this.#stopListening === undefined &&
+			this.#messageListeners.size > 0
+		) {
+			this.#stopListening = this.#operator.onMessage((event) => {
+				for (const listener of this.#messageListeners) {
+					listener(event);
+				}
+			});
 		}
 	}
 

@@ -64,6 +64,21 @@ export class Prng {
 	}
 }
 
+/**
+ * One seed from several numbers (a session's seed, a replica's id, its incarnation …): each
+ * combination gets its own stream, the same on every machine.
+ */
+export function mixSeed(...parts: readonly number[]): number {
+	let hash = 0x81_1c_9d_c5;
+	for (const part of parts) {
+		hash = Math.imul(hash ^ (part >>> 0), 0x01_00_01_93);
+		hash = Math.imul(hash ^ Math.floor(part / 4_294_967_296), 0x01_00_01_93);
+		hash ^= hash >>> 15;
+	}
+
+	return hash >>> 0;
+}
+
 function rotl(x: number, k: number): number {
 	return (x << k) | (x >>> (32 - k));
 }

@@ -212,6 +212,8 @@ export class Replica implements VsrStateView {
 	private stateTransfer: StateTransfer | undefined;
 	private readonly stateTransferTimeout: Timeout;
 	private skipNextExecution = false;
+	/** `expireTimeouts` runs the timers' actions: no tick passes for the timeouts it left alone. */
+	private forcing = false;
 
 	constructor(options: ReplicaOptions) {
 		this.configuration = new Configuration(options.replicaCount);
@@ -298,6 +300,54 @@ export class Replica implements VsrStateView {
 	*/
 	tick(): Send[] {
 		this.onTick();
+		return this.flush();
+	}
+
+	/**
+	Time runs out now for what this replica waits on, as an operator forcing a timeout asks: a
+	backup's primary timeout (it asks for a view change), a primary's heartbeat and Prepare resend
+	(it sends a Commit now, and resends what no backup acknowledged), a view change's (it asks for
+	the next view), a recovery's and a state transfer's resend. No time passes for the others (a
+	primary's quorum check keeps its window). Returns what to send.
+	*/
+	expireTimeouts(): Send[] {
+		if (this.stateTransfer) {
+			this.stateTransferTimeout.expire();
+		}
+
+		switch (this.status) {
+			case 'normal': {
+				if (this.isPrimary) {
+					this.heartbeatTimeout.expire();
+					this.prepareTimeout.expire();
+				} else if (this.leaving) {
+					this.viewChangeResendTimeout.expire();
+				} else {
+					this.primaryTimeout.expire();
+				}
+
+				break;
+			}
+
+			case 'view_change': {
+				this.viewChangeTimeout.expire();
+				this.viewChangeResendTimeout.expire();
+				break;
+			}
+
+			case 'recovering': {
+				this.recoveryTimeout.expire();
+				break;
+			}
+		}
+
+		this.forcing = true;
+		try {
+			this.onTick();
+		} finally {
+			this.forcing = false;
+		}
+
 		return this.flush();
 	}
 
@@ -1305,17 +1355,24 @@ export class Replica implements VsrStateView {
 
 	// --- Timers --------------------------------------------------------------
 
+	/** One tick of the timeouts that the replica's status runs (none while they are expired by force). */
+	private elapse(timeout: Timeout): void {
+		if (!this.forcing) {
+			timeout.tick();
+		}
+	}
+
 	/** Ticks the timeouts that the replica's status runs, and acts on those that fired. */
 	private onTick(): void {
 		if (this.stateTransfer) {
-			this.stateTransferTimeout.tick();
+			this.elapse(this.stateTransferTimeout);
 			if (this.stateTransferTimeout.fired()) {
 				this.sendGetState();
 			}
 		}
 
 		if (this.viewVotes.size > 0) {
-			this.voteWindowTimeout.tick();
+			this.elapse(this.voteWindowTimeout);
 			if (this.voteWindowTimeout.fired()) {
 				this.viewVotes.clear();
 			}
@@ -1333,8 +1390,8 @@ export class Replica implements VsrStateView {
 			}
 
 			case 'view_change': {
-				this.viewChangeTimeout.tick();
-				this.viewChangeResendTimeout.tick();
+				this.elapse(this.viewChangeTimeout);
+				this.elapse(this.viewChangeResendTimeout);
 				if (!this.leaving && this.viewChangeTimeout.fired()) {
 					this.leave(); // This view change is stuck: ask for the next view.
 				} else if (this.viewChangeResendTimeout.fired()) {
@@ -1348,7 +1405,7 @@ export class Replica implements VsrStateView {
 			}
 
 			case 'recovering': {
-				this.recoveryTimeout.tick();
+				this.elapse(this.recoveryTimeout);
 				if (this.recoveryTimeout.fired()) {
 					this.broadcastRecovery();
 				}
@@ -1359,8 +1416,8 @@ export class Replica implements VsrStateView {
 	}
 
 	private tickPrimary(): void {
-		this.heartbeatTimeout.tick();
-		this.prepareTimeout.tick();
+		this.elapse(this.heartbeatTimeout);
+		this.elapse(this.prepareTimeout);
 		const idle = this.heartbeatTimeout.fired();
 		if (idle || this.commitNumber > this.lastSentCommit) {
 			this.broadcast({type: 'commit', view: this.view, commit: this.commitNumber});
@@ -1380,7 +1437,7 @@ export class Replica implements VsrStateView {
 			this.resendPrepares();
 		}
 
-		this.quorumTimeout.tick();
+		this.elapse(this.quorumTimeout);
 		if (this.quorumTimeout.fired()) {
 			if (this.heardFrom.reached) {
 				this.startQuorumCheck();
@@ -1402,9 +1459,9 @@ export class Replica implements VsrStateView {
 	}
 
 	private tickBackup(): void {
-		this.primaryTimeout.tick();
+		this.elapse(this.primaryTimeout);
 		if (this.leaving) {
-			this.viewChangeResendTimeout.tick();
+			this.elapse(this.viewChangeResendTimeout);
 			if (this.viewChangeResendTimeout.fired()) {
 				this.broadcastStartViewChange();
 			}
@@ -1416,7 +1473,7 @@ export class Replica implements VsrStateView {
 		}
 
 		if (this.early.size > 0 || this.primaryCommit > this.log.opNumber) {
-			this.gapTimeout.tick();
+			this.elapse(this.gapTimeout);
 			if (this.gapTimeout.fired()) {
 				this.gapTimeout.reset();
 				this.requestState(this.view);

@@ -20,6 +20,11 @@ export class Timeout {
 		return this.ticks >= this.after;
 	}
 
+	/** Time runs out now: it has fired (until reset), whatever its count. */
+	expire(): void {
+		this.ticks = this.after;
+	}
+
 	/** Counts again from zero. */
 	reset(): void {
 		this.ticks = 0;

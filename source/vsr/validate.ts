@@ -26,6 +26,22 @@ export type ValidateOptions = {
 	readonly replicaCount: number;
 	/** Checks a checkpoint's state-machine snapshot; the default accepts the key-value store's. */
 	readonly snapshot?: (value: unknown) => string | undefined;
+	/**
+	 * The replica the message is for, when it is known: a message is then also checked against
+	 * what the core asserts of its peers given the receiver's state (see {@link Receiver}).
+	 */
+	readonly receiver?: Receiver;
+};
+
+/**
+ * What a message is checked against on the receiving replica (a `Replica` is one). The core
+ * asserts that a correct peer never sends it a PrepareOk of its view beyond its op number: from
+ * the outside world such a message is bad input, not a broken replica, so it is refused here.
+ */
+export type Receiver = {
+	readonly view: number;
+	readonly isPrimary: boolean;
+	readonly opNumber: number;
 };
 
 type Fields = Record<string, unknown>;
@@ -352,7 +368,23 @@ export function messageProblem(value: unknown, options: ValidateOptions): string
 		}
 	}
 
-	return checkBody(value, type, options);
+	return checkBody(value, type, options) ?? receiverProblem(value, options.receiver);
+}
+
+/** The facts a valid message must also respect given the receiver's state (see `Receiver`). */
+function receiverProblem(value: Fields, receiver: Receiver | undefined): string | undefined {
+	if (
+		receiver !== undefined &&
+		value.type === 'prepare_ok' &&
+		value.view === receiver.view &&
+		receiver.isPrimary &&
+		typeof value.op === 'number' &&
+		value.op > receiver.opNumber
+	) {
+		return `prepare_ok acks op ${String(value.op)} beyond this primary's op ${receiver.opNumber}`;
+	}
+
+	return undefined;
 }
 
 /** Whether `value` is a valid message (see {@link messageProblem} for why not). */

@@ -13,10 +13,11 @@ import {PassThrough} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {encodeHistogram, newDurationHistogram} from '../../source/cluster/histograms.js';
-import type {
-	ClusterSnapshot,
-	OperatorControls,
-	TelemetrySummary,
+import {
+	type ClusterSnapshot,
+	type OperatorControls,
+	type TelemetrySummary,
+	noFaults,
 } from '../../source/cluster/operator-api.js';
 import {type EventName, type Metadata, Telemetry} from '../../source/telemetry/telemetry.js';
 import {UiStore} from '../../source/ui/store.js';
@@ -32,13 +33,26 @@ const snapshot: ClusterSnapshot = {
 		op: 0,
 		commit: 0,
 		restarts: 0,
-		network: {isolated: false, partitioned: false, dropRate: 0, delayMs: 0},
+		network: {
+			isolated: false,
+			partitioned: false,
+			deaf: false,
+			mute: false,
+			side: undefined,
+			dropRate: 0,
+			delayMs: 0,
+			jitterMs: 0,
+		},
 	})),
 	primary: 0,
 	view: 0,
 	commit: 0,
 	paused: false,
 	held: 0,
+	seed: undefined,
+	speed: 1,
+	virtualTimeMs: 0,
+	inFlight: 0,
 	dropRate: 0,
 	delayMs: 0,
 	load: true,
@@ -69,6 +83,19 @@ function benchOperator(
 		pause: noop,
 		resume: noop,
 		step: () => false,
+		setSpeed: noop,
+		inFlight: () => [],
+		deliverNext: async () => undefined,
+		deliver: async () => undefined,
+		drop: () => false,
+		advanceTick: async () => [],
+		forceTimeout: noop,
+		setDeaf: noop,
+		setMute: noop,
+		setNodeFaults: noop,
+		setLinkFaults: noop,
+		linkFaults: () => noFaults,
+		onMessage: () => noop,
 		reset: async () => undefined,
 		stop: async () => undefined,
 	};

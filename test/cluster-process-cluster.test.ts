@@ -7,24 +7,24 @@ import {
 	alive,
 	byNumber,
 	garbage,
-	startOperator,
+	startCluster,
 	waitFor,
 	waitForAgreement,
 } from './fixtures/cluster.js';
 
 test('a cluster of processes commits requests and its replicas agree', async (t) => {
-	const operator = await startOperator(t, {replicas: 3, clients: 4});
-	const pids = operator.snapshot().nodes.map((node) => node.pid);
+	const cluster = await startCluster(t, {replicas: 3, clients: 4});
+	const pids = cluster.snapshot().nodes.map((node) => node.pid);
 	t.true(pids.every((pid) => typeof pid === 'number' && alive(pid)));
 	t.is(new Set(pids).size, 3);
 
 	const outcomes = await Promise.all(
 		Array.from({length: 60}, async (_, index) =>
-			operator.submit({op: 'append', key: 'log', value: `${index},`}),
+			cluster.submit({op: 'append', key: 'log', value: `${index},`}),
 		),
 	);
 	t.true(outcomes.every((outcome) => outcome.result.ok));
-	const read = await operator.submit({op: 'get', key: 'log'});
+	const read = await cluster.submit({op: 'get', key: 'log'});
 	t.true(read.result.ok);
 	const values = String(read.result.ok ? read.result.value : '')
 		.split(',')
@@ -32,11 +32,11 @@ test('a cluster of processes commits requests and its replicas agree', async (t)
 	t.is(values.length, 60, 'every append took effect once');
 	t.is(new Set(values).size, 60);
 
-	operator.setLoad(true);
-	await waitFor('some load', () => operator.snapshot().acked > 300);
-	operator.setLoad(false);
-	await waitForAgreement(operator);
-	const snapshot = operator.snapshot();
+	cluster.setLoad(true);
+	await waitFor('some load', () => cluster.snapshot().acked > 300);
+	cluster.setLoad(false);
+	await waitForAgreement(cluster);
+	const snapshot = cluster.snapshot();
 	t.is(snapshot.primary, 0);
 	t.is(snapshot.view, 0);
 	t.true(snapshot.commit >= 300);
@@ -49,31 +49,31 @@ test('a cluster of processes commits requests and its replicas agree', async (t)
 		],
 	);
 	t.false(snapshot.outsideFailureModel);
-	const timings = new Set(operator.spanTimings().map((timing) => timing.event));
+	const timings = new Set(cluster.spanTimings().map((timing) => timing.event));
 	t.true(timings.has('vsr.protocol.client_request.stop'));
 	t.true(timings.has('vsr.state_machine.operation.stop'));
 });
 
-test('the operator counts exactly what each replica raised', async (t) => {
+test('the cluster counts exactly what each replica raised', async (t) => {
 	// Few durations a second: the replicas' duration handlers come and go all through the run.
-	const operator = await startOperator(t, {replicas: 3, clients: 8, durationRate: 100});
+	const cluster = await startCluster(t, {replicas: 3, clients: 8, durationRate: 100});
 	const reports: number[] = [];
-	const unsubscribe = operator.onTelemetryReport((summary) => {
+	const unsubscribe = cluster.onTelemetryReport((summary) => {
 		reports.push(summary.node);
 	});
-	operator.setLoad(true);
-	await waitFor('load', () => operator.snapshot().acked > 2000, 60_000);
-	operator.setLoad(false);
-	await waitForAgreement(operator);
-	const raised = await operator.flushTelemetry();
+	cluster.setLoad(true);
+	await waitFor('load', () => cluster.snapshot().acked > 2000, 60_000);
+	cluster.setLoad(false);
+	await waitForAgreement(cluster);
+	const raised = await cluster.flushTelemetry();
 	unsubscribe();
 	t.is(raised.size, 3);
 	// Every replica executed every committed op once: one state_machine.operation span each, counted
 	// whichever way it was raised (the sampled duration handler comes and goes under load).
-	const viewChanged = operator.snapshot().nodes.some((node) => node.view > 0);
+	const viewChanged = cluster.snapshot().nodes.some((node) => node.view > 0);
 	for (const [node, totals] of raised) {
 		t.deepEqual(raised.counted.get(node), totals, `replica ${node}`);
-		const {commit} = operator.commitDigests()[node]!;
+		const {commit} = cluster.commitDigests()[node]!;
 		const started = totals['vsr.state_machine.operation.start'] ?? 0;
 		const ended =
 			(totals['vsr.state_machine.operation.stop'] ?? 0) +
@@ -96,19 +96,19 @@ test('the operator counts exactly what each replica raised', async (t) => {
 		[0, 1, 2],
 		'every replica reported to the listener',
 	);
-	t.true(operator.forwarding.stats.sampledOut > 0, 'at this load most events travel as counts');
+	t.true(cluster.forwarding.stats.sampledOut > 0, 'at this load most events travel as counts');
 });
 
 test('malformed and unknown IPC input never takes a replica down nor changes its state', async (t) => {
-	const operator = await startOperator(t, {replicas: 3, clients: 4});
-	await Promise.all(Array.from({length: 20}, async () => operator.submit()));
-	await waitForAgreement(operator);
+	const cluster = await startCluster(t, {replicas: 3, clients: 4});
+	await Promise.all(Array.from({length: 20}, async () => cluster.submit()));
+	await waitForAgreement(cluster);
 	// The view is left out: on a loaded machine a flood can delay heartbeats past the primary
 	// timeout, and a view change for lack of news is no change made by the junk itself.
-	const before = operator.snapshot().nodes.map(({pid, op, commit}) => ({pid, op, commit}));
-	const digests = operator.commitDigests();
+	const before = cluster.snapshot().nodes.map(({pid, op, commit}) => ({pid, op, commit}));
+	const digests = cluster.commitDigests();
 	const rejected: Metadata[] = [];
-	operator.telemetry.attach(
+	cluster.telemetry.attach(
 		'test',
 		clusterEvents.messageRejected,
 		(_event, _measurements, metadata) => {
@@ -123,8 +123,8 @@ test('malformed and unknown IPC input never takes a replica down nor changes its
 			// Half alone on the channel, half inside a delivery, as protocol messages.
 			const ok =
 				index % 2 === 0
-					? operator.sendRaw(node, item)
-					: operator.sendRaw(node, {type: 'deliver', messages: [item, item]});
+					? cluster.sendRaw(node, item)
+					: cluster.sendRaw(node, {type: 'deliver', messages: [item, item]});
 			t.true(ok);
 			sent[node]! += index % 2 === 0 ? 1 : 2;
 		}
@@ -139,12 +139,12 @@ test('malformed and unknown IPC input never takes a replica down nor changes its
 			7,
 			'deliver',
 		]) {
-			t.true(operator.sendRaw(node, odd));
+			t.true(cluster.sendRaw(node, odd));
 			sent[node]!++;
 		}
 	}
 
-	const raised = await operator.flushTelemetry(30_000);
+	const raised = await cluster.flushTelemetry(30_000);
 	t.is(raised.size, 3, 'all three still answer');
 	for (const node of [0, 1, 2]) {
 		t.is(
@@ -152,52 +152,52 @@ test('malformed and unknown IPC input never takes a replica down nor changes its
 			sent[node],
 			`replica ${node} rejected each one`,
 		);
-		t.is(operator.forwarding.countsOf(node).get('vsr_tui.replica.message_rejected'), sent[node]);
+		t.is(cluster.forwarding.countsOf(node).get('vsr_tui.replica.message_rejected'), sent[node]);
 	}
 
 	t.true(rejected.length > 0, 'rejections reach the bus (sampled)');
 	t.is(typeof rejected[0]?.reason, 'string');
-	const after = operator.snapshot().nodes.map(({pid, op, commit}) => ({pid, op, commit}));
+	const after = cluster.snapshot().nodes.map(({pid, op, commit}) => ({pid, op, commit}));
 	t.deepEqual(after, before, 'no replica restarted, and none changed its log or commit');
-	t.deepEqual(operator.commitDigests(), digests, 'nor its state');
+	t.deepEqual(cluster.commitDigests(), digests, 'nor its state');
 	t.true(after.every((node) => node.pid !== undefined && alive(node.pid)));
 
-	const outcomes = await Promise.all(Array.from({length: 50}, async () => operator.submit()));
+	const outcomes = await Promise.all(Array.from({length: 50}, async () => cluster.submit()));
 	t.true(
 		outcomes.every((outcome) => outcome.result.ok),
 		'the cluster still commits',
 	);
-	await waitForAgreement(operator);
-	t.is(operator.snapshot().commit, before[0]!.commit + 50);
-	t.is(operator.networkStats().forged, 0);
+	await waitForAgreement(cluster);
+	t.is(cluster.snapshot().commit, before[0]!.commit + 50);
+	t.is(cluster.networkStats().forged, 0);
 });
 
 test('a crashed replica is restarted as a new process, recovers, and catches up', async (t) => {
-	const operator = await startOperator(t, {replicas: 3, clients: 4, checkpointInterval: 50});
+	const cluster = await startCluster(t, {replicas: 3, clients: 4, checkpointInterval: 50});
 	const crashes: Metadata[] = [];
-	operator.telemetry.attachMany(
+	cluster.telemetry.attachMany(
 		'test',
 		[operatorEvents.operatorCrash, operatorEvents.operatorRestart],
 		(_event, _measurements, metadata) => {
 			crashes.push(metadata);
 		},
 	);
-	await Promise.all(Array.from({length: 30}, async () => operator.submit()));
-	const oldPid = operator.pid(2)!;
-	operator.crash(2);
-	t.is(operator.snapshot().nodes[2]?.status, 'crashed');
-	t.is(operator.snapshot().nodes[2]?.pid, undefined);
+	await Promise.all(Array.from({length: 30}, async () => cluster.submit()));
+	const oldPid = cluster.pid(2)!;
+	cluster.crash(2);
+	t.is(cluster.snapshot().nodes[2]?.status, 'crashed');
+	t.is(cluster.snapshot().nodes[2]?.pid, undefined);
 	await waitFor('the old process to go', () => !alive(oldPid));
 
 	// The others go on without it; enough ops that the log it would need was collected.
-	await Promise.all(Array.from({length: 200}, async () => operator.submit()));
-	operator.restart(2);
-	const node = operator.snapshot().nodes[2]!;
+	await Promise.all(Array.from({length: 200}, async () => cluster.submit()));
+	cluster.restart(2);
+	const node = cluster.snapshot().nodes[2]!;
 	t.is(node.restarts, 1);
 	t.not(node.pid, oldPid);
-	await waitForAgreement(operator);
-	t.is(operator.snapshot().nodes[2]?.commit, 230);
-	const raised = await operator.flushTelemetry();
+	await waitForAgreement(cluster);
+	t.is(cluster.snapshot().nodes[2]?.commit, 230);
+	const raised = await cluster.flushTelemetry();
 	t.is(raised.get(2)?.['vsr.recovery.complete'], 1);
 	t.like(crashes, [
 		{node: 2, pid: oldPid, source: 'operator'},
@@ -205,70 +205,70 @@ test('a crashed replica is restarted as a new process, recovers, and catches up'
 	]);
 
 	// The primary now: the clients find the new one and nothing is lost.
-	operator.crash(0);
-	const outcomes = await Promise.all(Array.from({length: 20}, async () => operator.submit()));
+	cluster.crash(0);
+	const outcomes = await Promise.all(Array.from({length: 20}, async () => cluster.submit()));
 	t.true(outcomes.every((outcome) => outcome.result.ok));
-	t.true(operator.snapshot().view >= 1);
-	operator.restart(0);
-	await waitForAgreement(operator, 60_000);
-	t.is(operator.snapshot().nodes[0]?.commit, 250);
+	t.true(cluster.snapshot().view >= 1);
+	cluster.restart(0);
+	await waitForAgreement(cluster, 60_000);
+	t.is(cluster.snapshot().nodes[0]?.commit, 250);
 });
 
 test('isolate, partition, heal, drop and delay act on the real cluster', async (t) => {
-	const operator = await startOperator(t, {replicas: 3, clients: 2});
-	await operator.submit();
+	const cluster = await startCluster(t, {replicas: 3, clients: 2});
+	await cluster.submit();
 
 	// An isolated backup falls behind, then catches up once healed.
-	operator.isolate(2);
-	t.true(operator.snapshot().nodes[2]?.network.isolated);
-	await Promise.all(Array.from({length: 20}, async () => operator.submit()));
+	cluster.isolate(2);
+	t.true(cluster.snapshot().nodes[2]?.network.isolated);
+	await Promise.all(Array.from({length: 20}, async () => cluster.submit()));
 	await sleep(100);
-	t.true(operator.snapshot().nodes[2]!.commit < 21);
-	operator.heal(2);
-	await waitForAgreement(operator);
+	t.true(cluster.snapshot().nodes[2]!.commit < 21);
+	cluster.heal(2);
+	await waitForAgreement(cluster);
 
 	// The primary on the minority side of a partition: the majority elects another.
-	operator.partition([0], [1, 2]);
-	t.like(operator.snapshot().nodes[0]?.network, {partitioned: true, isolated: false});
-	const outcome = await operator.submit();
+	cluster.partition([0], [1, 2]);
+	t.like(cluster.snapshot().nodes[0]?.network, {partitioned: true, isolated: false});
+	const outcome = await cluster.submit();
 	t.true(outcome.result.ok);
-	t.true(operator.snapshot().view >= 1, 'a view change happened');
-	operator.heal();
-	await waitForAgreement(operator);
+	t.true(cluster.snapshot().view >= 1, 'a view change happened');
+	cluster.heal();
+	await waitForAgreement(cluster);
 
-	operator.setDropRate(0.2);
-	operator.setDelay(5);
-	t.like(operator.snapshot(), {dropRate: 0.2, delayMs: 5});
-	const outcomes = await Promise.all(Array.from({length: 20}, async () => operator.submit()));
+	cluster.setDropRate(0.2);
+	cluster.setDelay(5);
+	t.like(cluster.snapshot(), {dropRate: 0.2, delayMs: 5});
+	const outcomes = await Promise.all(Array.from({length: 20}, async () => cluster.submit()));
 	t.true(outcomes.every((each) => each.result.ok));
 	t.true(
 		outcomes.some((each) => each.latencyMs >= 10),
 		'two delayed hops at least',
 	);
-	t.true(operator.networkStats().dropped > 0);
-	operator.setDropRate(0);
-	operator.setDelay(0);
-	await waitForAgreement(operator);
-	t.true(operator.eventCounts().get('vsr_tui.operator.partition') === 1);
+	t.true(cluster.networkStats().dropped > 0);
+	cluster.setDropRate(0);
+	cluster.setDelay(0);
+	await waitForAgreement(cluster);
+	t.true(cluster.eventCounts().get('vsr_tui.operator.partition') === 1);
 });
 
 test('paused delivery moves one message at a time', async (t) => {
-	const operator = await startOperator(t, {replicas: 3, clients: 1});
-	await operator.submit();
-	operator.pause();
+	const cluster = await startCluster(t, {replicas: 3, clients: 1});
+	await cluster.submit();
+	cluster.pause();
 	const state = {done: false};
-	const pending = operator.submit({op: 'put', key: 'step', value: '1'}).then((outcome) => {
+	const pending = cluster.submit({op: 'put', key: 'step', value: '1'}).then((outcome) => {
 		state.done = true;
 		return outcome;
 	});
 	await sleep(50);
 	t.false(state.done);
-	t.true(operator.snapshot().paused);
-	t.true(operator.snapshot().held >= 1);
-	t.like(operator.heldMessages()[0], {from: 'client', to: 0, type: 'request'});
+	t.true(cluster.snapshot().paused);
+	t.true(cluster.snapshot().held >= 1);
+	t.like(cluster.inFlight()[0], {from: 'client', to: 0, type: 'request'});
 	let steps = 0;
 	while (!state.done && steps < 200) {
-		if (operator.step()) {
+		if (cluster.step()) {
 			steps++;
 		}
 
@@ -277,34 +277,34 @@ test('paused delivery moves one message at a time', async (t) => {
 
 	t.true(state.done, 'the request completed by stepping');
 	t.true(steps >= 4, 'request, prepare, prepare_ok and reply at least');
-	operator.resume();
-	t.false(operator.snapshot().paused);
+	cluster.resume();
+	t.false(cluster.snapshot().paused);
 	const stepped = await pending;
 	t.true(stepped.result.ok);
-	const after = await operator.submit();
+	const after = await cluster.submit();
 	t.true(after.result.ok);
 });
 
 test('stop ends every replica process and rejects what is still waiting', async (t) => {
-	const operator = await startOperator(t, {replicas: 3, clients: 1});
-	const pids = operator.snapshot().nodes.map((node) => node.pid!);
-	operator.pause();
-	const waiting = operator.submit();
-	await operator.stop();
+	const cluster = await startCluster(t, {replicas: 3, clients: 1});
+	const pids = cluster.snapshot().nodes.map((node) => node.pid!);
+	cluster.pause();
+	const waiting = cluster.submit();
+	await cluster.stop();
 	await t.throwsAsync(waiting, {message: /stopped/v});
 	t.true(pids.every((pid) => !alive(pid)));
 	t.deepEqual(
-		operator.snapshot().nodes.map((node) => node.status),
+		cluster.snapshot().nodes.map((node) => node.status),
 		['crashed', 'crashed', 'crashed'],
 	);
 });
 
-test('a replica that finds its own state impossible stops loudly; the operator reports it and can restart it', async (t) => {
-	const operator = await startOperator(t, {replicas: 3, clients: 2});
-	await Promise.all(Array.from({length: 10}, async () => operator.submit()));
-	await waitForAgreement(operator);
+test('a replica that finds its own state impossible stops loudly; the cluster reports it and can restart it', async (t) => {
+	const cluster = await startCluster(t, {replicas: 3, clients: 2});
+	await Promise.all(Array.from({length: 10}, async () => cluster.submit()));
+	await waitForAgreement(cluster);
 	const seen: Array<[string, Metadata]> = [];
-	operator.telemetry.attachMany(
+	cluster.telemetry.attachMany(
 		'test',
 		[clusterEvents.invariantViolation, clusterEvents.replicaExit],
 		(event, _measurements, metadata) => {
@@ -313,7 +313,7 @@ test('a replica that finds its own state impossible stops loudly; the operator r
 	);
 	// Well formed, but a lie (a Byzantine message, outside VR's failure model): view 1's
 	// primary announcing an empty log, below what replica 2 has committed.
-	operator.sendRaw(2, {
+	cluster.sendRaw(2, {
 		type: 'deliver',
 		messages: [
 			{
@@ -327,17 +327,17 @@ test('a replica that finds its own state impossible stops loudly; the operator r
 			},
 		],
 	});
-	await waitFor('replica 2 to stop', () => operator.snapshot().nodes[2]?.status === 'crashed');
+	await waitFor('replica 2 to stop', () => cluster.snapshot().nodes[2]?.status === 'crashed');
 	await waitFor('both events', () => seen.length === 2);
-	t.is(operator.lastExit(2)?.code, 70);
-	t.regex(operator.lastExit(2)?.stderr ?? '', /InvariantViolation/v);
+	t.is(cluster.lastExit(2)?.code, 70);
+	t.regex(cluster.lastExit(2)?.stderr ?? '', /InvariantViolation/v);
 	t.like(seen[0], ['vsr_tui.replica.invariant_violation', {node_id: 2}]);
 	t.regex(String(seen[0]?.[1].reason), /^InvariantViolation: /v);
 	t.like(seen[1], ['vsr_tui.operator.replica_exit', {node: 2, code: 70}]);
 
-	const outcome = await operator.submit();
+	const outcome = await cluster.submit();
 	t.true(outcome.result.ok, 'the other two go on');
-	operator.restart(2);
-	await waitForAgreement(operator);
-	t.is(operator.snapshot().nodes[2]?.commit, 11);
+	cluster.restart(2);
+	await waitForAgreement(cluster);
+	t.is(cluster.snapshot().nodes[2]?.commit, 11);
 });

@@ -58,6 +58,11 @@ export class Heap<T> {
 		return top;
 	}
 
+	/** Every item, in no particular order. */
+	values(): readonly T[] {
+		return this.items;
+	}
+
 	clear(): void {
 		this.items.length = 0;
 	}
