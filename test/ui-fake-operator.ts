@@ -169,7 +169,10 @@ export function normalCase(message: InFlightMessage, fake: FakeOperator): Reacti
 				};
 			}
 
-			return {caused: [`counted the ack (${count} of ${quorum})`], sends: []};
+			return {
+				caused: [count < quorum ? `counted the ack (${count} of ${quorum})` : `op ${op} was already committed`],
+				sends: [],
+			};
 		}
 
 		case 'commit': {
