@@ -56,12 +56,12 @@ export type FakeOperator = OperatorControls & {
 	stopped: boolean;
 	/** What a delivered message causes (the default script, `normalCase`, unless replaced). */
 	react: (message: InFlightMessage, fake: FakeOperator) => Reaction;
+	/** Listeners of `onMessage` now. */
+	readonly messageListeners: number;
 	/** Replace one node's fields. */
 	setNode(id: number, fields: Partial<NodeInfo>): void;
 	/** Puts a message in flight; returns it as `inFlight()` lists it. */
 	send(message: FakeMessage): InFlightMessage;
-	/** Listeners of `onMessage` now. */
-	readonly messageListeners: number;
 };
 
 const names: Readonly<Record<MessageType, string>> = {
@@ -86,7 +86,11 @@ export function labelOf(message: FakeMessage): string {
 
 	const view = message.view === undefined ? '' : ` v${message.view}`;
 	const op =
-		message.op === undefined ? '' : message.type === 'commit' ? ` commit ${message.op}` : ` op ${message.op}`;
+		message.op === undefined
+			? ''
+			: message.type === 'commit'
+				? ` commit ${message.op}`
+				: ` op ${message.op}`;
 	return `${names[message.type]}${view}${op}`;
 }
 
@@ -123,7 +127,7 @@ backup, a backup appends and acks, the primary commits on a quorum and replies.
 export function normalCase(message: InFlightMessage, fake: FakeOperator): Reaction {
 	const {replicas} = fake.state;
 	const primary = fake.state.primary ?? 0;
-	const view = fake.state.view;
+	const {view} = fake.state;
 	switch (message.type) {
 		case 'request': {
 			const op = (fake.state.nodes[primary]?.op ?? 0) + 1;
@@ -170,7 +174,11 @@ export function normalCase(message: InFlightMessage, fake: FakeOperator): Reacti
 			}
 
 			return {
-				caused: [count < quorum ? `counted the ack (${count} of ${quorum})` : `op ${op} was already committed`],
+				caused: [
+					count < quorum
+						? `counted the ack (${count} of ${quorum})`
+						: `op ${op} was already committed`,
+				],
 				sends: [],
 			};
 		}
@@ -183,7 +191,13 @@ export function normalCase(message: InFlightMessage, fake: FakeOperator): Reacti
 			return {caused: ['the client has its reply'], sends: []};
 		}
 
-		default: {
+		case 'start_view_change':
+		case 'do_view_change':
+		case 'start_view':
+		case 'recovery':
+		case 'recovery_response':
+		case 'get_state':
+		case 'new_state': {
 			return {caused: [], sends: []};
 		}
 	}
@@ -409,7 +423,9 @@ export function createFakeOperator(replicas = 3, telemetry = new Telemetry()): F
 			fake.state.speed = speed;
 		},
 		inFlight(limit = Number.POSITIVE_INFINITY) {
-			return ordered().slice(0, limit).map((entry) => listed(entry));
+			return ordered()
+				.slice(0, limit)
+				.map((entry) => listed(entry));
 		},
 		async deliverNext() {
 			record('deliverNext');
@@ -441,7 +457,11 @@ export function createFakeOperator(replicas = 3, telemetry = new Telemetry()): F
 			record('advanceTick');
 			fake.state.virtualTimeMs += 10;
 			const reports: DeliveryReport[] = [];
-			for (let [next] = ordered(); next !== undefined && next.due <= fake.state.virtualTimeMs; [next] = ordered()) {
+			for (
+				let [next] = ordered();
+				next !== undefined && next.due <= fake.state.virtualTimeMs;
+				[next] = ordered()
+			) {
 				reports.push(deliverEntry(take(next.id)!));
 			}
 

@@ -28,10 +28,7 @@ const delivered = (
 
 // One example of every message type, and the sentence it reads as.
 const examples: Readonly<Record<MessageType, readonly [MessageEvent, string]>> = {
-	request: [
-		delivered('request', 'client', 0, 'Request c1#4'),
-		"n0 got client 1's request 4",
-	],
+	request: [delivered('request', 'client', 0, 'Request c1#4'), "n0 got client 1's request 4"],
 	reply: [
 		delivered('reply', 0, 'client', 'Reply c1#4', {view: 0}),
 		'client 1 got the reply to request 4 from n0 (view 0)',
@@ -159,7 +156,8 @@ test('PrepareOks count towards the quorum, and the op commits when it is reached
 		'n0 has PrepareOk for op 3 from n1: 2 of quorum 2, op 3 commits',
 	);
 	t.is(
-		three.event('protocol.prepare_ok.received', {}, common(0, {from: 1, op: 5, op_number: 5}))?.text,
+		three.event('protocol.prepare_ok.received', {}, common(0, {from: 1, op: 5, op_number: 5}))
+			?.text,
 		'n0 has PrepareOk for op 5 from n1: 2 of quorum 2, ops 3–5 commit',
 	);
 });
@@ -168,11 +166,8 @@ test('a new view starts the count again', (t) => {
 	const narrator = new Narrator(5);
 	narrator.event('protocol.prepare_ok.received', {}, common(0, {from: 1, op: 3}));
 	t.is(
-		narrator.event(
-			'protocol.prepare_ok.received',
-			{},
-			common(0, {from: 2, op: 3, view_number: 5}),
-		)?.text,
+		narrator.event('protocol.prepare_ok.received', {}, common(0, {from: 2, op: 3, view_number: 5}))
+			?.text,
 		'n0 has PrepareOk for op 3 from n2: 2 of quorum 3',
 	);
 });
@@ -217,8 +212,11 @@ test('timeouts and view changes', (t) => {
 test('requests, recovery and the operator’s own acts', (t) => {
 	const narrator = new Narrator(3);
 	t.is(
-		narrator.event('protocol.client_request.start', {}, common(0, {client_id: 1, request_number: 4}))
-			?.text,
+		narrator.event(
+			'protocol.client_request.start',
+			{},
+			common(0, {client_id: 1, request_number: 4}),
+		)?.text,
 		'n0 (primary, view 0) took request 4 of client 1',
 	);
 	t.is(
@@ -230,10 +228,17 @@ test('requests, recovery and the operator’s own acts', (t) => {
 		narrator.event('recovery.start', {}, common(1))?.text,
 		'n1 restarted with nothing and asks the others for its state (Recovery)',
 	);
-	t.is(narrator.event('operator.crash', {}, {node: 0})?.text, 'you crashed n0: it loses its memory');
+	t.is(
+		narrator.event('operator.crash', {}, {node: 0})?.text,
+		'you crashed n0: it loses its memory',
+	);
 	t.is(
 		narrator.event('operator.partition', {}, {side_a: [0, 1], side_b: [2]})?.text,
 		'you split the cluster: n0, n1 | n2',
 	);
-	t.is(narrator.event('protocol.prepare.received', {}, common(1)), undefined, 'told by its message');
+	t.is(
+		narrator.event('protocol.prepare.received', {}, common(1)),
+		undefined,
+		'told by its message',
+	);
 });

@@ -129,7 +129,9 @@ test('event metadata tells the truth about the replica at the moment of the even
 	t.true(Number.isInteger(complete?.metadata.log_from));
 	t.is(complete?.metadata.log_op, complete?.metadata.op_number);
 	t.true(Number(complete?.metadata.last_normal_view) < Number(complete?.metadata.view_number));
-	for (const backup of of(events.viewChangeComplete).filter((event) => !event.metadata.is_primary)) {
+	for (const backup of of(events.viewChangeComplete).filter(
+		(event) => !event.metadata.is_primary,
+	)) {
 		t.is(backup.metadata.log_from, undefined, 'only the new primary chooses a log');
 	}
 

@@ -145,7 +145,10 @@ function stepFault(context: CommandContext, setting: FaultSetting, direction: 1 
 		case 'link': {
 			const {from, to} = session.linkTargets();
 			if (from === undefined || to.length === 0) {
-				session.say('mark the far end of the link with a (the link goes from the selected node)', 'warn');
+				session.say(
+					'mark the far end of the link with a (the link goes from the selected node)',
+					'warn',
+				);
 				return;
 			}
 
@@ -167,7 +170,7 @@ function stepFault(context: CommandContext, setting: FaultSetting, direction: 1 
 }
 
 /** `0`, `client`: an end of a message, as the status line names it. */
-const endpointText = (endpoint: Endpoint): string => String(endpoint);
+const endpointText = String;
 
 /** `Prepare v0 op 3 0→2`. */
 export const messageText = (message: InFlightMessage): string =>
@@ -199,7 +202,9 @@ function stepSpeed({operator, session}: CommandContext, direction: 1 | -1): void
 	const speed = stepThrough(speedSteps, current, direction);
 	if (speed === current) {
 		session.say(
-			direction > 0 ? `time already runs at ${speedText(speed)}, the fastest` : `${speedText(speed)} is the slowest`,
+			direction > 0
+				? `time already runs at ${speedText(speed)}, the fastest`
+				: `${speedText(speed)} is the slowest`,
 			'warn',
 		);
 		return;
@@ -221,7 +226,9 @@ const nextTarget: Readonly<Record<FaultTarget, FaultTarget>> = {
 /** What a forced timeout does to a replica in its state, in words. */
 function timeoutWords(session: Session, id: number): string {
 	const node = session.snapshot.nodes.find((each) => each.id === id);
-	const pausedNote = session.snapshot.paused ? ' (its messages wait in flight: n delivers them)' : '';
+	const pausedNote = session.snapshot.paused
+		? ' (its messages wait in flight: n delivers them)'
+		: '';
 	if (node?.status === 'recovering') {
 		return `n${id} times out: it sends Recovery again${pausedNote}`;
 	}
@@ -264,7 +271,10 @@ function toggleCut(context: CommandContext, cut: 'deaf' | 'mute'): void {
 }
 
 /** Delivers one message (the next, or a chosen one) after those asked for before, and says what it caused. */
-function deliverOne(context: CommandContext, deliver: () => Promise<DeliveryReport | undefined>): void {
+function deliverOne(
+	context: CommandContext,
+	deliver: () => Promise<DeliveryReport | undefined>,
+): void {
 	const {session} = context;
 	session.serially(async () => {
 		const report = await deliver();
@@ -287,7 +297,11 @@ function scrollDiagram({session, tallies, touch}: CommandContext, direction: 1 |
 		direction * Math.max(1, session.diagramPage),
 	);
 	touch('diagram');
-	session.say(back === 0 ? 'diagram: following the run' : `diagram: ${formatCount(back)} rows back (PgDn goes on)`);
+	session.say(
+		back === 0
+			? 'diagram: following the run'
+			: `diagram: ${formatCount(back)} rows back (PgDn goes on)`,
+	);
 }
 
 function stepFilter({session, tallies, touch}: CommandContext, direction: 1 | -1): void {
@@ -608,9 +622,7 @@ export const commands: Readonly<Record<Action, Run>> = {
 
 	messageDown({session}) {
 		const index = session.messages.findIndex((message) => message.id === session.selectedMessage);
-		session.selectMessage(
-			session.messages[Math.min(session.messages.length - 1, index + 1)]?.id,
-		);
+		session.selectMessage(session.messages[Math.min(session.messages.length - 1, index + 1)]?.id);
 	},
 
 	messageNumber({session}, command) {

@@ -57,7 +57,8 @@ export function diagramColumns(replicas: number, width: number): DiagramColumns 
 }
 
 /** The lifeline of an endpoint: the clients' first, then the replicas'. */
-export const lifelineOf = (endpoint: Endpoint): number => (endpoint === 'client' ? 0 : endpoint + 1);
+export const lifelineOf = (endpoint: Endpoint): number =>
+	endpoint === 'client' ? 0 : endpoint + 1;
 
 const fitTo = (text: string, width: number): string =>
 	text.length <= width ? text : width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;

@@ -53,7 +53,11 @@ export function arrowLabel(message: MessageEvent['message']): string {
 
 	const view = message.view === undefined ? '' : ` v${message.view}`;
 	const op =
-		message.op === undefined ? '' : message.type === 'commit' ? ` c${message.op}` : ` op${message.op}`;
+		message.op === undefined
+			? ''
+			: message.type === 'commit'
+				? ` c${message.op}`
+				: ` op${message.op}`;
 	return `${shortNames[message.type]}${view}${op}`;
 }
 
@@ -61,9 +65,9 @@ const numberOf = (value: unknown): number | undefined =>
 	typeof value === 'number' ? value : undefined;
 
 class Rows {
+	scroll = 0;
 	readonly #capacity: number;
 	#rows: DiagramRow[] = [];
-	scroll = 0;
 
 	constructor(capacity: number) {
 		this.#capacity = capacity;

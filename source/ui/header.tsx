@@ -103,11 +103,11 @@ export const Header = memo((props: {readonly width: number}) => {
 				{'  '}
 				<Text
 					color={
-						header.faults.target !== 'network'
-							? theme.color('key')
-							: header.faults.dropRate > 0 || header.faults.delayMs > 0
+						header.faults.target === 'network'
+							? header.faults.dropRate > 0 || header.faults.delayMs > 0
 								? theme.color('faulty')
 								: undefined
+							: theme.color('key')
 					}
 				>
 					{faultsText(header.faults)}

@@ -92,9 +92,9 @@ export function overlayLayout(
 
 /** Every key and what it does, straight from the keymap, by group, over two pages; then what the numbers mean. */
 export const HelpOverlay = memo(
-	(props: {readonly width: number; readonly lines: number; readonly page?: number}) => {
+	(props: {readonly width: number; readonly lines: number; readonly page: number}) => {
 		const theme = useTheme();
-		const page = Math.min(helpPages - 1, Math.max(0, props.page ?? 0));
+		const page = Math.min(helpPages - 1, Math.max(0, props.page));
 		const layout = overlayLayout(props.lines, page);
 		const items = pageItems(page);
 		const columnWidth = Math.floor(props.width / layout.columns);

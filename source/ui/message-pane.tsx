@@ -84,11 +84,7 @@ export const MessagePane = memo((props: {readonly lines: number; readonly width:
 	const after = messages.length - first - shown.length;
 	return (
 		<Box flexDirection="column" width={props.width} height={props.lines}>
-			<Text
-				bold
-				wrap="truncate"
-				color={slice.focused ? theme.color('key') : theme.color('muted')}
-			>
+			<Text bold wrap="truncate" color={slice.focused ? theme.color('key') : theme.color('muted')}>
 				{messagesTitle(slice)}
 			</Text>
 			{messages.length === 0 ? (
@@ -104,7 +100,7 @@ export const MessagePane = memo((props: {readonly lines: number; readonly width:
 					<Text
 						key={message.id}
 						wrap="truncate"
-						inverse={selected && slice.focused}
+						inverse={selected ? slice.focused : false}
 						color={theme.messageColor(messageTone(message))}
 					>
 						{selected ? '>' : ' '}

@@ -42,7 +42,7 @@ function deliveredSentence(event: MessageEvent): string {
 	const request = clientRequest(message.label);
 	const to = endpointName(message.to, request?.client);
 	const from = endpointName(message.from, request?.client);
-	const type: MessageType = message.type;
+	const {type} = message;
 	switch (type) {
 		case 'request': {
 			return request === undefined
@@ -195,7 +195,7 @@ export class Narrator {
 
 			case 'protocol.client_request.exception': {
 				return {
-					text: `${n} gave up client ${String(metadata.client_id)}'s request ${String(metadata.request_number)}: ${String(metadata.reason ?? 'it failed')}`,
+					text: `${n} gave up client ${String(metadata.client_id)}'s request ${String(metadata.request_number)}: ${typeof metadata.reason === 'string' ? metadata.reason : 'it failed'}`,
 					tone: 'lost',
 				};
 			}
@@ -241,7 +241,10 @@ export class Narrator {
 			}
 
 			case 'operator.crash': {
-				return {text: `you crashed n${String(metadata.node)}: it loses its memory`, tone: 'operator'};
+				return {
+					text: `you crashed n${String(metadata.node)}: it loses its memory`,
+					tone: 'operator',
+				};
 			}
 
 			case 'operator.restart': {
@@ -257,7 +260,9 @@ export class Narrator {
 
 			case 'operator.partition': {
 				const side = (value: unknown): string =>
-					Array.isArray(value) ? list(value.filter((id): id is number => typeof id === 'number')) : '?';
+					Array.isArray(value)
+						? list(value.filter((id): id is number => typeof id === 'number'))
+						: '?';
 				return {
 					text: `you split the cluster: ${side(metadata.side_a)} | ${side(metadata.side_b)}`,
 					tone: 'operator',

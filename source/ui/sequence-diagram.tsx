@@ -9,12 +9,12 @@ import type {DiagramSlice} from './slices.js';
 export const diagramChrome = 2;
 
 export function diagramTitle(slice: DiagramSlice): string {
-	const parts = [`diagram · ${formatCount(slice.messages)} messages`];
-	parts.push(
+	const parts = [
+		`diagram · ${formatCount(slice.messages)} messages`,
 		slice.scroll === 0
 			? 'following (PgUp scrolls back)'
 			: `${formatCount(slice.scroll)} rows back (PgDn goes on)`,
-	);
+	];
 	if (slice.heartbeatsHidden) {
 		parts.push('heartbeats hidden (H)');
 	}

@@ -241,7 +241,7 @@ export class Session {
 	}
 
 	/** Marks the screen's parts that show these settings as changed. */
-	touch(...slices: Parameters<Touch>[0][]): void {
+	touch(...slices: Array<Parameters<Touch>[0]>): void {
 		for (const slice of slices) {
 			this.#touch(slice);
 		}

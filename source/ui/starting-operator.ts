@@ -25,7 +25,8 @@ export class StartingOperator implements OperatorControls {
 	readonly ready: Promise<OperatorControls>;
 	#operator: OperatorControls | undefined;
 	#failure: unknown;
-	#listenToMessages: () => void = () => undefined;
+	/** Subscribes to the cluster's messages while someone here listens (set once the cluster is up). */
+	#listenToMessages: (() => void) | undefined;
 	readonly #placeholder: ClusterSnapshot;
 	readonly #reportListeners = new Set<(summary: TelemetrySummary) => void>();
 	readonly #messageListeners = new Set<(event: MessageEvent) => void>();
@@ -62,7 +63,7 @@ export class StartingOperator implements OperatorControls {
 					}
 				};
 
-				this.#listenToMessages();
+				this.#listenToMessages?.();
 
 				return operator;
 			},
@@ -90,10 +91,10 @@ export class StartingOperator implements OperatorControls {
 	/** Listeners wait for the cluster, and the cluster reports only while one listens. */
 	onMessage(listener: (event: MessageEvent) => void): () => void {
 		this.#messageListeners.add(listener);
-		this.#listenToMessages();
+		this.#listenToMessages?.();
 		return () => {
 			this.#messageListeners.delete(listener);
-			this.#listenToMessages();
+			this.#listenToMessages?.();
 		};
 	}
 

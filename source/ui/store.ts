@@ -163,23 +163,6 @@ export class UiStore {
 		return this.#session.settled();
 	}
 
-	/**
-	The cluster reports each message only while someone listens: listen while the diagram or the
-	narration is on the screen, or time is paused or slowed (a teaching session); a loaded
-	cluster running at full speed with the event feed on screen pays nothing for it.
-	*/
-	#followMessages(): void {
-		const session = this.#session;
-		const {snapshot} = session;
-		const wanted =
-			session.lower === 'diagram' || session.narration || snapshot.paused || snapshot.speed < 1;
-		if (wanted !== this.#tallies.listeningToMessages) {
-			this.#tallies.listenToMessages(wanted);
-			this.#touch('diagram');
-			this.#touch('narration');
-		}
-	}
-
 	elapsedMs(): number {
 		return this.#session.elapsedMs();
 	}
@@ -209,5 +192,22 @@ export class UiStore {
 	/** A key that is not in the keymap: say so (it also answers a question with no). */
 	unknownKey(label: string): void {
 		unknownKey(this.#commands, label);
+	}
+
+	/**
+	The cluster reports each message only while someone listens: listen while the diagram or the
+	narration is on the screen, or time is paused or slowed (a teaching session); a loaded
+	cluster running at full speed with the event feed on screen pays nothing for it.
+	*/
+	#followMessages(): void {
+		const session = this.#session;
+		const {snapshot} = session;
+		const wanted =
+			session.lower === 'diagram' || session.narration || snapshot.paused || snapshot.speed < 1;
+		if (wanted !== this.#tallies.listeningToMessages) {
+			this.#tallies.listenToMessages(wanted);
+			this.#touch('diagram');
+			this.#touch('narration');
+		}
 	}
 }

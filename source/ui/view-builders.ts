@@ -61,7 +61,9 @@ function faultsShown(session: Session): FaultsShown {
 		case 'link': {
 			const {from, to} = session.linkTargets();
 			const faults =
-				from === undefined || to[0] === undefined ? noLinkFaults : linkFaultsOf(session, from, to[0]);
+				from === undefined || to[0] === undefined
+					? noLinkFaults
+					: linkFaultsOf(session, from, to[0]);
 			return {
 				target: 'link',
 				name: `${from ?? '?'}→${to.length === 0 ? '?' : to.join(',')}`,
@@ -179,7 +181,7 @@ export const viewBuilders: ViewBuilders = {
 		typed: session.typed,
 	}),
 
-	diagram: ({session, tallies}) => {
+	diagram({session, tallies}) {
 		const hidden = tallies.feed.timersHidden;
 		return {
 			rows: tallies.diagram.rows(hidden),
