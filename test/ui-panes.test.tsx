@@ -168,7 +168,7 @@ test('node table: id, role, status, view, op, commit, lag, pid, network; the sel
 		' 3    2 -        crashed         -       -       -     -        - ok',
 		' 4    3 backup   recovering      0       0       0    42     4003 ok',
 		' 5    4 backup   normal          1      42      41     0     4004 isolated',
-		' 6    5 backup   normal          1      41      41     1     4005 partitioned drop 10% delay 50ms',
+		' 6    5 backup   normal          1      41      41     1     4005 side A drop 10% delay 50ms',
 	]);
 });
 
@@ -284,7 +284,7 @@ test('node table: numbers read as in the header (1,234), and the network column 
 		);
 		t.regex(frame[1]!, / 1,016 +1,015 /v, `at ${width}`);
 		t.true(frame[2]!.endsWith(' isolated'), `at ${width}: ${frame[2]}`);
-		t.true(frame[3]!.endsWith(' partitioned'), `at ${width}: ${frame[3]}`);
+		t.true(frame[3]!.endsWith(' side A'), `at ${width}: ${frame[3]}`);
 	}
 });
 

@@ -9,9 +9,9 @@ import type {
 	DeliveryReport,
 	Endpoint,
 	InFlightMessage,
+	LinkFaults,
 	OperatorControls,
 } from '../cluster/operator-api.js';
-import type {LinkFaults} from '../cluster/network.js';
 import {restartWords} from './diagnosis.js';
 import {formatClock, formatCount, formatMs, formatPercent} from './format.js';
 import {

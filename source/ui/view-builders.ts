@@ -3,7 +3,7 @@ How each slice of the view is built from the session and the tallies, one builde
 the frame clock calls the builders of the slices that changed. A builder may return the
 previous slice when nothing a pane shows changed (the pane then does not render again).
 */
-import type {LinkFaults} from '../cluster/network.js';
+import {type LinkFaults, noFaults} from '../cluster/operator-api.js';
 import {Configuration} from '../vsr/configuration.js';
 import {stuckWords} from './diagnosis.js';
 import {delayText, formatPercent} from './format.js';
@@ -17,19 +17,11 @@ export type ViewBuilders = {
 	readonly [K in keyof View]: (sources: Sources, previous: View[K] | undefined) => View[K];
 };
 
-const noLinkFaults: LinkFaults = {
-	dropRate: 0,
-	delayMs: 0,
-	jitterMs: 0,
-	duplicateRate: 0,
-	reorderRate: 0,
-};
-
 function linkFaultsOf(session: Session, from: number, to: number): LinkFaults {
 	try {
 		return session.operator.linkFaults(from, to);
 	} catch {
-		return noLinkFaults;
+		return noFaults;
 	}
 }
 
@@ -62,7 +54,7 @@ function faultsShown(session: Session): FaultsShown {
 			const {from, to} = session.linkTargets();
 			const faults =
 				from === undefined || to[0] === undefined
-					? noLinkFaults
+					? noFaults
 					: linkFaultsOf(session, from, to[0]);
 			return {
 				target: 'link',
