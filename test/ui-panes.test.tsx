@@ -505,10 +505,7 @@ test('help overlay: every key of the keymap with its description, by group, over
 	}
 
 	for (const page of [0, 1]) {
-		const short = renderPane(
-			<HelpOverlay width={80} lines={13} page={page} />,
-			storeWith().store,
-		);
+		const short = renderPane(<HelpOverlay width={80} lines={13} page={page} />, storeWith().store);
 		t.teardown(short.dispose);
 		const shortFrame = lines(short.frame());
 		t.true(shortFrame.length <= 13, `${shortFrame.length} lines`);

@@ -53,9 +53,7 @@ function faultsShown(session: Session): FaultsShown {
 		case 'link': {
 			const {from, to} = session.linkTargets();
 			const faults =
-				from === undefined || to[0] === undefined
-					? noFaults
-					: linkFaultsOf(session, from, to[0]);
+				from === undefined || to[0] === undefined ? noFaults : linkFaultsOf(session, from, to[0]);
 			return {
 				target: 'link',
 				name: `${from ?? '?'}→${to.length === 0 ? '?' : to.join(',')}`,
