@@ -179,7 +179,10 @@ export const messageText = (message: InFlightMessage): string =>
 /** `delivered Prepare v0 op 3 0→2 → 2 appended op 3, sent PrepareOk`. */
 export function deliveryWords(report: DeliveryReport): string {
 	const caused = report.caused.length === 0 ? 'nothing came of it' : report.caused.join(', ');
-	return `delivered ${messageText(report.message)} → ${endpointText(report.message.to)} ${caused}`;
+	const receiver = endpointText(report.message.to);
+	// `client 1 has its reply` names the receiver itself.
+	const what = caused.startsWith(`${receiver} `) ? caused : `${receiver} ${caused}`;
+	return `delivered ${messageText(report.message)} → ${what}`;
 }
 
 /** Whether the message pane and `n` show a message: heartbeats only while they are not hidden. */

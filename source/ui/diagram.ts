@@ -150,53 +150,46 @@ export class Diagram {
 	/** Marks what a telemetry event shows (by its feed name), if it is one the diagram marks. */
 	event(name: string, metadata: Metadata): void {
 		const node = numberOf(metadata.node_id) ?? numberOf(metadata.node);
+		const mark = (kind: MarkKind, text: string) => {
+			if (node !== undefined) {
+				this.mark(node, kind, text);
+			}
+		};
+
 		switch (name) {
 			case 'operator.crash': {
-				if (node !== undefined) {
-					this.mark(node, 'crash', `n${node} crashed`);
-				}
-
+				mark('crash', `n${node} crashed`);
 				break;
 			}
 
 			case 'operator.restart': {
-				if (node !== undefined) {
-					this.mark(node, 'restart', `n${node} restarted`);
-				}
+				mark('restart', `n${node} restarted`);
+				break;
+			}
 
+			case 'operator.timeout': {
+				mark('viewChange', `n${node} times out (T)`);
 				break;
 			}
 
 			case 'view_change.start': {
-				if (node !== undefined) {
-					this.mark(node, 'viewChange', `n${node} view change → v${String(metadata.new_view)}`);
-				}
-
+				mark('viewChange', `n${node} view change → v${String(metadata.new_view)}`);
 				break;
 			}
 
 			case 'view_change.complete': {
-				if (node !== undefined) {
-					const role = metadata.is_primary === true ? ' primary' : '';
-					this.mark(node, 'view', `n${node} in view ${String(metadata.view_number)}${role}`);
-				}
-
+				const role = metadata.is_primary === true ? ' primary' : '';
+				mark('view', `n${node} in view ${String(metadata.view_number)}${role}`);
 				break;
 			}
 
 			case 'replication.quorum_reached': {
-				if (node !== undefined) {
-					this.mark(node, 'commit', `n${node} commits op ${String(metadata.op)}`);
-				}
-
+				mark('commit', `n${node} commits op ${String(metadata.op)}`);
 				break;
 			}
 
 			case 'operator.isolate': {
-				if (node !== undefined) {
-					this.mark(node, 'cut', `n${node} isolated`);
-				}
-
+				mark('cut', `n${node} isolated`);
 				break;
 			}
 

@@ -65,6 +65,7 @@ const storyEvents: ReadonlySet<string> = new Set([
 	'operator.isolate',
 	'operator.partition',
 	'operator.heal',
+	'operator.timeout',
 ]);
 
 // Additions that belong with a seed category in the feed.

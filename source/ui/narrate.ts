@@ -273,6 +273,13 @@ export class Narrator {
 				return {text: 'you healed the network', tone: 'operator'};
 			}
 
+			case 'operator.timeout': {
+				return {
+					text: `you made n${String(metadata.node)}'s timeout run out now`,
+					tone: 'operator',
+				};
+			}
+
 			default: {
 				return undefined;
 			}

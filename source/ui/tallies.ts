@@ -32,8 +32,13 @@ export class Tallies {
 	readonly #operator: OperatorControls;
 	readonly #touch: Touch;
 	readonly #kinds = new Map<string, EventKind>();
-	/** The operator's bus clock (ns) when the store started: feed times count from it. */
+	/**
+	Where feed times count from, in ns: the operator's bus clock when the store started, or 0
+	in a seeded session, whose events carry virtual time since the session started.
+	*/
 	readonly #clockOrigin: number;
+	/** A seeded session: its events carry virtual time. */
+	readonly #seeded: boolean;
 	// The operator reports counts and histograms: replica events on the bus are a sample.
 	readonly #summaries: boolean;
 	#events = 0;
@@ -48,7 +53,8 @@ export class Tallies {
 		this.feed = new Feed(feedCapacity);
 		this.narration = new NarrationLog(operator.snapshot().replicas, feedCapacity);
 		this.#summaries = typeof operator.onTelemetryReport === 'function';
-		this.#clockOrigin = Number(operator.telemetry.clock.monotonicTime());
+		this.#seeded = operator.snapshot().seed !== undefined;
+		this.#clockOrigin = this.#seeded ? 0 : Number(operator.telemetry.clock.monotonicTime());
 	}
 
 	/** Events counted since the start. */
@@ -158,6 +164,10 @@ export class Tallies {
 			this.#recordSpan(kind, measurements);
 		}
 
+		// When it was raised, on the cluster's clock (the bus's, on which replicas stamp their
+		// events, or virtual time in a seeded session); an event without a time was raised here, now.
+		const raised = nanosOf(measurements.monotonic_time) ?? this.#now();
+		const at = (raised - this.#clockOrigin) / 1_000_000;
 		if (kind.story) {
 			this.diagram.event(kind.name, metadata);
 			this.narration.event(kind.name, measurements, metadata);
@@ -170,13 +180,8 @@ export class Tallies {
 			this.#touch('spans');
 		}
 
-		// When it was raised, on the cluster's clock (the bus's, on which replicas stamp their
-		// events); an event without a time was raised here, now.
-		const raised =
-			nanosOf(measurements.monotonic_time) ??
-			Number(this.#operator.telemetry.clock.monotonicTime());
 		this.feed.add({
-			at: (raised - this.#clockOrigin) / 1_000_000,
+			at,
 			kind,
 			node: typeof metadata.node_id === 'number' ? metadata.node_id : undefined,
 			measurements,
@@ -255,5 +260,12 @@ export class Tallies {
 		}
 
 		this.#touch('spans');
+	}
+
+	/** Now on the clock events are stamped with (ns). */
+	#now(): number {
+		return this.#seeded
+			? this.#operator.snapshot().virtualTimeMs * 1_000_000
+			: Number(this.#operator.telemetry.clock.monotonicTime());
 	}
 }
