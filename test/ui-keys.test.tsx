@@ -403,7 +403,11 @@ const cases: Record<Action, Case> = {
 		);
 		t.deepEqual(calls(h, 'drop'), [[1]]);
 		t.regex(frame, /nothing in flight/v);
-		t.regex(frame, /x +│ +Prepare v0 op3 \(lost: by operator\)/v, 'the diagram shows the loss');
+		t.regex(
+			frame,
+			/^ +0\.000 │ {9}├─{16}x {2}│ {2}Prepare v0 op3 \(lost: by operator\)$/mv,
+			'the diagram shows the loss: an arrow past n1 that stops in an x short of n2',
+		);
 	},
 	async messageUp(h, key, t) {
 		h.operator.send(prepare(3, 1));

@@ -62,6 +62,10 @@ export class MessageFeed {
 		at: number,
 		reason?: string,
 	): void {
+		if (kind === 'delivered') {
+			this.timerTraffic.delivered(entry.from, entry.to, entry.message);
+		}
+
 		if (this.listeners.size === 0) {
 			return;
 		}

@@ -160,8 +160,10 @@ export function diagramLine(row: DiagramRow, columns: DiagramColumns): Segment[]
 			const from = columns.lifelines[lifelineOf(row.from)] ?? columns.gutter;
 			const to = columns.lifelines[lifelineOf(row.to)] ?? columns.gutter;
 			const step = to > from ? 1 : -1;
-			// A lost message stops half-way, in an x.
-			const end = row.dropped ? from + Math.trunc((to - from) / 2) : to - step;
+			// A lost message stops in an x just short of its receiver (never on a lifeline between).
+			const end = row.dropped
+				? to - step * Math.max(1, Math.min(3, Math.abs(to - from) - 1))
+				: to - step;
 			cells[from] = step > 0 ? '├' : '┤';
 			for (let x = from + step; x !== end; x += step) {
 				cells[x] = '─';

@@ -157,6 +157,8 @@ export type Session = ReturnType<typeof tmuxSession>;
 export type OperatorOptions = {
 	/** Extra environment of the session (`NO_COLOR: '1'` unless given otherwise). */
 	readonly env?: Readonly<Record<string, string>>;
+	/** Flags for `vsr-tui` (`--seed`, `--paused` …). */
+	readonly args?: readonly string[];
 };
 
 /** Starts `vsr-tui` in a fresh tmux server at 80×24; the server goes when the test ends. */
@@ -193,7 +195,9 @@ export async function startOperator(
 		...env,
 		// The shell prints the exit status and stays (in `cat`, until the server goes): tmux may drop
 		// what a pane writes just before its process ends, and may not collect that process's status.
-		`${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)}; echo "vsr-tui exited with $?"; exec cat`,
+		[process.execPath, cliPath, ...(options.args ?? [])]
+			.map((word) => JSON.stringify(word))
+			.join(' ') + '; echo "vsr-tui exited with $?"; exec cat',
 	);
 	await session.locate();
 	await waitForCluster(session, pids);
