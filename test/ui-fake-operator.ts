@@ -188,7 +188,9 @@ export function normalCase(message: InFlightMessage, fake: FakeOperator): Reacti
 		}
 
 		case 'reply': {
-			return {caused: ['the client has its reply'], sends: []};
+			// As the process cluster says it: the receiver named in the words.
+			const client = /c(\d+)#/v.exec(message.label)?.[1] ?? '1';
+			return {caused: [`client ${client} has its reply`], sends: []};
 		}
 
 		case 'start_view_change':
