@@ -37,7 +37,7 @@ const h = await renderApp({operator, env});
 let frame = await h.waitFor((current) => current.includes('recovering'), 30_000);
 if (process.argv.includes('help')) {
 	h.press('?');
-	frame = await h.waitFor((current) => current.includes('Keys ('), 30_000);
+	frame = await h.waitFor((current) => current.includes('Keys 1/2 ('), 30_000);
 }
 
 h.dispose();

@@ -25,6 +25,8 @@ export const arrowUp = '\u001B[A';
 export const arrowDown = '\u001B[B';
 export const escape = '\u001B';
 export const ctrlC = '\u0003';
+export const pageUp = '\u001B[5~';
+export const pageDown = '\u001B[6~';
 
 const pause = async (ms: number) =>
 	new Promise<void>((resolve) => {

@@ -10,7 +10,7 @@ import {StoreProvider} from '../source/ui/context.js';
 import {EventFeed} from '../source/ui/event-feed.js';
 import {Header, formatBig, formatBigRate} from '../source/ui/header.js';
 import {HelpLine, HelpOverlay, helpLineBindings} from '../source/ui/help.js';
-import {keymap} from '../source/ui/keymap.js';
+import {groups, keymap, overlayPages} from '../source/ui/keymap.js';
 import {legend} from '../source/ui/legend.js';
 import {LastRequest} from '../source/ui/last-request.js';
 import {NodeTable} from '../source/ui/node-table.js';
@@ -67,8 +67,9 @@ function storeWith(setup: (operator: FakeOperator) => void = () => undefined) {
 
 const lines = (frame: string) => frame.split('\n');
 
-test('header: size, view, primary, commit, requests/s; live, elapsed, network settings and counts', (t) => {
+test('header: size, view, primary, commit, requests/s; running, speed, live, virtual time, network settings and counts', (t) => {
 	const {operator, store, advance} = storeWith((operator) => {
+		operator.state.virtualTimeMs = 63_456;
 		operator.state.view = 4;
 		operator.state.primary = 1;
 		operator.state.commit = 1234;
@@ -92,13 +93,15 @@ test('header: size, view, primary, commit, requests/s; live, elapsed, network se
 		'vsr-tui  3 replicas · f=1 · quorum 2  view 4  primary 1  commit 1,234  0 req/s',
 		'the rate window has moved past the requests',
 	);
-	t.is(second, 'LIVE  01:03  load on  drop 5%  delay 20ms  events 0 (0/s)');
+	t.is(second, 'RUNNING 1×  live  01:03  load on  drop 5%  delay 20ms  events 0 (0/s)');
 });
 
-test('header: paused with held messages, no primary, outside the failure model', (t) => {
+test('header: paused in a seeded session, slowed, no primary, outside the failure model', (t) => {
 	const {store} = storeWith((operator) => {
 		operator.state.paused = true;
-		operator.state.held = 7;
+		operator.state.seed = 42;
+		operator.state.speed = 0.1;
+		operator.state.virtualTimeMs = 1234.5;
 		operator.state.primary = undefined;
 		operator.state.outsideFailureModel = true;
 	});
@@ -109,7 +112,7 @@ test('header: paused with held messages, no primary, outside the failure model',
 		first,
 		'vsr-tui  3 replicas · f=1 · quorum 2  view 0  primary none  commit 10  0 req/s  more than f down',
 	);
-	t.is(second, 'PAUSED 7 held  00:00  load off  drop 0%  delay 0ms  events 0 (0/s)');
+	t.is(second, 'PAUSED 0.1×  seed 42  00:01.234  load off  drop 0%  delay 0ms  events 0 (0/s)');
 });
 
 test('node table: id, role, status, view, op, commit, lag, pid, network; the selected row marked', (t) => {
@@ -165,7 +168,7 @@ test('node table: id, role, status, view, op, commit, lag, pid, network; the sel
 		' 3    2 -        crashed         -       -       -     -        - ok',
 		' 4    3 backup   recovering      0       0       0    42     4003 ok',
 		' 5    4 backup   normal          1      42      41     0     4004 isolated',
-		' 6    5 backup   normal          1      41      41     1     4005 partitioned drop 10% delay 50ms',
+		' 6    5 backup   normal          1      41      41     1     4005 side A drop 10% delay 50ms',
 	]);
 });
 
@@ -281,7 +284,7 @@ test('node table: numbers read as in the header (1,234), and the network column 
 		);
 		t.regex(frame[1]!, / 1,016 +1,015 /v, `at ${width}`);
 		t.true(frame[2]!.endsWith(' isolated'), `at ${width}: ${frame[2]}`);
-		t.true(frame[3]!.endsWith(' partitioned'), `at ${width}: ${frame[3]}`);
+		t.true(frame[3]!.endsWith(' side A'), `at ${width}: ${frame[3]}`);
 	}
 });
 
@@ -311,7 +314,7 @@ test('event feed: newest first, one line per event with time, node, event and it
 	const pane = renderPane(<EventFeed lines={4} width={80} />, store);
 	t.teardown(pane.dispose);
 	t.deepEqual(lines(pane.frame()), [
-		'feed: all events but timers (t shows them) · 3 counted',
+		'feed: all events but timers (H shows them) · 3 counted',
 		'01:05.432 -- operator.crash node 0',
 		'01:05.432 n1 view_change.complete v2 op 17 c 16 took 3.4ms',
 		'00:01.234 n1 protocol.prepare_ok.sent v2 op 17 c 16 acks 17',
@@ -447,42 +450,71 @@ test('help line: the main keys that fit, always ending with help and quit', (t) 
 	t.teardown(pane.dispose);
 	t.is(
 		pane.frame(),
-		's submit  x crash  r restart  i isolate  h heal  space pause  ? help  q quit',
+		's submit  x crash  space pause  n next  m messages  v diagram  ? help  q quit',
 	);
 	const narrow = helpLineBindings(30).map((binding) => binding.action);
 	t.deepEqual(narrow, ['submit', 'help', 'quit']);
+	const wide = helpLineBindings(100).map((binding) => binding.action);
+	t.deepEqual(wide, [
+		'submit',
+		'crash',
+		'restart',
+		'isolate',
+		'togglePause',
+		'step',
+		'toggleMessages',
+		'toggleDiagram',
+		'help',
+		'quit',
+	]);
 });
 
-test('help overlay: every key of the keymap with its description, and the legend; more columns when short of rows', (t) => {
-	const {store} = storeWith();
-	const tall = renderPane(<HelpOverlay width={80} lines={23} />, store);
-	t.teardown(tall.dispose);
-	const frame = lines(tall.frame());
-	t.true(frame.length <= 23);
+test('help overlay: every key of the keymap with its description, by group, over two pages, then the legend; more columns when short of rows', (t) => {
+	const pages = [0, 1].map((page) => {
+		const pane = renderPane(<HelpOverlay width={80} lines={23} page={page} />, storeWith().store);
+		t.teardown(pane.dispose);
+		return lines(pane.frame());
+	});
+	for (const [page, frame] of pages.entries()) {
+		t.true(frame.length <= 23, `page ${page + 1}: ${frame.length} lines`);
+		t.true(frame.every((line) => line.length <= 80));
+		t.true(frame[0]!.startsWith(`Keys ${page + 1}/2 (`));
+	}
+
+	const both = pages.flat();
 	for (const binding of keymap) {
 		t.true(
-			frame.some((line) => line.includes(`${binding.label.padEnd(6)}${binding.description}`)),
+			both.some((line) => line.includes(`${binding.label.padEnd(6)}${binding.description}`)),
 			`the overlay lists ${binding.label} with its whole description`,
 		);
 	}
 
-	t.true(frame.includes('What the numbers mean'));
+	for (const title of Object.values(groups)) {
+		t.true(
+			both.some((line) => line.includes(title)),
+			`the overlay has the group ${title}`,
+		);
+	}
+
+	t.true(pages[1]!.includes('What the numbers mean'));
 	for (const line of legend) {
 		t.true(
-			frame.includes(`${line.term.padEnd(8)}${line.meaning}`),
+			pages[1]!.includes(`${line.term.padEnd(8)}${line.meaning}`),
 			`the legend explains ${line.term}`,
 		);
 	}
 
-	const short = renderPane(<HelpOverlay width={80} lines={13} />, storeWith().store);
-	t.teardown(short.dispose);
-	const shortFrame = lines(short.frame());
-	t.true(shortFrame.length <= 13, `${shortFrame.length} lines`);
-	for (const binding of keymap) {
-		t.true(
-			shortFrame.some((line) => line.includes(binding.label)),
-			`the overlay lists ${binding.label}`,
-		);
+	for (const page of [0, 1]) {
+		const short = renderPane(<HelpOverlay width={80} lines={13} page={page} />, storeWith().store);
+		t.teardown(short.dispose);
+		const shortFrame = lines(short.frame());
+		t.true(shortFrame.length <= 13, `${shortFrame.length} lines`);
+		for (const binding of keymap.filter((each) => overlayPages[page]!.includes(each.group))) {
+			t.true(
+				shortFrame.some((line) => line.includes(binding.label)),
+				`the overlay lists ${binding.label}`,
+			);
+		}
 	}
 });
 
@@ -524,8 +556,20 @@ for (const [columns, rows, replicas] of [
 			'every node has its row',
 		);
 		h.press('?');
-		const help = await h.waitFor((current) => current.includes('Keys ('));
+		const help = await h.waitFor((current) => current.includes('Keys 1/2 ('));
 		t.true(lines(help).length <= rows - 1, 'the overlay fits too');
+		h.press('?');
+		const second = await h.waitFor((current) => current.includes('Keys 2/2 ('));
+		t.true(lines(second).length <= rows - 1, 'its second page too');
+		// The message pane and the diagram fit as well (or give way on a short terminal).
+		h.press('?mv');
+		const teaching = await h.waitFor((current) =>
+			rows < 16 ? current.includes('sequence diagram') : current.includes('diagram ·'),
+		);
+		t.true(lines(teaching).length <= rows - 1, `with the messages and the diagram:\n${teaching}`);
+		for (const line of lines(teaching)) {
+			t.true(line.length <= columns, `${line.length} columns: ${line}`);
+		}
 	});
 }
 
@@ -548,7 +592,7 @@ test('a cluster below a quorum: the screen says which nodes cannot recover, why,
 		.join(' ');
 	t.regex(
 		text,
-		/! Nodes 1 and 2 cannot recover: Recovery needs answers from a quorum \(2\) of normal replicas, and only node 0 has its state\. Replicas keep no stable storage: nothing can bring the lost state back\. R resets the cluster to a fresh one\./v,
+		/! Nodes 1 and 2 cannot recover: Recovery needs answers from a quorum \(2\) of normal replicas, and only node 0 has its state\. Replicas keep no stable storage: nothing can bring the lost state back\. W resets the cluster to a fresh one\./v,
 	);
 	t.true(lines(frame).length <= 23);
 	t.true(lines(frame).every((line) => line.length <= 80));
@@ -561,13 +605,25 @@ test('a cluster below a quorum: the screen says which nodes cannot recover, why,
 
 test('layout: the feed gets the rows left; panes give way on a short terminal', (t) => {
 	// 24 rows: 23 for the screen; header 2, table 1 + nodes, help 1, status 1, spans 5.
-	t.deepEqual(layoutFor(24, 3), {help: true, status: true, alert: 0, spans: true, feed: 10});
-	t.deepEqual(layoutFor(24, 9), {help: true, status: true, alert: 0, spans: true, feed: 4});
-	t.deepEqual(layoutFor(12, 3), {help: true, status: true, alert: 0, spans: false, feed: 3});
-	t.deepEqual(layoutFor(8, 3), {help: true, status: false, alert: 0, spans: false, feed: 0});
+	const layout = (spans: boolean, feed: number, alert = 0, messages = 0) => ({
+		help: true,
+		status: true,
+		alert,
+		spans,
+		messages,
+		feed,
+	});
+	t.deepEqual(layoutFor(24, 3), layout(true, 10));
+	t.deepEqual(layoutFor(24, 9), layout(true, 4));
+	t.deepEqual(layoutFor(12, 3), layout(false, 3));
+	t.deepEqual(layoutFor(8, 3), {...layout(false, 0), status: false});
 	// A stuck cluster's alert comes before the span timings and the feed.
-	t.deepEqual(layoutFor(24, 3, 3), {help: true, status: true, alert: 3, spans: true, feed: 7});
-	t.deepEqual(layoutFor(24, 9, 3), {help: true, status: true, alert: 3, spans: true, feed: 0});
+	t.deepEqual(layoutFor(24, 3, 3), layout(true, 7, 3));
+	t.deepEqual(layoutFor(24, 9, 3), layout(true, 0, 3));
+	// The message pane takes the span timings' place and a share of the rest.
+	t.deepEqual(layoutFor(24, 3, 0, true), layout(false, 9, 0, 6));
+	t.deepEqual(layoutFor(30, 3, 0, true), layout(false, 13, 0, 8));
+	t.deepEqual(layoutFor(24, 9, 0, true), layout(false, 6, 0, 3));
 });
 
 /** A stdout that reports a size and a resize, as a terminal does (Ink listens with `on`). */
@@ -646,9 +702,8 @@ test('header: big counters stay short enough for 80 columns', (t) => {
 	t.is(formatBig(22_458_340), '22.5M');
 	const {operator, store, advance} = storeWith((operator) => {
 		operator.state.commit = 1_336_936;
-		operator.state.paused = true;
-		operator.state.held = 123;
 		operator.state.dropRate = 0.5;
+		operator.state.virtualTimeMs = 1000;
 		operator.state.delayMs = 1000;
 	});
 	for (let step = 0; step < 10; step++) {
@@ -666,6 +721,6 @@ test('header: big counters stay short enough for 80 columns', (t) => {
 	const [first, second] = lines(pane.frame());
 	// The title gives way to the numbers.
 	t.is(first, '3 replicas · f=1 · quorum 2  view 0  primary 0  commit 1,336,936  18,000 req/s');
-	t.is(second, 'PAUSED 123 held  00:01  load off  drop 50%  delay 1000ms  events 300K (300K/s)');
+	t.is(second, 'RUNNING 1×  live  00:01  load off  drop 50%  delay 1000ms  events 300K (300K/s)');
 	t.true((first?.length ?? 0) <= 80 && (second?.length ?? 0) <= 80);
 });

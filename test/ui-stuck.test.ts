@@ -39,7 +39,7 @@ function screenOf(t: ExecutionContext, operator: OperatorControls) {
 	};
 }
 
-test('crash 2 of 3 and restart both: they cannot recover, the screen says why and R resets the cluster', async (t) => {
+test('crash 2 of 3 and restart both: they cannot recover, the screen says why and W resets the cluster', async (t) => {
 	const operator = await startCluster(t, {replicas: 3, clients: 2});
 	const screen = screenOf(t, operator);
 	for (let request = 0; request < 3; request++) {
@@ -75,13 +75,13 @@ test('crash 2 of 3 and restart both: they cannot recover, the screen says why an
 	);
 	t.regex(
 		words,
-		/no stable storage: nothing can bring the lost state back\. R resets the cluster/v,
+		/no stable storage: nothing can bring the lost state back\. W resets the cluster/v,
 	);
 	t.true(screen.view().header.outsideFailureModel);
 	t.true(screen.feedNames().includes('operator.no_quorum'), 'the feed says it too');
 
-	// R asks first; y resets: three fresh replicas, nothing committed, and requests commit again.
-	screen.press('R');
+	// W asks first; y resets: three fresh replicas, nothing committed, and requests commit again.
+	screen.press('W');
 	t.regex(screen.view().status?.text ?? '', /^y resets the cluster: its 3 committed ops are lost/v);
 	screen.press('y');
 	await waitFor(

@@ -125,6 +125,15 @@ test('event metadata tells the truth about the replica at the moment of the even
 	const complete = of(events.viewChangeComplete).find((event) => event.metadata.is_primary);
 	t.like(complete?.metadata, {node_id: 1, view_number: 1, status: 'normal'});
 	t.is(typeof complete?.measurements.duration, 'bigint');
+	// The new primary says whose log it chose: that log is now its own.
+	t.true(Number.isInteger(complete?.metadata.log_from));
+	t.is(complete?.metadata.log_op, complete?.metadata.op_number);
+	t.true(Number(complete?.metadata.last_normal_view) < Number(complete?.metadata.view_number));
+	for (const backup of of(events.viewChangeComplete).filter(
+		(event) => !event.metadata.is_primary,
+	)) {
+		t.is(backup.metadata.log_from, undefined, 'only the new primary chooses a log');
+	}
 
 	const operationFailures = of(events.operationException);
 	t.true(operationFailures.length > 0);

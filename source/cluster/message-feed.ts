@@ -46,6 +46,12 @@ export class MessageFeed {
 		this.sent(from, to, message, [id]);
 	}
 
+	/** The operator dropped a message by hand: told, and what is sent again in its place stays in sight. */
+	droppedByHand(entry: InFlightEntry<Message>, at: number): void {
+		this.timerTraffic.forget(entry.from, entry.to, entry.message);
+		this.tell('dropped', entry, at, 'by operator');
+	}
+
 	/** The message left flight (delivered or dropped, after its event). */
 	gone(id: number): void {
 		this.timerIds.delete(id);

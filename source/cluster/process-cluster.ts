@@ -450,7 +450,7 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 		this.act('drop', [id], () => {
 			const removed = this.scheduler.inFlight.remove(id);
 			if (removed !== undefined) {
-				this.feed.tell('dropped', removed, this.virtualNow(), 'by operator');
+				this.feed.droppedByHand(removed, this.virtualNow());
 				this.feed.gone(id);
 				this.emit(clusterEvents.message, {
 					id,

@@ -5,7 +5,7 @@ import type {Message} from '../vsr/messages.js';
 import {type ReplicaState, type Sent, describeChange, describeSends} from './delivery-report.js';
 import type {FromChild, RoundInput} from './ipc.js';
 import type {MessageFeed} from './message-feed.js';
-import type {DeliveryReport} from './operator-api.js';
+import type {DeliveryReport, InFlightMessage} from './operator-api.js';
 import type {NodeState, ReplicaProcesses} from './replica-processes.js';
 import type {TelemetryForwarding} from './telemetry-forwarding.js';
 
@@ -126,6 +126,17 @@ export class RoundPlayer {
 		}
 
 		const before: ReplicaState = {...node};
+		// Told before the receiver's events go on the bus, so that a listener reads each delivery
+		// before what came of it (a diagram, a narration).
+		const messages: Array<InFlightMessage | undefined> = part.entries.map((entry) => {
+			if (entry === undefined) {
+				return undefined;
+			}
+
+			const message = feed.describe(entry, entry.due);
+			feed.tell('delivered', entry, entry.due);
+			return message;
+		});
 		if (batch.telemetry !== undefined) {
 			forwarding.ingest(node.id, batch.telemetry);
 		}
@@ -146,16 +157,14 @@ export class RoundPlayer {
 		}
 
 		const delivered: DeliveryReport[] = [];
-		const messages = part.entries.filter((entry) => entry !== undefined).length;
+		const count = part.entries.filter((entry) => entry !== undefined).length;
 		for (const [index, entry] of part.entries.entries()) {
-			if (entry !== undefined) {
+			const message = messages[index];
+			if (entry !== undefined && message !== undefined) {
 				this.host.delivered();
-				const message = feed.describe(entry, entry.due);
-				feed.tell('delivered', entry, entry.due);
 				feed.gone(entry.id);
 				// The state's change is this message's only when it was the replica's one input.
-				const change =
-					messages === 1 && part.inputs.length === 1 ? describeChange(before, node) : [];
+				const change = count === 1 && part.inputs.length === 1 ? describeChange(before, node) : [];
 				const caused = [...change, ...describeSends(sentBy[index]!)];
 				delivered.push({message, caused: caused.length > 0 ? caused : ['nothing changed']});
 			}

@@ -6,8 +6,11 @@ import {EventFeed} from './event-feed.js';
 import {Header, headerHeight} from './header.js';
 import {HelpLine, HelpOverlay} from './help.js';
 import {LastRequest} from './last-request.js';
+import {MessagePane} from './message-pane.js';
+import {NarrationFeed} from './narration-feed.js';
 import {NodeTable, nodeTableHeight} from './node-table.js';
 import {SpanTimingsPane, spanTimingsHeight, spanTimingsWidth} from './span-timings-pane.js';
+import {SequenceDiagram} from './sequence-diagram.js';
 import {StatusLine} from './status-line.js';
 import {useKeys} from './use-keys.js';
 import {type TerminalSize, useTerminalSize} from './use-terminal-size.js';
@@ -21,17 +24,25 @@ export type Layout = {
 	readonly help: boolean;
 	/** Lines for the alert of a stuck cluster (0: none, or no room). */
 	readonly alert: number;
-	/** Lines for the feed, its title included (0: no feed). */
+	/** Lines for the message pane, its title included (0: hidden, or no room). */
+	readonly messages: number;
+	/** Lines for the feed (or the diagram in its place), its title included (0: no room). */
 	readonly feed: number;
 };
+
+/** The message pane takes this share of the lines left, within these bounds. */
+const messagesShare = 0.4;
+const messagesMin = 3;
+const messagesMax = 12;
 
 /**
 Which panes fit in `rows - 1` lines (Ink redraws the whole screen, flickering, once a
 frame is as tall as the terminal): the header and the node table always, then the help
-line, the status line, the alert of a stuck cluster (as many of its lines as fit), the span
-timings, and the feed gets what is left.
+line, the status line, the alert of a stuck cluster (as many of its lines as fit), then
+the message pane when it is shown (in the span timings' place) or the span timings, and the
+feed (or the diagram) gets what is left.
 */
-export function layoutFor(rows: number, nodes: number, alert = 0): Layout {
+export function layoutFor(rows: number, nodes: number, alert = 0, messagesShown = false): Layout {
 	let budget = rows - 1 - headerHeight - nodeTableHeight(nodes);
 	const take = (lines: number): boolean => {
 		if (budget >= lines) {
@@ -46,12 +57,38 @@ export function layoutFor(rows: number, nodes: number, alert = 0): Layout {
 	const status = take(1);
 	const alertShown = Math.min(alert, Math.max(0, budget));
 	budget -= alertShown;
-	const spans = take(spanTimingsHeight);
+	let messages = 0;
+	if (messagesShown) {
+		messages = Math.min(
+			budget,
+			Math.max(messagesMin, Math.min(messagesMax, Math.floor(budget * messagesShare))),
+		);
+		budget -= messages;
+	}
+
+	const spans = !messagesShown && take(spanTimingsHeight);
 	const feed = budget >= 2 ? budget : 0;
-	return {spans, status, help, alert: alertShown, feed};
+	return {spans, status, help, alert: alertShown, messages, feed};
 }
 
-/** The operator screen: header, node table, span timings beside the last request, status, feed, help line. */
+/** The lower part of the screen: the feed (events or sentences) or the diagram. */
+function LowerPane(props: {readonly lines: number; readonly width: number}) {
+	const ui = useSlice('ui');
+	if (ui.lower === 'diagram') {
+		return <SequenceDiagram lines={props.lines} width={props.width} />;
+	}
+
+	return ui.narration ? (
+		<NarrationFeed lines={props.lines} width={props.width} />
+	) : (
+		<EventFeed lines={props.lines} width={props.width} />
+	);
+}
+
+/**
+The operator screen: header, node table, span timings beside the last request (or the messages in
+flight), status, feed (or the sequence diagram), help line.
+*/
 export function App(props: {readonly size?: TerminalSize}) {
 	useKeys();
 	const {columns, rows} = useTerminalSize(props.size);
@@ -63,12 +100,12 @@ export function App(props: {readonly size?: TerminalSize}) {
 	if (ui.help) {
 		return (
 			<Box flexDirection="column" width={width}>
-				<HelpOverlay width={width} lines={rows - 1} />
+				<HelpOverlay width={width} lines={rows - 1} page={ui.helpPage} />
 			</Box>
 		);
 	}
 
-	const layout = layoutFor(rows, nodes, alertLines(alert.text, width));
+	const layout = layoutFor(rows, nodes, alertLines(alert.text, width), ui.messagesShown);
 	return (
 		<Box flexDirection="column" width={width}>
 			<Header width={width} />
@@ -83,13 +120,14 @@ export function App(props: {readonly size?: TerminalSize}) {
 					) : undefined}
 				</Box>
 			) : undefined}
+			{layout.messages > 0 ? <MessagePane lines={layout.messages} width={width} /> : undefined}
 			{layout.status ? <StatusLine /> : undefined}
 			{layout.alert > 0 ? (
 				<Box flexDirection="column" height={layout.alert} overflow="hidden">
 					<Alert width={width} />
 				</Box>
 			) : undefined}
-			{layout.feed > 0 ? <EventFeed lines={layout.feed} width={width} /> : undefined}
+			{layout.feed > 0 ? <LowerPane lines={layout.feed} width={width} /> : undefined}
 			{layout.help ? <HelpLine width={width} /> : undefined}
 		</Box>
 	);

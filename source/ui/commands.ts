@@ -5,18 +5,28 @@ asks for an entry here for every action there). A command reads the cluster as t
 polled it, calls the operator, and says what it did; an operator call that throws ends up in
 the status line, never in the screen's lap.
 */
-import type {OperatorControls} from '../cluster/operator-api.js';
+import type {
+	DeliveryReport,
+	Endpoint,
+	InFlightMessage,
+	LinkFaults,
+	OperatorControls,
+} from '../cluster/operator-api.js';
 import {restartWords} from './diagnosis.js';
-import {formatCount, formatMs, formatPercent} from './format.js';
+import {formatClock, formatCount, formatMs, formatPercent} from './format.js';
 import {
 	type Action,
 	type Command,
 	burstSize,
 	delaySteps,
 	dropSteps,
+	jitterSteps,
+	overlayPages,
+	speedSteps,
 	stepThrough,
+	tickMs,
 } from './keymap.js';
-import {type Session, errorText} from './session.js';
+import {type FaultTarget, type Session, errorText, messagesListed} from './session.js';
 import type {Touch} from './slices.js';
 import type {Tallies} from './tallies.js';
 
@@ -60,9 +70,13 @@ function submit({operator, session, flush}: CommandContext): void {
 function resetCluster({operator, session, tallies, flush}: CommandContext): void {
 	const {replicas} = session.snapshot;
 	session.say(`resetting the cluster: ${replicas} fresh replicas are starting`);
+	session.marked.clear();
+	session.links.clear();
 	operator.reset().then(
 		() => {
 			tallies.spans.newCluster();
+			tallies.narration.restart(replicas);
+			tallies.diagram.note('the cluster was reset');
 			session.say(`the cluster was reset: ${replicas} fresh replicas, nothing committed`);
 			flush();
 		},
@@ -73,16 +87,224 @@ function resetCluster({operator, session, tallies, flush}: CommandContext): void
 	);
 }
 
-function stepDrop({operator, session}: CommandContext, direction: 1 | -1): void {
-	const rate = stepThrough(dropSteps, session.snapshot.dropRate, direction);
-	operator.setDropRate(rate);
-	session.say(`drop rate ${formatPercent(rate)}`);
+type FaultSetting = 'dropRate' | 'delayMs' | 'jitterMs';
+
+const settingSteps: Readonly<Record<FaultSetting, readonly number[]>> = {
+	dropRate: dropSteps,
+	delayMs: delaySteps,
+	jitterMs: jitterSteps,
+};
+
+const settingWords = (setting: FaultSetting, value: number): string =>
+	setting === 'dropRate'
+		? `drop ${formatPercent(value)}`
+		: setting === 'delayMs'
+			? `delay ${value} ms`
+			: `jitter ${value} ms`;
+
+/** Steps one fault setting of what the network keys act on (`o`): the network, a node, or links. */
+function stepFault(context: CommandContext, setting: FaultSetting, direction: 1 | -1): void {
+	const {operator, session, tallies, touch} = context;
+	const steps = settingSteps[setting];
+	switch (session.faultTarget) {
+		case 'network': {
+			if (setting === 'jitterMs') {
+				session.say('jitter is set per node or per link: o chooses which', 'warn');
+				return;
+			}
+
+			const current = setting === 'dropRate' ? session.snapshot.dropRate : session.snapshot.delayMs;
+			const value = stepThrough(steps, current, direction);
+			if (setting === 'dropRate') {
+				operator.setDropRate(value);
+				session.say(`drop rate ${formatPercent(value)}`);
+			} else {
+				operator.setDelay(value);
+				session.say(`delay ${value} ms`);
+			}
+
+			return;
+		}
+
+		case 'node': {
+			const node = session.selectedNode();
+			if (node === undefined) {
+				session.say('no node is selected', 'warn');
+				return;
+			}
+
+			const value = stepThrough(steps, node.network[setting], direction);
+			operator.setNodeFaults(node.id, {[setting]: value});
+			const words = `n${node.id}: ${settingWords(setting, value)}`;
+			tallies.diagram.note(words);
+			touch('diagram');
+			session.say(`${words} (what it sends and receives)`);
+			return;
+		}
+
+		case 'link': {
+			const {from, to} = session.linkTargets();
+			if (from === undefined || to.length === 0) {
+				session.say(
+					'mark the far end of the link with a (the link goes from the selected node)',
+					'warn',
+				);
+				return;
+			}
+
+			const current: LinkFaults = operator.linkFaults(from, to[0]!);
+			const value = stepThrough(steps, current[setting], direction);
+			for (const end of to) {
+				operator.setLinkFaults(from, end, {[setting]: value});
+				session.links.add(`${from}>${end}`);
+			}
+
+			const words = `link ${from}→${to.join(',')}: ${settingWords(setting, value)}`;
+			tallies.diagram.note(words);
+			touch('diagram');
+			touch('nodes');
+			touch('header');
+			session.say(`${words} (one way)`);
+		}
+	}
 }
 
-function stepDelay({operator, session}: CommandContext, direction: 1 | -1): void {
-	const ms = stepThrough(delaySteps, session.snapshot.delayMs, direction);
-	operator.setDelay(ms);
-	session.say(`delay ${ms} ms`);
+/** `0`, `client`: an end of a message, as the status line names it. */
+const endpointText = String;
+
+/** `Prepare v0 op 3 0→2`. */
+export const messageText = (message: InFlightMessage): string =>
+	`${message.label} ${endpointText(message.from)}→${endpointText(message.to)}`;
+
+/** `delivered Prepare v0 op 3 0→2 → 2 appended op 3, sent PrepareOk`. */
+export function deliveryWords(report: DeliveryReport): string {
+	const caused = report.caused.length === 0 ? 'nothing came of it' : report.caused.join(', ');
+	const receiver = endpointText(report.message.to);
+	// `client 1 has its reply` names the receiver itself.
+	const what = caused.startsWith(`${receiver} `) ? caused : `${receiver} ${caused}`;
+	return `delivered ${messageText(report.message)} → ${what}`;
+}
+
+/** Whether the message pane and `n` show a message: heartbeats only while they are not hidden. */
+export const visibleMessage =
+	(tallies: Tallies) =>
+	(message: InFlightMessage): boolean =>
+		!(message.heartbeat && tallies.feed.timersHidden);
+
+/** After a delivery: the cluster, the pane and the screen as they are now. */
+function afterDelivery({session, tallies, flush}: CommandContext): void {
+	session.poll();
+	session.listMessages(visibleMessage(tallies));
+	flush();
+}
+
+const speedText = (speed: number): string => `${speed}×`;
+
+function stepSpeed({operator, session}: CommandContext, direction: 1 | -1): void {
+	const current = session.snapshot.speed;
+	const speed = stepThrough(speedSteps, current, direction);
+	if (speed === current) {
+		session.say(
+			direction > 0
+				? `time already runs at ${speedText(speed)}, the fastest`
+				: `${speedText(speed)} is the slowest`,
+			'warn',
+		);
+		return;
+	}
+
+	operator.setSpeed(speed);
+	const tick = tickMs / speed;
+	session.say(
+		`speed ${speedText(speed)}: a ${tickMs} ms tick takes ${tick >= 1000 ? `${tick / 1000} s` : `${tick} ms`}`,
+	);
+}
+
+const nextTarget: Readonly<Record<FaultTarget, FaultTarget>> = {
+	network: 'node',
+	node: 'link',
+	link: 'network',
+};
+
+/** What a forced timeout does to a replica in its state, in words. */
+function timeoutWords(session: Session, id: number): string {
+	const node = session.snapshot.nodes.find((each) => each.id === id);
+	const pausedNote = session.snapshot.paused
+		? ' (its messages wait in flight: n delivers them)'
+		: '';
+	if (node?.status === 'recovering') {
+		return `n${id} times out: it sends Recovery again${pausedNote}`;
+	}
+
+	if (node?.status === 'view_change') {
+		return `n${id}'s view change times out: it asks for the next view${pausedNote}`;
+	}
+
+	return node?.isPrimary
+		? `n${id} (primary) times out: it sends its heartbeat now${pausedNote}`
+		: `n${id} times out waiting for its primary: it asks for a view change${pausedNote}`;
+}
+
+function toggleCut(context: CommandContext, cut: 'deaf' | 'mute'): void {
+	const {operator, session, tallies, touch} = context;
+	const node = session.selectedNode();
+	if (node === undefined) {
+		session.say('no node is selected', 'warn');
+		return;
+	}
+
+	const on = !node.network[cut];
+	if (cut === 'deaf') {
+		operator.setDeaf(node.id, on);
+	} else {
+		operator.setMute(node.id, on);
+	}
+
+	const words =
+		cut === 'deaf'
+			? on
+				? `n${node.id} is deaf: it hears no replica (D again hears)`
+				: `n${node.id} hears again`
+			: on
+				? `n${node.id} is mute: what it sends to replicas is lost (M again speaks)`
+				: `n${node.id} speaks again`;
+	tallies.diagram.note(on ? `n${node.id} ${cut}` : `n${node.id} no longer ${cut}`);
+	touch('diagram');
+	session.say(words);
+}
+
+/** Delivers one message (the next, or a chosen one) after those asked for before, and says what it caused. */
+function deliverOne(
+	context: CommandContext,
+	deliver: () => Promise<DeliveryReport | undefined>,
+): void {
+	const {session} = context;
+	session.serially(async () => {
+		const report = await deliver();
+		session.say(
+			report === undefined ? 'that message is no longer in flight' : deliveryWords(report),
+			report === undefined ? 'warn' : 'info',
+		);
+		afterDelivery(context);
+	});
+}
+
+function scrollDiagram({session, tallies, touch}: CommandContext, direction: 1 | -1): void {
+	if (session.lower !== 'diagram') {
+		session.say(`${direction > 0 ? 'PgUp' : 'PgDn'} scrolls the diagram (v shows it)`, 'warn');
+		return;
+	}
+
+	const back = tallies.diagram.scrollBy(
+		tallies.feed.timersHidden,
+		direction * Math.max(1, session.diagramPage),
+	);
+	touch('diagram');
+	session.say(
+		back === 0
+			? 'diagram: following the run'
+			: `diagram: ${formatCount(back)} rows back (PgDn goes on)`,
+	);
 }
 
 function stepFilter({session, tallies, touch}: CommandContext, direction: 1 | -1): void {
@@ -108,6 +330,28 @@ export const commands: Readonly<Record<Action, Run>> = {
 		} else {
 			session.say(`there is no node in row ${row + 1}`, 'warn');
 		}
+	},
+
+	mark({session}) {
+		const node = session.selectedNode();
+		if (node === undefined) {
+			session.say('no node is selected', 'warn');
+			return;
+		}
+
+		if (session.marked.has(node.id)) {
+			session.marked.delete(node.id);
+		} else {
+			session.marked.add(node.id);
+		}
+
+		session.touch('nodes', 'header');
+		const marked = [...session.marked].toSorted((a, b) => a - b);
+		session.say(
+			marked.length === 0
+				? 'no node is marked'
+				: `marked ${marked.map((id) => `n${id}`).join(', ')}: P cuts them off from the rest`,
+		);
 	},
 
 	submit,
@@ -146,6 +390,19 @@ export const commands: Readonly<Record<Action, Run>> = {
 		}
 	},
 
+	forceTimeout({operator, session}) {
+		const node = session.selectedNode();
+		if (node === undefined) {
+			session.say('no node is selected', 'warn');
+		} else if (node.status === 'crashed' || node.status === 'starting') {
+			session.say(`node ${node.id} is ${node.status}: it has no timeout to run out`, 'warn');
+		} else {
+			const words = timeoutWords(session, node.id);
+			operator.forceTimeout(node.id);
+			session.say(words);
+		}
+	},
+
 	isolate({operator, session}) {
 		const node = session.selectedNode();
 		if (node === undefined) {
@@ -156,47 +413,278 @@ export const commands: Readonly<Record<Action, Run>> = {
 		}
 	},
 
+	partition({operator, session}) {
+		const ids = session.snapshot.nodes.map((node) => node.id);
+		const sideA = ids.filter((id) => session.marked.has(id));
+		const sideB = ids.filter((id) => !session.marked.has(id));
+		if (sideA.length === 0) {
+			session.say('mark the nodes of one side with a, then P', 'warn');
+			return;
+		}
+
+		if (sideB.length === 0) {
+			session.say('every node is marked: unmark the other side (a)', 'warn');
+			return;
+		}
+
+		operator.partition(sideA, sideB);
+		session.marked.clear();
+		session.touch('nodes', 'header');
+		const names = (side: readonly number[]) => side.map((id) => `n${id}`).join(', ');
+		session.say(`partitioned ${names(sideA)} | ${names(sideB)} (h heals)`);
+	},
+
+	deaf(context) {
+		toggleCut(context, 'deaf');
+	},
+
+	mute(context) {
+		toggleCut(context, 'mute');
+	},
+
 	heal({operator, session}) {
 		operator.heal();
 		session.say('healed the network');
 	},
 
+	faultTarget({session}) {
+		session.faultTarget = nextTarget[session.faultTarget];
+		session.touch('header');
+		switch (session.faultTarget) {
+			case 'network': {
+				session.say('+ - ] [ act on the whole network');
+				break;
+			}
+
+			case 'node': {
+				const node = session.selectedNode();
+				session.say(
+					`+ - ] [ } { act on the selected node${node === undefined ? '' : ` (n${node.id})`}: what it sends and receives`,
+				);
+				break;
+			}
+
+			case 'link': {
+				const {from, to} = session.linkTargets();
+				session.say(
+					to.length === 0
+						? `+ - ] [ } { act on links from n${from ?? '?'}: mark the other end with a`
+						: `+ - ] [ } { act on the link ${from ?? '?'}→${to.join(',')} (one way)`,
+				);
+				break;
+			}
+		}
+	},
+
 	dropUp(context) {
-		stepDrop(context, 1);
+		stepFault(context, 'dropRate', 1);
 	},
 
 	dropDown(context) {
-		stepDrop(context, -1);
+		stepFault(context, 'dropRate', -1);
 	},
 
 	delayUp(context) {
-		stepDelay(context, 1);
+		stepFault(context, 'delayMs', 1);
 	},
 
 	delayDown(context) {
-		stepDelay(context, -1);
+		stepFault(context, 'delayMs', -1);
+	},
+
+	jitterUp(context) {
+		stepFault(context, 'jitterMs', 1);
+	},
+
+	jitterDown(context) {
+		stepFault(context, 'jitterMs', -1);
 	},
 
 	togglePause({operator, session}) {
 		if (session.snapshot.paused) {
 			operator.resume();
-			session.say('delivery resumed');
+			session.say('time runs again');
 		} else {
 			operator.pause();
-			session.say('delivery paused: n delivers one message, space resumes');
+			session.say('time paused: n delivers the next message, t lets one tick pass, space resumes');
 		}
 	},
 
-	step({operator, session}) {
-		const delivered = operator.step();
-		if (delivered) {
-			session.poll();
-			session.say(`delivered one message (${session.snapshot.held} held)`);
-		} else if (session.snapshot.paused) {
-			session.say('no message is held');
-		} else {
-			session.say('delivery is not paused (space pauses it)', 'warn');
+	faster(context) {
+		stepSpeed(context, 1);
+	},
+
+	slower(context) {
+		stepSpeed(context, -1);
+	},
+
+	step(context) {
+		const {operator, session, tallies} = context;
+		if (!session.snapshot.paused) {
+			session.say('n delivers one message while time is paused (space pauses)', 'warn');
+			return;
 		}
+
+		// The next message the pane shows (heartbeats hidden: the next that is not one).
+		const listed = operator.inFlight(messagesListed);
+		const next = listed.find(visibleMessage(tallies)) ?? listed[0];
+		if (next === undefined) {
+			session.say('nothing is in flight (s submits a request, t lets a tick pass)');
+			return;
+		}
+
+		deliverOne(context, async () =>
+			next.id === listed[0]?.id ? operator.deliverNext() : operator.deliver(next.id),
+		);
+	},
+
+	tick(context) {
+		const {operator, session} = context;
+		if (!session.snapshot.paused) {
+			session.say('t lets one tick pass while time is paused (space pauses)', 'warn');
+			return;
+		}
+
+		session.serially(async () => {
+			const reports = await operator.advanceTick();
+			session.poll();
+			const now = formatClock(session.snapshot.virtualTimeMs);
+			if (reports.length === 0) {
+				session.say(`one tick (${tickMs} ms), time ${now}: nothing fell due`);
+			} else if (reports.length === 1) {
+				session.say(`one tick, time ${now}: ${deliveryWords(reports[0]!)}`);
+			} else {
+				const messages = reports.map((report) => messageText(report.message)).join(', ');
+				session.say(`one tick, time ${now}: delivered ${reports.length}: ${messages}`);
+			}
+
+			afterDelivery(context);
+		});
+	},
+
+	toggleMessages({session, tallies}) {
+		session.messagesShown = !session.messagesShown;
+		session.focus = session.messagesShown ? 'messages' : 'nodes';
+		session.typed = '';
+		session.touch('ui', 'messages');
+		session.listMessages(visibleMessage(tallies));
+		session.say(
+			session.messagesShown
+				? 'messages in flight: ↑/↓ or a number selects, enter delivers, d drops, tab gives the keys to the nodes'
+				: 'message pane hidden',
+		);
+	},
+
+	focus({session}) {
+		if (!session.messagesShown) {
+			session.say('tab moves the keys to the message pane (m shows it)', 'warn');
+			return;
+		}
+
+		session.focus = session.focus === 'messages' ? 'nodes' : 'messages';
+		session.touch('ui', 'messages');
+		session.say(
+			session.focus === 'messages'
+				? 'keys act on the messages: ↑/↓ or a number selects one'
+				: 'keys act on the nodes: ↑/↓ and 1–9 select one',
+		);
+	},
+
+	deliverSelected(context) {
+		const {operator, session} = context;
+		const message = session.messagesShown ? session.selectedInFlight() : undefined;
+		if (!session.messagesShown) {
+			session.say('enter delivers the message selected in the message pane (m shows it)', 'warn');
+		} else if (message === undefined) {
+			session.say('no message is selected: nothing is in flight', 'warn');
+		} else {
+			deliverOne(context, async () => operator.deliver(message.id));
+		}
+	},
+
+	dropSelected(context) {
+		const {operator, session, tallies} = context;
+		const message = session.messagesShown ? session.selectedInFlight() : undefined;
+		if (!session.messagesShown) {
+			session.say('d drops the message selected in the message pane (m shows it)', 'warn');
+		} else if (message === undefined) {
+			session.say('no message is selected: nothing is in flight', 'warn');
+		} else if (operator.drop(message.id)) {
+			session.say(`dropped #${message.id} ${messageText(message)}`);
+			session.poll();
+			session.listMessages(visibleMessage(tallies));
+		} else {
+			session.say(`#${message.id} is no longer in flight`, 'warn');
+		}
+	},
+
+	messageUp({session}) {
+		const index = session.messages.findIndex((message) => message.id === session.selectedMessage);
+		session.selectMessage(session.messages[Math.max(0, index - 1)]?.id);
+	},
+
+	messageDown({session}) {
+		const index = session.messages.findIndex((message) => message.id === session.selectedMessage);
+		session.selectMessage(session.messages[Math.min(session.messages.length - 1, index + 1)]?.id);
+	},
+
+	messageNumber({session}, command) {
+		// Numbers grow long on a long run; more digits than any number in flight start again.
+		const typed = `${session.typed}${command.digit ?? ''}`.slice(-9);
+		session.typed = typed;
+		session.touch('messages');
+		const id = Number(typed);
+		if (session.messages.some((message) => message.id === id)) {
+			session.selectMessage(id);
+			session.say(`#${id} selected: enter delivers it, d drops it`);
+		} else {
+			session.say(`#${typed}: no such message in flight (yet: type on)`, 'warn');
+		}
+	},
+
+	toggleDiagram({session}) {
+		session.lower = session.lower === 'diagram' ? 'feed' : 'diagram';
+		session.touch('ui', 'diagram');
+		session.say(
+			session.lower === 'diagram'
+				? 'sequence diagram: PgUp scrolls back, v shows the feed'
+				: session.narration
+					? 'feed, in plain sentences'
+					: 'feed',
+		);
+	},
+
+	scrollBack(context) {
+		scrollDiagram(context, 1);
+	},
+
+	scrollForward(context) {
+		scrollDiagram(context, -1);
+	},
+
+	toggleNarration({session}) {
+		session.narration = !session.narration;
+		session.lower = 'feed';
+		session.touch('ui', 'narration', 'feed');
+		session.say(
+			session.narration
+				? 'feed in plain sentences, one per message and step (N shows the events)'
+				: 'feed: events (N tells them in sentences)',
+		);
+	},
+
+	toggleHeartbeats({session, tallies, touch}) {
+		const hidden = tallies.feed.toggleTimers();
+		touch('feed');
+		touch('messages');
+		touch('diagram');
+		touch('narration');
+		session.listMessages(visibleMessage(tallies));
+		session.say(
+			hidden
+				? 'heartbeats and timer events hidden from the feed, the messages and the diagram (H shows them)'
+				: 'heartbeats and timer events shown (H hides them)',
+		);
 	},
 
 	filter(context) {
@@ -207,20 +695,9 @@ export const commands: Readonly<Record<Action, Run>> = {
 		stepFilter(context, -1);
 	},
 
-	toggleTimers({session, tallies, touch}) {
-		const hidden = tallies.feed.toggleTimers();
-		touch('feed');
-		session.say(
-			hidden
-				? 'feed: heartbeats and other timer events hidden (t shows them)'
-				: 'feed: heartbeats and other timer events shown (t hides them)',
-		);
-	},
-
-	clearFeed({session, tallies, touch}) {
-		tallies.feed.clear();
-		touch('feed');
-		session.say('feed cleared');
+	clearFeed({session, tallies}) {
+		tallies.clear();
+		session.say('feed and diagram cleared');
 	},
 
 	toggleFeed({session, tallies, touch}) {
@@ -246,12 +723,18 @@ export const commands: Readonly<Record<Action, Run>> = {
 			session.asking = undefined;
 			resetCluster(context);
 		} else {
-			session.say('nothing to confirm (y answers a question, such as R’s)', 'warn');
+			session.say('nothing to confirm (y answers a question, such as W’s)', 'warn');
 		}
 	},
 
 	help({session}) {
-		session.setHelp(!session.help);
+		if (!session.help) {
+			session.setHelp(true, 0);
+		} else if (session.helpPage + 1 < overlayPages.length) {
+			session.setHelp(true, session.helpPage + 1);
+		} else {
+			session.setHelp(false);
+		}
 	},
 
 	closeHelp({session}) {
@@ -276,8 +759,15 @@ export function perform(context: CommandContext, command: Command): void {
 	}
 
 	session.poll();
+	session.listMessages(visibleMessage(context.tallies));
 	if (command.action !== 'help' && command.action !== 'quit') {
 		session.setHelp(false);
+	}
+
+	// A message's number is typed in one go: any other key ends it.
+	if (command.action !== 'messageNumber' && session.typed !== '') {
+		session.typed = '';
+		context.touch('messages');
 	}
 
 	if (session.asking !== undefined && command.action !== 'confirm' && command.action !== 'quit') {
@@ -293,6 +783,7 @@ export function perform(context: CommandContext, command: Command): void {
 		session.say(`${command.action} failed: ${errorText(error)}`, 'error');
 	}
 
+	session.listMessages(visibleMessage(context.tallies));
 	context.flush();
 }
 

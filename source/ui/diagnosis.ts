@@ -6,6 +6,10 @@ what it had committed. The facts come from `cluster/failure-model.ts`.
 import {standing} from '../cluster/failure-model.js';
 import type {ClusterSnapshot, NodeInfo} from '../cluster/operator-api.js';
 import {formatCount} from './format.js';
+import {keymap} from './keymap.js';
+
+/** The key that resets the cluster, as the keymap names it. */
+const resetKey = keymap.find((binding) => binding.action === 'reset')?.label ?? '?';
 
 /** `node 1`, `nodes 1 and 2`, `nodes 0, 1 and 2`. */
 export function nodeList(ids: readonly number[]): string {
@@ -27,7 +31,7 @@ export function stuckWords(snapshot: ClusterSnapshot): string | undefined {
 
 	const {replicas, quorum, withState, crashed, recovering} = standing(snapshot.nodes);
 	if (replicas === 1) {
-		return 'Node 0 is down, and every op it committed with it: a single replica has no one to recover from. r restarts it empty; R resets the cluster.';
+		return `Node 0 is down, and every op it committed with it: a single replica has no one to recover from. r restarts it empty; ${resetKey} resets the cluster.`;
 	}
 
 	const left =
@@ -49,7 +53,7 @@ export function stuckWords(snapshot: ClusterSnapshot): string | undefined {
 	}
 
 	words.push(
-		'Replicas keep no stable storage: nothing can bring the lost state back. R resets the cluster to a fresh one.',
+		`Replicas keep no stable storage: nothing can bring the lost state back. ${resetKey} resets the cluster to a fresh one.`,
 	);
 	return words.join(' ');
 }
@@ -79,7 +83,7 @@ export function restartWords(
 	).length;
 	if (holding < standing(snapshot.nodes).quorum) {
 		return {
-			text: `restarting ${what}: it cannot recover, fewer than a quorum hold their state (R resets the cluster)`,
+			text: `restarting ${what}: it cannot recover, fewer than a quorum hold their state (${resetKey} resets the cluster)`,
 			tone: 'warn',
 		};
 	}

@@ -23,7 +23,7 @@ export function feedTitle(feed: FeedSlice): string {
 	const filter =
 		feed.filter === 'all'
 			? hidden
-				? 'all events but timers (t shows them)'
+				? 'all events but timers (H shows them)'
 				: 'all events'
 			: `${feed.filter} events`;
 	// Frozen first, so that a narrow screen does not cut it.

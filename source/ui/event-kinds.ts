@@ -43,7 +43,30 @@ export type EventKind = {
 	readonly span: SpanRole | undefined;
 	/** Raised in a replica process (so counted in its telemetry reports), not by the operator. */
 	readonly fromReplica: boolean;
+	/** The sequence diagram marks it, or the narration tells it. */
+	readonly story: boolean;
 };
+
+/** The events the diagram marks or the narration tells (`diagram.ts`, `narrate.ts`), by feed name. */
+const storyEvents: ReadonlySet<string> = new Set([
+	'protocol.client_request.start',
+	'protocol.client_request.stop',
+	'protocol.client_request.exception',
+	'protocol.prepare.sent',
+	'protocol.prepare_ok.received',
+	'replication.quorum_reached',
+	'timer.primary_timeout',
+	'view_change.start',
+	'view_change.complete',
+	'recovery.start',
+	'recovery.complete',
+	'operator.crash',
+	'operator.restart',
+	'operator.isolate',
+	'operator.partition',
+	'operator.heal',
+	'operator.timeout',
+]);
 
 // Additions that belong with a seed category in the feed.
 const categoryAliases: Readonly<Record<string, FeedCategory>> = {
@@ -85,6 +108,7 @@ export function describeEvent(event: EventName): EventKind {
 		categoryIndex: feedCategories.indexOf(category),
 		span: event[0] === 'vsr' ? spanEnds.get(name) : undefined,
 		fromReplica: event[0] === 'vsr' || (event[0] === 'vsr_tui' && event[1] === 'replica'),
+		story: storyEvents.has(name),
 	};
 }
 

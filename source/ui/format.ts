@@ -76,6 +76,13 @@ export function formatPercent(rate: number): string {
 	return `${Number.isInteger(percent) ? percent : percent.toFixed(1)}%`;
 }
 
+/** `delay 20ms`, or `delay 20±5ms` with a jitter. */
+export function delayText(delayMs: number, jitterMs: number | undefined): string {
+	return jitterMs === undefined || jitterMs === 0
+		? `delay ${delayMs}ms`
+		: `delay ${delayMs}±${jitterMs}ms`;
+}
+
 /** Cut `text` to `width` columns, marking the cut with `…`. */
 export function fit(text: string, width: number): string {
 	if (width <= 0) {

@@ -1,7 +1,8 @@
 import {Box, Text} from 'ink';
 import React, {memo} from 'react';
 import {useSlice, useTheme} from './context.js';
-import {formatCount, formatElapsed, formatPercent} from './format.js';
+import {delayText, formatClock, formatCount, formatElapsed, formatPercent} from './format.js';
+import type {FaultsShown} from './slices.js';
 
 /** Lines the header takes. */
 export const headerHeight = 2;
@@ -24,11 +25,32 @@ export function formatBigRate(perSecond: number): string {
 
 const title = 'vsr-tui  ';
 
+/** `0.1×`. */
+export const speedText = (speed: number): string => `${speed}×`;
+
+/** Virtual time: to the millisecond while time is paused or slowed (a teaching session), else `mm:ss`. */
+export function virtualTime(header: {
+	readonly virtualTimeMs: number;
+	readonly paused: boolean;
+	readonly speed: number;
+}): string {
+	return header.paused || header.speed < 1
+		? formatClock(header.virtualTimeMs)
+		: formatElapsed(header.virtualTimeMs);
+}
+
+/** What the network keys act on and its settings: `drop 5%  delay 20ms`, `n2: drop 5%  delay 20±5ms`. */
+export function faultsText(faults: FaultsShown): string {
+	const settings = `drop ${formatPercent(faults.dropRate)}  ${delayText(faults.delayMs, faults.jitterMs)}`;
+	return faults.target === 'network' ? settings : `${faults.name}: ${settings}`;
+}
+
 /**
 Line 1, the cluster: size, f and quorum, view and primary, commit number, committed requests per
 second (and a warning when more than f replicas are down); the title gives way when the line
-would not fit. Line 2, the operator: live or paused, elapsed time, load, drop rate, delay, and
-the events counted.
+would not fit. Line 2, the operator: running or paused, the speed of time, the seed of a
+deterministic session (or live), the virtual time, load, the fault settings the network keys act
+on (the whole network's, or a node's or a link's, named), and the events counted.
 */
 export const Header = memo((props: {readonly width: number}) => {
 	const header = useSlice('header');
@@ -62,24 +84,33 @@ export const Header = memo((props: {readonly width: number}) => {
 			<Text wrap="truncate">
 				{header.paused ? (
 					<Text bold color={theme.color('warn')}>
-						PAUSED {header.held} held
+						PAUSED
 					</Text>
 				) : (
 					<Text bold color={theme.color('ok')}>
-						LIVE
+						RUNNING
 					</Text>
-				)}
-				{`  ${formatElapsed(header.elapsedMs)}  `}
+				)}{' '}
+				<Text bold color={header.speed < 1 ? theme.color('warn') : undefined}>
+					{speedText(header.speed)}
+				</Text>
+				{'  '}
+				{header.seed === undefined ? 'live' : `seed ${header.seed}`}
+				{`  ${virtualTime(header)}  `}
 				<Text color={header.load ? theme.color('ok') : undefined}>
 					load {header.load ? 'on' : 'off'}
 				</Text>
 				{'  '}
-				<Text color={header.dropRate > 0 ? theme.color('faulty') : undefined}>
-					drop {formatPercent(header.dropRate)}
-				</Text>
-				{'  '}
-				<Text color={header.delayMs > 0 ? theme.color('faulty') : undefined}>
-					delay {header.delayMs}ms
+				<Text
+					color={
+						header.faults.target === 'network'
+							? header.faults.dropRate > 0 || header.faults.delayMs > 0
+								? theme.color('faulty')
+								: undefined
+							: theme.color('key')
+					}
+				>
+					{faultsText(header.faults)}
 				</Text>
 				{`  events ${formatBig(header.events)} (${formatBigRate(header.eventsPerSecond)}/s)`}
 			</Text>

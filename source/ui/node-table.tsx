@@ -2,7 +2,7 @@ import {Box, Text} from 'ink';
 import React, {memo} from 'react';
 import type {NodeNetwork} from '../cluster/operator-api.js';
 import {useSlice, useTheme} from './context.js';
-import {cell, formatCount, formatPercent} from './format.js';
+import {cell, delayText, formatCount, formatPercent} from './format.js';
 import type {NodeRow} from './slices.js';
 import type {Theme, Tone} from './theme.js';
 
@@ -29,22 +29,35 @@ const columns = [
 	{title: 'pid', roomy: 8, align: 'right'},
 ] as const satisfies readonly Column[];
 
-export function networkText(network: NodeNetwork): string {
+/** A node's network state: cut off (isolated, a side of a partition, deaf, mute), its own faults, its links'. */
+export function networkText(network: NodeNetwork, links = ''): string {
+	const parts: string[] = [];
 	if (network.isolated) {
-		return 'isolated';
+		parts.push('isolated');
+	} else if (network.side !== undefined) {
+		parts.push(`side ${network.side}`);
+	} else if (network.partitioned) {
+		parts.push('partitioned');
 	}
 
-	const parts: string[] = [];
-	if (network.partitioned) {
-		parts.push('partitioned');
+	if (network.deaf) {
+		parts.push('deaf');
+	}
+
+	if (network.mute) {
+		parts.push('mute');
 	}
 
 	if (network.dropRate > 0) {
 		parts.push(`drop ${formatPercent(network.dropRate)}`);
 	}
 
-	if (network.delayMs > 0) {
-		parts.push(`delay ${network.delayMs}ms`);
+	if (network.delayMs > 0 || network.jitterMs > 0) {
+		parts.push(delayText(network.delayMs, network.jitterMs));
+	}
+
+	if (links !== '') {
+		parts.push(links);
 	}
 
 	return parts.length === 0 ? 'ok' : parts.join(' ');
@@ -74,16 +87,18 @@ function statusTone(node: NodeRow): Tone | undefined {
 	}
 }
 
-function networkTone(network: NodeNetwork): Tone | undefined {
+function networkTone(network: NodeNetwork, links: string): Tone | undefined {
 	if (network.isolated) {
 		return 'isolated';
 	}
 
-	if (network.partitioned) {
+	if (network.partitioned || network.deaf || network.mute) {
 		return 'partitioned';
 	}
 
-	return network.dropRate > 0 || network.delayMs > 0 ? 'faulty' : undefined;
+	return network.dropRate > 0 || network.delayMs > 0 || network.jitterMs > 0 || links !== ''
+		? 'faulty'
+		: undefined;
 }
 
 /** `primary`, `backup`, `-` when down; an old view's primary that was cut off says so. */
@@ -99,14 +114,14 @@ export function roleOf(node: NodeRow): string {
 	return node.isPrimary ? 'primary' : 'backup';
 }
 
-/** The cells of one row, before padding: row key, id, role, status, view, op, commit, lag, pid, network. */
+/** The cells of one row, before padding: row key (`*` when marked), id, role, status, view, op, commit, lag, pid, network. */
 export function rowCells(node: NodeRow, row: number, selected: boolean): string[] {
 	const down = node.status === 'crashed';
 	// A number shortens beyond its column's roomy width (`10.35M`), so a long run keeps its table.
 	const number = (value: number | undefined, column: 4 | 5 | 6 | 7): string =>
 		down || value === undefined ? '-' : formatCount(value, columns[column].roomy);
 	return [
-		`${selected ? '>' : ' '}${row + 1}`,
+		`${selected ? '>' : ' '}${row + 1}${node.marked ? '*' : ''}`,
 		String(node.id),
 		roleOf(node),
 		node.status,
@@ -115,7 +130,7 @@ export function rowCells(node: NodeRow, row: number, selected: boolean): string[
 		number(node.commit, 6),
 		number(node.lag, 7),
 		node.pid === undefined ? '-' : String(node.pid),
-		networkText(node.network),
+		networkText(node.network, node.links),
 	];
 }
 
@@ -165,7 +180,7 @@ function NodeLine(props: {
 			? theme.color('warn')
 			: undefined;
 	const statusColour = statusTone(node);
-	const networkColour = networkTone(node.network);
+	const networkColour = networkTone(node.network, node.links);
 	// Cells 0-1, 2 (role), 3 (status), 4-8 (numbers), 9 (network), each with its own colour.
 	return (
 		<Text wrap="truncate" inverse={selected} bold={selected}>

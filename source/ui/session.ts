@@ -1,14 +1,19 @@
 /**
 What the operator's screen holds between frames that is not a tally: the cluster as last polled,
-the selected row, the last request, the status line, the overlay, a question asked (R: reset?),
-and the rates of the header. Commands (`commands.ts`) change it; the view builders read it.
+the selected row and the marked ones, the last request, the status line, the overlay, a question
+asked (W: reset?), the rates of the header, what the network keys act on, the message pane (shown,
+focused, its selection and the messages in flight as last listed), and which view the lower part
+of the screen shows (the feed, narrated or not, or the diagram, and how far it is scrolled back).
+Commands (`commands.ts`) change it; the view builders read it.
 */
 import {
 	type ClusterSnapshot,
+	type InFlightMessage,
 	type NodeInfo,
 	type OperatorControls,
 	startingSnapshot,
 } from '../cluster/operator-api.js';
+import type {Focus} from './keymap.js';
 import type {LastRequestSlice, StatusSlice, StatusTone, Touch} from './slices.js';
 
 const emptySnapshot = startingSnapshot(0);
@@ -25,7 +30,11 @@ const sameNetwork = (a: NodeInfo['network'], b: NodeInfo['network']): boolean =>
 	a.isolated === b.isolated &&
 	a.partitioned === b.partitioned &&
 	a.dropRate === b.dropRate &&
-	a.delayMs === b.delayMs;
+	a.delayMs === b.delayMs &&
+	a.jitterMs === b.jitterMs &&
+	a.deaf === b.deaf &&
+	a.mute === b.mute &&
+	a.side === b.side;
 
 const sameNode = (a: NodeInfo, b: NodeInfo): boolean =>
 	a.id === b.id &&
@@ -37,6 +46,13 @@ const sameNode = (a: NodeInfo, b: NodeInfo): boolean =>
 	a.commit === b.commit &&
 	a.restarts === b.restarts &&
 	sameNetwork(a.network, b.network);
+
+const sameMessage = (a: InFlightMessage, b: InFlightMessage): boolean =>
+	a.id === b.id && a.dueInMs === b.dueInMs;
+
+function sameMessages(a: readonly InFlightMessage[], b: readonly InFlightMessage[]): boolean {
+	return a.length === b.length && a.every((message, index) => sameMessage(message, b[index]!));
+}
 
 /** Whether two snapshots show the same thing (the operator may build a new object per call). */
 export function sameSnapshot(a: ClusterSnapshot, b: ClusterSnapshot): boolean {
@@ -56,6 +72,10 @@ export function sameSnapshot(a: ClusterSnapshot, b: ClusterSnapshot): boolean {
 		a.load === b.load &&
 		a.acked === b.acked &&
 		a.outsideFailureModel === b.outsideFailureModel &&
+		a.seed === b.seed &&
+		a.speed === b.speed &&
+		a.virtualTimeMs === b.virtualTimeMs &&
+		a.inFlight === b.inFlight &&
 		a.nodes.length === b.nodes.length &&
 		a.nodes.every((node, index) => sameNode(node, b.nodes[index]!))
 	);
@@ -63,6 +83,15 @@ export function sameSnapshot(a: ClusterSnapshot, b: ClusterSnapshot): boolean {
 
 /** A question the status line asked, answered by y; any other key cancels it. */
 export type Question = 'reset';
+
+/** What the drop, delay and jitter keys act on. */
+export type FaultTarget = 'network' | 'node' | 'link';
+
+/** What the lower part of the screen shows. */
+export type LowerPane = 'feed' | 'diagram';
+
+/** Messages the pane lists at most (and asks the cluster for). */
+export const messagesListed = 200;
 
 export class Session {
 	readonly operator: OperatorControls;
@@ -75,7 +104,30 @@ export class Session {
 	help = false;
 	quitting = false;
 	asking: Question | undefined;
+	/** Nodes marked for a partition (`a`), by id. */
+	readonly marked = new Set<number>();
+	faultTarget: FaultTarget = 'network';
+	/** Links whose faults were set here (`from>to`): the node table shows them. */
+	readonly links = new Set<string>();
+	messagesShown = false;
+	focus: Focus = 'nodes';
+	/** The selected message's number, while it is in flight. */
+	selectedMessage: number | undefined;
+	/** Digits typed in the message pane, for a message's number. */
+	typed = '';
+	/** The messages in flight as last listed (while the pane is shown). */
+	messages: readonly InFlightMessage[] = [];
+	lower: LowerPane = 'feed';
+	narration = false;
+	/** Rows of the diagram scrolled back from its newest (0: it follows the run). */
+	diagramScroll = 0;
+	/** Rows the diagram shows at once (the screen tells), for PgUp and PgDn. */
+	diagramPage = 10;
+	/** Which overlay page is open (while `help`). */
+	helpPage = 0;
 	readonly #touch: Touch;
+	/** Deliveries (n, enter, t) run one after the other, in the order the keys came. */
+	#deliveries: Promise<void> = Promise.resolve();
 	readonly #now: () => number;
 	readonly #startedAt: number;
 	readonly #samples: Sample[] = [];
@@ -113,6 +165,57 @@ export class Session {
 		this.#touch('header');
 		this.#touch('nodes');
 		this.#touch('alert');
+		this.#touch('messages');
+	}
+
+	/** List the messages in flight again (while the pane is shown); keep the selection on one of them. */
+	listMessages(visible: (message: InFlightMessage) => boolean): void {
+		if (!this.messagesShown) {
+			return;
+		}
+
+		let listed: InFlightMessage[];
+		try {
+			listed = this.operator.inFlight(messagesListed);
+		} catch {
+			listed = [];
+		}
+
+		const shown = listed.filter((message) => visible(message));
+		if (!sameMessages(shown, this.messages)) {
+			this.messages = shown;
+			this.#touch('messages');
+		}
+
+		if (!shown.some((message) => message.id === this.selectedMessage)) {
+			const next = shown[0]?.id;
+			if (next !== this.selectedMessage) {
+				this.selectedMessage = next;
+				this.#touch('messages');
+			}
+		}
+	}
+
+	/** The selected message, if it is still listed. */
+	selectedInFlight(): InFlightMessage | undefined {
+		return this.messages.find((message) => message.id === this.selectedMessage);
+	}
+
+	selectMessage(id: number | undefined): void {
+		this.selectedMessage = id;
+		this.#touch('messages');
+	}
+
+	/** Runs one delivery after those before it; its failure is said, never thrown. */
+	serially(run: () => Promise<void>): void {
+		this.#deliveries = this.#deliveries.then(run).catch((error: unknown) => {
+			this.say(errorText(error), 'error');
+		});
+	}
+
+	/** Resolves once every delivery asked for so far is done (for tests). */
+	async settled(): Promise<void> {
+		return this.#deliveries;
 	}
 
 	/** The node in the selected row. */
@@ -128,6 +231,20 @@ export class Session {
 
 		this.selected = Math.min(count - 1, Math.max(0, row));
 		this.#touch('nodes');
+		this.#touch('header');
+	}
+
+	/** The links the network keys act on (target `link`): from the selected node to each marked one. */
+	linkTargets(): {readonly from: number | undefined; readonly to: readonly number[]} {
+		const from = this.selectedNode()?.id;
+		return {from, to: [...this.marked].filter((node) => node !== from).toSorted((a, b) => a - b)};
+	}
+
+	/** Marks the screen's parts that show these settings as changed. */
+	touch(...slices: Array<Parameters<Touch>[0]>): void {
+		for (const slice of slices) {
+			this.#touch(slice);
+		}
 	}
 
 	/** What the status line says. */
@@ -141,9 +258,10 @@ export class Session {
 		this.#touch('lastRequest');
 	}
 
-	setHelp(help: boolean): void {
-		if (help !== this.help) {
+	setHelp(help: boolean, page = 0): void {
+		if (help !== this.help || page !== this.helpPage) {
 			this.help = help;
+			this.helpPage = help ? page : 0;
 			this.#touch('ui');
 		}
 	}

@@ -4,8 +4,12 @@ Each component reads one slice (`useSlice`) and renders again only when that sli
 A new pane's slice is a field here, its builder in `view-builders.ts` (the compiler asks for
 it), and a `touch` wherever its data changes.
 */
-import type {NodeInfo, RequestOutcome} from '../cluster/operator-api.js';
+import type {InFlightMessage, NodeInfo, RequestOutcome} from '../cluster/operator-api.js';
+import type {DiagramRow} from './diagram.js';
 import type {FeedSlice} from './feed.js';
+import type {Focus} from './keymap.js';
+import type {NarrationEntry} from './narration-log.js';
+import type {FaultTarget, LowerPane} from './session.js';
 import type {SpanRow} from './span-timings.js';
 
 export type {FeedEntry, FeedSlice} from './feed.js';
@@ -29,6 +33,24 @@ export type HeaderSlice = {
 	readonly dropRate: number;
 	readonly delayMs: number;
 	readonly outsideFailureModel: boolean;
+	/** The seed of a deterministic session, or undefined: live. */
+	readonly seed: number | undefined;
+	readonly speed: number;
+	readonly virtualTimeMs: number;
+	readonly inFlight: number;
+	/** What the drop, delay and jitter keys act on, and its settings. */
+	readonly faults: FaultsShown;
+};
+
+/** The fault settings the network keys change now: the whole network's, a node's or a link's. */
+export type FaultsShown = {
+	readonly target: FaultTarget;
+	/** `n2`, `0→2`, `0→1,2`; empty for the whole network. */
+	readonly name: string;
+	readonly dropRate: number;
+	readonly delayMs: number;
+	/** Undefined where there is no such setting (the whole network's jitter is not a key's). */
+	readonly jitterMs: number | undefined;
 };
 
 export type NodeRow = NodeInfo & {
@@ -36,6 +58,10 @@ export type NodeRow = NodeInfo & {
 	readonly lag: number | undefined;
 	/** It believes it is the primary of a view older than the cluster's (cut off, not yet told). */
 	readonly stalePrimary: boolean;
+	/** Marked for a partition (`a`). */
+	readonly marked: boolean;
+	/** Fault settings of the links from it (`→2 drop 50%`), when some were set. */
+	readonly links: string;
 };
 
 export type NodesSlice = {
@@ -56,7 +82,49 @@ export type StatusTone = 'info' | 'warn' | 'error';
 export type StatusSlice =
 	{readonly text: string; readonly tone: StatusTone; readonly at: number} | undefined;
 
-export type UiSlice = {readonly help: boolean; readonly quitting: boolean};
+export type UiSlice = {
+	readonly help: boolean;
+	/** The overlay's page, while it is open. */
+	readonly helpPage: number;
+	readonly quitting: boolean;
+	readonly lower: LowerPane;
+	readonly narration: boolean;
+	readonly messagesShown: boolean;
+	readonly focus: Focus;
+};
+
+/** The message pane: the messages in flight, in delivery order (heartbeats left out when hidden). */
+export type MessagesSlice = {
+	readonly messages: readonly InFlightMessage[];
+	/** The selected message's number. */
+	readonly selected: number | undefined;
+	readonly focused: boolean;
+	/** Every message in flight, hidden ones included. */
+	readonly inFlight: number;
+	readonly heartbeatsHidden: boolean;
+	readonly paused: boolean;
+	/** Digits typed for a message's number. */
+	readonly typed: string;
+};
+
+/** The sequence diagram: its rows, oldest first, and how far it is scrolled back. */
+export type DiagramSlice = {
+	readonly rows: readonly DiagramRow[];
+	readonly replicas: number;
+	readonly scroll: number;
+	/** Messages drawn since the start. */
+	readonly messages: number;
+	readonly heartbeatsHidden: boolean;
+	/** The cluster reports its messages (the diagram follows the run). */
+	readonly listening: boolean;
+};
+
+/** The narrated feed: the newest sentences first. */
+export type NarrationSlice = {
+	readonly entries: readonly NarrationEntry[];
+	readonly heartbeatsHidden: boolean;
+	readonly listening: boolean;
+};
 
 /** Plain words for a cluster stuck below a quorum (`diagnosis.ts`); undefined while all is well. */
 export type AlertSlice = {readonly text: string | undefined};
@@ -70,6 +138,9 @@ export type View = {
 	readonly status: StatusSlice;
 	readonly ui: UiSlice;
 	readonly alert: AlertSlice;
+	readonly messages: MessagesSlice;
+	readonly diagram: DiagramSlice;
+	readonly narration: NarrationSlice;
 };
 
 export type SliceName = keyof View;

@@ -25,10 +25,11 @@ export class StartingOperator implements OperatorControls {
 	readonly ready: Promise<OperatorControls>;
 	#operator: OperatorControls | undefined;
 	#failure: unknown;
+	/** Subscribes to the cluster's messages while someone here listens (set once the cluster is up). */
+	#listenToMessages: (() => void) | undefined;
 	readonly #placeholder: ClusterSnapshot;
 	readonly #reportListeners = new Set<(summary: TelemetrySummary) => void>();
 	readonly #messageListeners = new Set<(event: MessageEvent) => void>();
-	#stopListening: (() => void) | undefined;
 
 	constructor(
 		replicas: number,
@@ -47,7 +48,22 @@ export class StartingOperator implements OperatorControls {
 						listener(summary);
 					}
 				});
-				this.#listenToMessages();
+				// The cluster's own listener costs only while someone here listens.
+				let unsubscribe: (() => void) | undefined;
+				this.#listenToMessages = () => {
+					if (this.#messageListeners.size > 0 && unsubscribe === undefined) {
+						unsubscribe = operator.onMessage((event) => {
+							for (const listener of this.#messageListeners) {
+								listener(event);
+							}
+						});
+					} else if (this.#messageListeners.size === 0 && unsubscribe !== undefined) {
+						unsubscribe();
+						unsubscribe = undefined;
+					}
+				};
+
+				this.#listenToMessages?.();
 
 				return operator;
 			},
@@ -69,6 +85,16 @@ export class StartingOperator implements OperatorControls {
 		this.#reportListeners.add(listener);
 		return () => {
 			this.#reportListeners.delete(listener);
+		};
+	}
+
+	/** Listeners wait for the cluster, and the cluster reports only while one listens. */
+	onMessage(listener: (event: MessageEvent) => void): () => void {
+		this.#messageListeners.add(listener);
+		this.#listenToMessages?.();
+		return () => {
+			this.#messageListeners.delete(listener);
+			this.#listenToMessages?.();
 		};
 	}
 
@@ -129,6 +155,7 @@ export class StartingOperator implements OperatorControls {
 		this.#up().setSpeed(speed);
 	}
 
+	/** Nothing is in flight before the cluster is up. */
 	inFlight(limit?: number): InFlightMessage[] {
 		return this.#operator?.inFlight(limit) ?? [];
 	}
@@ -173,19 +200,6 @@ export class StartingOperator implements OperatorControls {
 		return this.#up().linkFaults(from, to);
 	}
 
-	/** Listeners wait for the cluster; once it is up they hear every message it delivers or drops. */
-	onMessage(listener: (event: MessageEvent) => void): () => void {
-		this.#messageListeners.add(listener);
-		this.#listenToMessages();
-		return () => {
-			this.#messageListeners.delete(listener);
-			if (this.#messageListeners.size === 0) {
-				this.#stopListening?.();
-				this.#stopListening = undefined;
-			}
-		};
-	}
-
 	async reset(): Promise<void> {
 		return this.#up().reset();
 	}
@@ -197,21 +211,6 @@ export class StartingOperator implements OperatorControls {
 			await operator.stop();
 		} catch {
 			// It never started.
-		}
-	}
-
-	/** Listens to the cluster's messages only while someone here does: they cost while heard. */
-	#listenToMessages(): void {
-		if (
-			this.#operator !== undefined &&
-			this.#stopListening === undefined &&
-			this.#messageListeners.size > 0
-		) {
-			this.#stopListening = this.#operator.onMessage((event) => {
-				for (const listener of this.#messageListeners) {
-					listener(event);
-				}
-			});
 		}
 	}
 

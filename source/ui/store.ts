@@ -9,10 +9,10 @@ component reads one slice of the view (`slices.ts`).
 */
 import type {NodeInfo, OperatorControls, TelemetrySummary} from '../cluster/operator-api.js';
 import type {EventName, Measurements, Metadata} from '../telemetry/telemetry.js';
-import {type CommandContext, perform, unknownKey} from './commands.js';
+import {type CommandContext, perform, unknownKey, visibleMessage} from './commands.js';
 import type {EventKind} from './event-kinds.js';
 import {FrameClock} from './frame-clock.js';
-import type {Command} from './keymap.js';
+import {type Command, type KeyName, commandFor} from './keymap.js';
 import {Session} from './session.js';
 import type {SliceName, Touch, View} from './slices.js';
 import {Tallies} from './tallies.js';
@@ -94,6 +94,7 @@ export class UiStore {
 		}
 
 		this.#tallies.attach();
+		this.#followMessages();
 		this.#clock.start(() => {
 			this.frame();
 		});
@@ -132,6 +133,8 @@ export class UiStore {
 	/** One frame: poll the cluster, then rebuild and publish what changed. Called by the clock. */
 	frame(): void {
 		this.#session.poll();
+		this.#session.listMessages(visibleMessage(this.#tallies));
+		this.#followMessages();
 		this.#session.sampleRates(this.#tallies.events);
 		const second = Math.floor(this.elapsedMs() / 1000);
 		if (second !== this.#lastElapsedSecond) {
@@ -145,7 +148,19 @@ export class UiStore {
 	/** Rebuild and publish at once (after a key, so its effect shows without waiting for a frame). */
 	flush(): void {
 		this.#session.poll();
+		this.#session.listMessages(visibleMessage(this.#tallies));
+		this.#followMessages();
 		this.#clock.publish();
+	}
+
+	/** How many rows the diagram shows (the screen tells): a page for PgUp and PgDn. */
+	setDiagramPage(rows: number): void {
+		this.#session.diagramPage = Math.max(1, rows);
+	}
+
+	/** Resolves once the deliveries asked for so far (n, enter, t) are done. */
+	async settled(): Promise<void> {
+		return this.#session.settled();
 	}
 
 	elapsedMs(): number {
@@ -159,6 +174,16 @@ export class UiStore {
 		return this.#session.selectedNode();
 	}
 
+	/** A key pressed: its command where the keys act now (the message pane has its own), or `unknownKey`. */
+	press(key: KeyName): void {
+		const command = commandFor(key, this.#session.focus);
+		if (command === undefined) {
+			this.unknownKey(key);
+		} else {
+			this.perform(command);
+		}
+	}
+
 	/** Carry out one key command (`commands.ts`). Errors from the operator end up in the status line. */
 	perform(command: Command): void {
 		perform(this.#commands, command);
@@ -167,5 +192,22 @@ export class UiStore {
 	/** A key that is not in the keymap: say so (it also answers a question with no). */
 	unknownKey(label: string): void {
 		unknownKey(this.#commands, label);
+	}
+
+	/**
+	The cluster reports each message only while someone listens: listen while the diagram or the
+	narration is on the screen, or time is paused or slowed (a teaching session); a loaded
+	cluster running at full speed with the event feed on screen pays nothing for it.
+	*/
+	#followMessages(): void {
+		const session = this.#session;
+		const {snapshot} = session;
+		const wanted =
+			session.lower === 'diagram' || session.narration || snapshot.paused || snapshot.speed < 1;
+		if (wanted !== this.#tallies.listeningToMessages) {
+			this.#tallies.listenToMessages(wanted);
+			this.#touch('diagram');
+			this.#touch('narration');
+		}
 	}
 }

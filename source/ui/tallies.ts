@@ -1,10 +1,13 @@
 /**
 The store's ingest: it listens to the cluster's telemetry bus and reports, and keeps the
-tallies the panes show: every event counted, the feed's rings (`feed.ts`) and the span
-timings (`span-timings.ts`). Ingesting is cheap and never renders: it counts the event,
-records a duration, puts the event in the rings, and marks the slices that changed.
+tallies the panes show: every event counted, the feed's rings (`feed.ts`), the span
+timings (`span-timings.ts`), and the story of the run: the sequence diagram's rows
+(`diagram.ts`) and the narration (`narration-log.ts`), from the messages the cluster reports
+(while someone looks) and the telemetry events they mark or tell. Ingesting is cheap and never
+renders: it counts the event, records a duration, puts the event in the rings, and marks the
+slices that changed.
 */
-import type {OperatorControls, TelemetrySummary} from '../cluster/operator-api.js';
+import type {MessageEvent, OperatorControls, TelemetrySummary} from '../cluster/operator-api.js';
 import type {EventName, Measurements, Metadata, Telemetry} from '../telemetry/telemetry.js';
 import {
 	type EventKind,
@@ -12,8 +15,10 @@ import {
 	viewChangeCompleteName,
 	watchedEvents,
 } from './event-kinds.js';
+import {Diagram} from './diagram.js';
 import {Feed} from './feed.js';
 import {nanosOf} from './format.js';
+import {NarrationLog} from './narration-log.js';
 import type {Touch} from './slices.js';
 import {SpanTimings} from './span-timings.js';
 
@@ -22,24 +27,34 @@ const handlerPrefix = 'vsr-tui-ui';
 export class Tallies {
 	readonly feed: Feed;
 	readonly spans = new SpanTimings();
+	readonly diagram = new Diagram();
+	readonly narration: NarrationLog;
 	readonly #operator: OperatorControls;
 	readonly #touch: Touch;
 	readonly #kinds = new Map<string, EventKind>();
-	/** The operator's bus clock (ns) when the store started: feed times count from it. */
+	/**
+	Where feed times count from, in ns: the operator's bus clock when the store started, or 0
+	in a seeded session, whose events carry virtual time since the session started.
+	*/
 	readonly #clockOrigin: number;
+	/** A seeded session: its events carry virtual time. */
+	readonly #seeded: boolean;
 	// The operator reports counts and histograms: replica events on the bus are a sample.
 	readonly #summaries: boolean;
 	#events = 0;
 	#bus: Telemetry | undefined;
 	#attachedIds: string[] = [];
 	#unsubscribeReports: (() => void) | undefined;
+	#unsubscribeMessages: (() => void) | undefined;
 
 	constructor(operator: OperatorControls, feedCapacity: number, touch: Touch) {
 		this.#operator = operator;
 		this.#touch = touch;
 		this.feed = new Feed(feedCapacity);
+		this.narration = new NarrationLog(operator.snapshot().replicas, feedCapacity);
 		this.#summaries = typeof operator.onTelemetryReport === 'function';
-		this.#clockOrigin = Number(operator.telemetry.clock.monotonicTime());
+		this.#seeded = operator.snapshot().seed !== undefined;
+		this.#clockOrigin = this.#seeded ? 0 : Number(operator.telemetry.clock.monotonicTime());
 	}
 
 	/** Events counted since the start. */
@@ -75,7 +90,46 @@ export class Tallies {
 		});
 	}
 
+	/**
+	Listen to every message delivered or dropped (on), or stop (off): the cluster reports them
+	only while someone listens, which costs on a loaded cluster, so the store listens while the
+	diagram or the narration is on the screen, or time is paused or slowed.
+	*/
+	listenToMessages(on: boolean): void {
+		if (on && this.#unsubscribeMessages === undefined) {
+			this.#unsubscribeMessages = this.#operator.onMessage((event) => {
+				this.message(event);
+			});
+		} else if (!on && this.#unsubscribeMessages !== undefined) {
+			this.#unsubscribeMessages();
+			this.#unsubscribeMessages = undefined;
+		}
+	}
+
+	get listeningToMessages(): boolean {
+		return this.#unsubscribeMessages !== undefined;
+	}
+
+	/** One message delivered or dropped: a row of the diagram, a sentence of the narration. */
+	message(event: MessageEvent): void {
+		this.diagram.message(event);
+		this.narration.message(event);
+		this.#touch('diagram');
+		this.#touch('narration');
+	}
+
+	/** Empties the feed, the diagram and the narration (the counts stay). */
+	clear(): void {
+		this.feed.clear();
+		this.diagram.clear();
+		this.narration.clear();
+		this.#touch('feed');
+		this.#touch('diagram');
+		this.#touch('narration');
+	}
+
 	detach(): void {
+		this.listenToMessages(false);
 		this.#unsubscribeReports?.();
 		this.#unsubscribeReports = undefined;
 		if (this.#bus !== undefined) {
@@ -110,18 +164,24 @@ export class Tallies {
 			this.#recordSpan(kind, measurements);
 		}
 
+		// When it was raised, on the cluster's clock (the bus's, on which replicas stamp their
+		// events, or virtual time in a seeded session); an event without a time was raised here, now.
+		const raised = nanosOf(measurements.monotonic_time) ?? this.#now();
+		const at = (raised - this.#clockOrigin) / 1_000_000;
+		if (kind.story) {
+			this.diagram.event(kind.name, metadata);
+			this.narration.event(kind.name, measurements, metadata);
+			this.#touch('diagram');
+			this.#touch('narration');
+		}
+
 		if (kind.name === viewChangeCompleteName && typeof metadata.view_number === 'number') {
 			this.spans.viewEstablished(metadata.view_number);
 			this.#touch('spans');
 		}
 
-		// When it was raised, on the cluster's clock (the bus's, on which replicas stamp their
-		// events); an event without a time was raised here, now.
-		const raised =
-			nanosOf(measurements.monotonic_time) ??
-			Number(this.#operator.telemetry.clock.monotonicTime());
 		this.feed.add({
-			at: (raised - this.#clockOrigin) / 1_000_000,
+			at,
 			kind,
 			node: typeof metadata.node_id === 'number' ? metadata.node_id : undefined,
 			measurements,
@@ -200,5 +260,12 @@ export class Tallies {
 		}
 
 		this.#touch('spans');
+	}
+
+	/** Now on the clock events are stamped with (ns). */
+	#now(): number {
+		return this.#seeded
+			? this.#operator.snapshot().virtualTimeMs * 1_000_000
+			: Number(this.#operator.telemetry.clock.monotonicTime());
 	}
 }

@@ -4,7 +4,9 @@ empty string, https://no-color.org) no colour is used at all; the text carries
 the same meaning by itself (role and status words, `>` for the selection).
 */
 
+import type {DiagramTone} from './diagram-layout.js';
 import type {FeedCategory} from './event-kinds.js';
+import type {NarrationTone} from './narrate.js';
 
 export type Tone =
 	| 'primary'
@@ -54,11 +56,37 @@ const categoryColours: Readonly<Record<FeedCategory, string | undefined>> = {
 	operator: 'cyan',
 };
 
+// Messages by what they are for, in the diagram and the message pane; the narration the same way.
+const messageColours: Readonly<Record<DiagramTone, string | undefined>> = {
+	time: 'gray',
+	lifeline: 'gray',
+	request: 'green',
+	normal: undefined,
+	heartbeat: 'gray',
+	view: 'yellow',
+	recovery: 'magenta',
+	lost: 'red',
+	crash: 'red',
+	commit: 'green',
+	note: 'cyan',
+};
+
+const narrationColours: Readonly<Record<NarrationTone, string | undefined>> = {
+	message: undefined,
+	lost: 'red',
+	commit: 'green',
+	view: 'yellow',
+	recovery: 'magenta',
+	operator: 'cyan',
+};
+
 export type Theme = {
 	readonly colour: boolean;
 	/** The colour for Ink's `color` prop, or undefined (no colour). */
 	readonly color: (tone: Tone) => string | undefined;
 	readonly categoryColor: (category: FeedCategory) => string | undefined;
+	readonly messageColor: (tone: DiagramTone) => string | undefined;
+	readonly narrationColor: (tone: NarrationTone) => string | undefined;
 };
 
 export function createTheme(env: Readonly<Record<string, string | undefined>>): Theme {
@@ -67,5 +95,7 @@ export function createTheme(env: Readonly<Record<string, string | undefined>>): 
 		colour,
 		color: (tone) => (colour ? colours[tone] : undefined),
 		categoryColor: (category) => (colour ? categoryColours[category] : undefined),
+		messageColor: (tone) => (colour ? messageColours[tone] : undefined),
+		narrationColor: (tone) => (colour ? narrationColours[tone] : undefined),
 	};
 }

@@ -1,11 +1,12 @@
 import {useInput, useStdin} from 'ink';
 import {useCallback} from 'react';
 import {useStore} from './context.js';
-import {type KeyFlags, commandFor, keysOf} from './keymap.js';
+import {type KeyFlags, keysOf} from './keymap.js';
 
 /**
 The keyboard, while the terminal gives it to us: each key (several may arrive in one chunk) is
-looked up in the keymap and handed to the store, which carries out its command.
+looked up in the keymap (where the keys act now: the message pane has keys of its own while it
+has the focus) and its command carried out by the store.
 */
 export function useKeys(): void {
 	const store = useStore();
@@ -13,12 +14,7 @@ export function useKeys(): void {
 	const onInput = useCallback(
 		(input: string, key: KeyFlags) => {
 			for (const name of keysOf(input, key)) {
-				const command = commandFor(name);
-				if (command === undefined) {
-					store.unknownKey(name);
-				} else {
-					store.perform(command);
-				}
+				store.press(name);
 			}
 		},
 		[store],

@@ -3,10 +3,12 @@ How each slice of the view is built from the session and the tallies, one builde
 the frame clock calls the builders of the slices that changed. A builder may return the
 previous slice when nothing a pane shows changed (the pane then does not render again).
 */
+import {type LinkFaults, noFaults} from '../cluster/operator-api.js';
 import {Configuration} from '../vsr/configuration.js';
 import {stuckWords} from './diagnosis.js';
+import {delayText, formatPercent} from './format.js';
 import type {Session} from './session.js';
-import type {View} from './slices.js';
+import type {FaultsShown, View} from './slices.js';
 import type {Tallies} from './tallies.js';
 
 export type Sources = {readonly session: Session; readonly tallies: Tallies};
@@ -14,6 +16,81 @@ export type Sources = {readonly session: Session; readonly tallies: Tallies};
 export type ViewBuilders = {
 	readonly [K in keyof View]: (sources: Sources, previous: View[K] | undefined) => View[K];
 };
+
+function linkFaultsOf(session: Session, from: number, to: number): LinkFaults {
+	try {
+		return session.operator.linkFaults(from, to);
+	} catch {
+		return noFaults;
+	}
+}
+
+/** What the network keys act on now, and its settings. */
+function faultsShown(session: Session): FaultsShown {
+	const {snapshot} = session;
+	switch (session.faultTarget) {
+		case 'network': {
+			return {
+				target: 'network',
+				name: '',
+				dropRate: snapshot.dropRate,
+				delayMs: snapshot.delayMs,
+				jitterMs: undefined,
+			};
+		}
+
+		case 'node': {
+			const node = session.selectedNode();
+			return {
+				target: 'node',
+				name: node === undefined ? 'n?' : `n${node.id}`,
+				dropRate: node?.network.dropRate ?? 0,
+				delayMs: node?.network.delayMs ?? 0,
+				jitterMs: node?.network.jitterMs ?? 0,
+			};
+		}
+
+		case 'link': {
+			const {from, to} = session.linkTargets();
+			const faults =
+				from === undefined || to[0] === undefined ? noFaults : linkFaultsOf(session, from, to[0]);
+			return {
+				target: 'link',
+				name: `${from ?? '?'}→${to.length === 0 ? '?' : to.join(',')}`,
+				dropRate: faults.dropRate,
+				delayMs: faults.delayMs,
+				jitterMs: faults.jitterMs,
+			};
+		}
+	}
+}
+
+/** The links from `node` whose faults were set: `→2 drop 50% delay 20ms`. */
+function linksText(session: Session, node: number): string {
+	const parts: string[] = [];
+	for (const key of session.links) {
+		const [from, to] = key.split('>').map(Number);
+		if (from !== node || to === undefined) {
+			continue;
+		}
+
+		const faults = linkFaultsOf(session, from, to);
+		const settings: string[] = [];
+		if (faults.dropRate > 0) {
+			settings.push(`drop ${formatPercent(faults.dropRate)}`);
+		}
+
+		if (faults.delayMs > 0 || faults.jitterMs > 0) {
+			settings.push(delayText(faults.delayMs, faults.jitterMs));
+		}
+
+		if (settings.length > 0) {
+			parts.push(`→${to} ${settings.join(' ')}`);
+		}
+	}
+
+	return parts.join(' ');
+}
 
 export const viewBuilders: ViewBuilders = {
 	header({session, tallies}) {
@@ -37,6 +114,11 @@ export const viewBuilders: ViewBuilders = {
 			dropRate: snapshot.dropRate,
 			delayMs: snapshot.delayMs,
 			outsideFailureModel: snapshot.outsideFailureModel,
+			seed: snapshot.seed,
+			speed: snapshot.speed,
+			virtualTimeMs: snapshot.virtualTimeMs,
+			inFlight: snapshot.inFlight,
+			faults: faultsShown(session),
 		};
 	},
 
@@ -54,6 +136,8 @@ export const viewBuilders: ViewBuilders = {
 						? undefined
 						: Math.max(0, primary.op - node.op),
 				stalePrimary: node.isPrimary && node.status === 'normal' && node.view < view,
+				marked: session.marked.has(node.id),
+				links: session.links.size === 0 ? '' : linksText(session, node.id),
 			})),
 			selected: session.selected,
 		};
@@ -67,7 +151,43 @@ export const viewBuilders: ViewBuilders = {
 
 	status: ({session}) => session.status,
 
-	ui: ({session}) => ({help: session.help, quitting: session.quitting}),
+	ui: ({session}) => ({
+		help: session.help,
+		helpPage: session.helpPage,
+		quitting: session.quitting,
+		lower: session.lower,
+		narration: session.narration,
+		messagesShown: session.messagesShown,
+		focus: session.focus,
+	}),
+
+	messages: ({session, tallies}) => ({
+		messages: session.messages,
+		selected: session.selectedMessage,
+		focused: session.messagesShown && session.focus === 'messages',
+		inFlight: session.snapshot.inFlight,
+		heartbeatsHidden: tallies.feed.timersHidden,
+		paused: session.snapshot.paused,
+		typed: session.typed,
+	}),
+
+	diagram({session, tallies}) {
+		const hidden = tallies.feed.timersHidden;
+		return {
+			rows: tallies.diagram.rows(hidden),
+			replicas: session.snapshot.replicas,
+			scroll: tallies.diagram.scroll(hidden),
+			messages: tallies.diagram.messages,
+			heartbeatsHidden: hidden,
+			listening: tallies.listeningToMessages,
+		};
+	},
+
+	narration: ({tallies}) => ({
+		entries: tallies.narration.newest(tallies.narration.capacity, tallies.feed.timersHidden),
+		heartbeatsHidden: tallies.feed.timersHidden,
+		listening: tallies.listeningToMessages,
+	}),
 
 	alert({session}, previous) {
 		const text = stuckWords(session.snapshot);

@@ -1086,7 +1086,12 @@ export class Replica implements VsrStateView {
 			}
 		}
 
-		this.emit(events.viewChangeComplete, {duration: this.now() - this.viewChangeStartedAt});
+		// Whose log the new primary chose, and why: the latest last normal view, then the longest.
+		this.emit(
+			events.viewChangeComplete,
+			{duration: this.now() - this.viewChangeStartedAt},
+			{log_from: best.from, last_normal_view: best.lastNormalView, log_op: best.opNumber},
+		);
 		this.advanceCommit();
 	}
 

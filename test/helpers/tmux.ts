@@ -157,6 +157,8 @@ export type Session = ReturnType<typeof tmuxSession>;
 export type OperatorOptions = {
 	/** Extra environment of the session (`NO_COLOR: '1'` unless given otherwise). */
 	readonly env?: Readonly<Record<string, string>>;
+	/** Flags for `vsr-tui` (`--seed`, `--paused` …). */
+	readonly args?: readonly string[];
 };
 
 /** Starts `vsr-tui` in a fresh tmux server at 80×24; the server goes when the test ends. */
@@ -193,7 +195,9 @@ export async function startOperator(
 		...env,
 		// The shell prints the exit status and stays (in `cat`, until the server goes): tmux may drop
 		// what a pane writes just before its process ends, and may not collect that process's status.
-		`${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)}; echo "vsr-tui exited with $?"; exec cat`,
+		[process.execPath, cliPath, ...(options.args ?? [])]
+			.map((word) => JSON.stringify(word))
+			.join(' ') + '; echo "vsr-tui exited with $?"; exec cat',
 	);
 	await session.locate();
 	await waitForCluster(session, pids);
@@ -227,12 +231,17 @@ export async function exitStatus(session: Session): Promise<number> {
 	return Number(/vsr-tui exited with (\d+)/v.exec(screen)?.[1]);
 }
 
+type Cell = {readonly character: string; readonly fg: string};
+
 /** The foreground colour of each character of a line captured with escape codes (`capture-pane -e`). */
-export function foregroundOf(
-	line: string,
-): Array<{readonly character: string; readonly fg: string}> {
-	const cells: Array<{character: string; fg: string}> = [];
-	let fg = 'default';
+export function foregroundOf(line: string): Cell[] {
+	return readLine(line, 'default').cells;
+}
+
+/** A captured line's cells, from the colour the line above left, and the colour it leaves. */
+function readLine(line: string, startFg: string): {cells: Cell[]; fg: string} {
+	const cells: Cell[] = [];
+	let fg = startFg;
 	// eslint-disable-next-line no-control-regex -- escape sequences are what this reads
 	for (const part of line.split(/(\u001B\[[\d;]*m)/v)) {
 		// eslint-disable-next-line no-control-regex -- the same
@@ -266,7 +275,28 @@ export function foregroundOf(
 		}
 	}
 
-	return cells;
+	return {cells, fg};
+}
+
+/**
+The foreground colour of `word` in the first line of a whole capture whose text matches `line`
+(undefined: no such line or word). A capture names a colour only where it changes, so a line
+can carry on the colour of the one above it: the capture is read from its top.
+*/
+export function colourInCapture(capture: string, line: RegExp, word: string): string | undefined {
+	let fg = 'default';
+	for (const row of capture.split('\n')) {
+		const read = readLine(row, fg);
+		const text = read.cells.map((cell) => cell.character).join('');
+		if (line.test(text)) {
+			const at = text.indexOf(word);
+			return at === -1 ? undefined : read.cells[at]!.fg;
+		}
+
+		fg = read.fg;
+	}
+
+	return undefined;
 }
 
 /** The foreground colour of `word` where it first appears in `line` (undefined: not there). */
