@@ -2,16 +2,16 @@ import net from 'node:net';
 import {events, vsrEventName} from '../telemetry/catalogue.js';
 import {Telemetry} from '../telemetry/telemetry.js';
 import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
-import type {Reply, ReplicaMessage, Send} from '../vsr/messages.js';
+import type {Message, Reply, ReplicaMessage, Send} from '../vsr/messages.js';
 import {Replica} from '../vsr/replica.js';
 import {messageProblem, type ValidateOptions} from '../vsr/validate.js';
-import {processTimeouts, tickMs} from '../cluster/ipc.js';
 import {type ClusterFile, formatAddress} from './cluster-file.js';
 import {Connection, type ConnectionEvents, describePeer} from './connection.js';
 import {Dialer} from './dialer.js';
 import {DialerHandshake, ListenerHandshake, NonceCache, type Role} from './handshake.js';
 import type {Log} from './log.js';
 import {type StatusReport, isStatusQuery} from './status.js';
+import {serverTimeouts, tickMs} from './timing.js';
 
 /**
 One core `Replica` as a long-lived TCP server: the host of `vsr-tui replica`. It listens on its
@@ -105,7 +105,7 @@ export class ReplicaServer {
 			telemetry: this.telemetry,
 			incarnation: options.incarnation,
 			recovering: options.recovering,
-			timeouts: processTimeouts,
+			timeouts: serverTimeouts,
 			random: Math.random,
 		});
 		this.connectionEvents = {
@@ -370,7 +370,7 @@ export class ReplicaServer {
 		}
 
 		// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- validated just above
-		const message = item as ReplicaMessage | {type: 'request' | 'reply'};
+		const message = item as Message;
 		if (message.type === 'request' || message.type === 'reply') {
 			this.reject(connection, `a replica sends no ${message.type}`, item);
 			return;
