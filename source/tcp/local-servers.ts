@@ -116,7 +116,10 @@ export type LocalServersOptions = {
 };
 
 export class LocalServers {
+	/** The latest server of each replica. */
 	readonly servers: ServerProcess[] = [];
+	/** Every server started, for `stop`. */
+	private readonly started: ServerProcess[] = [];
 
 	private constructor(
 		readonly directory: string,
@@ -167,13 +170,14 @@ export class LocalServers {
 		);
 		const server = new ServerProcess(id, subprocess);
 		this.servers[id] = server;
+		this.started.push(server);
 		return server;
 	}
 
 	/** Stops every server (SIGTERM, then SIGKILL after 5 s) and removes the directory. */
 	async stop(): Promise<void> {
 		await Promise.all(
-			this.servers.map(async (server) => {
+			this.started.map(async (server) => {
 				if (!server.running) {
 					return;
 				}

@@ -1,0 +1,114 @@
+/**
+Three replica servers on 127.0.0.1, 127.0.0.2 and 127.0.0.3 (separate processes: the "hosts"
+differ by address), the client and `run --cluster` against them, through a crash of the primary
+and its restart.
+*/
+import test from 'ava';
+import {execa} from 'execa';
+import {LocalServers} from '../source/tcp/local-servers.js';
+import {probeStatus} from '../source/tcp/status-probe.js';
+import {cliPath} from './helpers/paths.js';
+
+const hosts = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
+
+async function client(file: string, ...args: string[]) {
+	return execa('node', [cliPath, 'client', '--cluster', file, '--json', '--timeout', '30', ...args], {
+		reject: false,
+		stdin: 'ignore',
+		timeout: 60_000,
+	});
+}
+
+function json(text: unknown): Record<string, unknown> {
+	return JSON.parse(String(text)) as Record<string, unknown>;
+}
+
+test('a client works against three servers, a run survives the primary crashing, and nothing committed is lost', async (t) => {
+	const local = await LocalServers.start({hosts});
+	try {
+		await Promise.all([
+			local.servers[0]!.waitFor(/connected to replica 1/v),
+			local.servers[0]!.waitFor(/connected to replica 2/v),
+			local.servers[1]!.waitFor(/connected to replica 2/v),
+		]);
+		// Each replica listens on its own address only.
+		for (const [id, host] of hosts.entries()) {
+			t.regex(local.servers[id]!.log, new RegExp(`listening on ${host.replaceAll('.', '\\.')}:\\d+`, 'v'));
+		}
+
+		const put = await client(local.file, 'put', 'greeting', 'hello');
+		t.is(put.exitCode, 0, String(put.stderr));
+		t.like(json(put.stdout), {ok: true, op: 'put', key: 'greeting', result: 'ok', view: 0});
+		t.is((await client(local.file, 'append', 'greeting', ' world')).exitCode, 0);
+		t.like(json((await client(local.file, 'get', 'greeting')).stdout), {result: 'hello world'});
+		const cas = await client(local.file, 'cas', 'greeting', 'nope', 'x');
+		t.like(json(cas.stdout), {ok: true, result: false});
+		t.like(json((await client(local.file, 'get', 'absent')).stdout), {ok: true, result: null});
+
+		// A run in progress; the primary (replica 0, view 0) crashes once the run has committed 300 ops.
+		const before = await probeStatus(local.cluster, 0, 10_000);
+		if (typeof before === 'string') {
+			t.fail(before);
+			return;
+		}
+
+		const run = execa(
+			'node',
+			[cliPath, 'run', '--cluster', local.file, '--requests', '3000', '--clients', '4', '--json'],
+			{reject: false, stdin: 'ignore', timeout: 240_000},
+		);
+		try {
+			for (;;) {
+				const status = await probeStatus(local.cluster, 0, 10_000);
+				if (typeof status === 'string') {
+					t.fail(status);
+					return;
+				}
+
+				if (status.commit >= before.commit + 300) {
+					break;
+				}
+
+				await new Promise((resolve) => {
+					setTimeout(resolve, 20);
+				});
+			}
+
+			await local.servers[0]!.kill();
+			await local.servers[1]!.waitFor(/primary of view 1/v, 60_000);
+			// Restarted without its state, it recovers from the others.
+			const restarted = local.startReplica(0, ['--recover']);
+			await restarted.waitFor(/recovered: view \d+/v, 60_000);
+		} finally {
+			const result = await run;
+			t.is(result.exitCode, 0, `${String(result.stderr)}\n${local.servers.map((server) => server.log).join('')}`);
+			const summary = json(result.stdout);
+			t.like(summary, {replicas: 3, requests: 3000, acked: 3000, failed: 0, linearizable: true});
+			t.true(Number(summary.view_changes) >= 1, String(result.stdout));
+		}
+
+		// What was committed before the crash is still there, and the cluster takes new writes.
+		const after = await client(local.file, 'get', 'greeting');
+		t.like(json(after.stdout), {ok: true, result: 'hello world'});
+		t.true(Number(json(after.stdout).view) >= 1);
+		t.is((await client(local.file, 'put', 'after', 'crash')).exitCode, 0);
+		t.like(json((await client(local.file, 'get', 'after')).stdout), {result: 'crash'});
+		t.regex(local.servers[1]!.log, /lost replica 0/v);
+	} finally {
+		await local.stop();
+	}
+});
+
+test('a replica that cannot listen on its address says so in one line and exits 1', async (t) => {
+	const local = await LocalServers.start({hosts: ['127.0.0.1']});
+	try {
+		// The same replica again: its port is taken.
+		const second = local.startReplica(0);
+		const code = await second.exited;
+		t.is(code, 1);
+		const lines = second.log.trim().split('\n');
+		t.regex(lines.at(-1)!, /^vsr-tui replica: cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE: another process listens there\)$/v);
+	} finally {
+		await local.stop();
+	}
+});
