@@ -131,7 +131,8 @@ const modes: Mode[] = [
 	defineMode(globalFlags, {
 		name: 'client',
 		command: true,
-		summary: 'Send one operation to a cluster of replica servers and print the result',
+		summary:
+			'Send one operation (get KEY, put KEY VALUE, append KEY VALUE, cas KEY OLD NEW) to a cluster of replica servers and print the result',
 		example: 'client --cluster cluster.json put k v',
 		flags: clientFlags,
 		inputUsage: 'get KEY | put KEY VALUE | append KEY VALUE | cas KEY OLD NEW',

@@ -15,7 +15,7 @@ that --help loads nothing heavy.
 
 /** `--cluster FILE`: the cluster file `vsr-tui cluster init` wrote. */
 export const clusterFileFlag = stringFlag({
-	description: 'The cluster file (written by `vsr-tui cluster init`): ids, addresses, secret',
+	description: 'The cluster file that `vsr-tui cluster init` wrote',
 });
 
 /** `a:7001,b:7001,c:7001`: replica i at the i-th address. */
