@@ -16,9 +16,16 @@ test('cluster init writes a private cluster file with a fresh id and secret, and
 	try {
 		const out = path.join(directory, 'cluster.json');
 		const result = await spawnCli([
-			'cluster', 'init', '--replicas', '3', '--hosts', 'a:7001,b:7001,[::1]:7001', '--out', out,
+			'cluster',
+			'init',
+			'--replicas',
+			'3',
+			'--hosts',
+			'a:7001,b:7001,[::1]:7001',
+			'--out',
+			out,
 		]);
-		t.is(result.exitCode, 0, String(result.stderr));
+		t.is(result.exitCode, 0, `${String(result.stderr)}`);
 		const file = parseClusterFile(readFileSync(out, 'utf8'));
 		t.deepEqual(file.replicas, [
 			{host: 'a', port: 7001},
@@ -35,12 +42,15 @@ test('cluster init writes a private cluster file with a fresh id and secret, and
 
 		const again = await spawnCli(['cluster', 'init', '--out', out]);
 		t.is(again.exitCode, 1);
-		t.deepEqual(lines(again.stderr), [`vsr-tui cluster: ${out} exists: remove it first, or write the new cluster elsewhere with --out`]);
+		t.deepEqual(lines(again.stderr), [
+			`vsr-tui cluster: ${out} exists: remove it first, or write the new cluster elsewhere with --out`,
+		]);
 		t.is(parseClusterFile(readFileSync(out, 'utf8')).secret, file.secret);
 
 		// Without --hosts: 127.0.0.1, ports 7001 on, as many as --replicas.
 		const local = path.join(directory, 'local.json');
-		t.is((await spawnCli(['--replicas', '5', 'cluster', 'init', '--out', local])).exitCode, 0);
+		const five = await spawnCli(['--replicas', '5', 'cluster', 'init', '--out', local]);
+		t.is(five.exitCode, 0);
 		t.deepEqual(
 			parseClusterFile(readFileSync(local, 'utf8')).replicas.map(({port}) => port),
 			[7001, 7002, 7003, 7004, 7005],
@@ -54,31 +64,71 @@ test('bad command lines of the TCP modes exit 2 with one line', async (t) => {
 	const directory = temporaryDirectory();
 	try {
 		const file = path.join(directory, 'c.json');
-		t.is((await spawnCli(['cluster', 'init', '--out', file])).exitCode, 0);
+		const init = await spawnCli(['cluster', 'init', '--out', file]);
+		t.is(init.exitCode, 0);
 		const garbage = path.join(directory, 'garbage.json');
 		const cases: Array<[string[], string]> = [
 			[['cluster'], 'cluster needs an action: init'],
 			[['cluster', 'start'], 'unknown cluster action "start" (expected: init)'],
-			[['cluster', 'init', '--hosts', 'a:1,a:1'], '--hosts must be a comma-separated list of 1 to 9 distinct host:port, e.g. a:7001,b:7001,c:7001 (got "a:1,a:1")'],
-			[['cluster', 'init', '--hosts', 'a:99999'], '--hosts must be a comma-separated list of 1 to 9 distinct host:port, e.g. a:7001,b:7001,c:7001 (got "a:99999")'],
-			[['cluster', 'init', '--replicas', '2', '--hosts', 'a:1,b:1,c:1'], '--replicas 2 does not match the 3 address(es) of --hosts'],
-			[['replica', '--id', '0'], 'replica needs --cluster FILE (write one with `vsr-tui cluster init`)'],
-			[['replica', '--cluster', file], 'replica needs --id N: which replica of the cluster file, 0 to 2'],
-			[['replica', '--cluster', file, '--id', '5'], '--id must be a replica of the cluster file, from 0 to 2 (got 5)'],
+			[
+				['cluster', 'init', '--hosts', 'a:1,a:1'],
+				'--hosts must be a comma-separated list of 1 to 9 distinct host:port, e.g. a:7001,b:7001,c:7001 (got "a:1,a:1")',
+			],
+			[
+				['cluster', 'init', '--hosts', 'a:99999'],
+				'--hosts must be a comma-separated list of 1 to 9 distinct host:port, e.g. a:7001,b:7001,c:7001 (got "a:99999")',
+			],
+			[
+				['cluster', 'init', '--replicas', '2', '--hosts', 'a:1,b:1,c:1'],
+				'--replicas 2 does not match the 3 address(es) of --hosts',
+			],
+			[
+				['replica', '--id', '0'],
+				'replica needs --cluster FILE (write one with `vsr-tui cluster init`)',
+			],
+			[
+				['replica', '--cluster', file],
+				'replica needs --id N: which replica of the cluster file, 0 to 2',
+			],
+			[
+				['replica', '--cluster', file, '--id', '5'],
+				'--id must be a replica of the cluster file, from 0 to 2 (got 5)',
+			],
 			[['replica', '--cluster', file, '--id', '9'], '--id must be an integer from 0 to 8 (got 9)'],
-			[['replica', '--cluster', garbage, '--id', '0'], `cannot read the cluster file ${garbage} (ENOENT)`],
-			[['client', '--cluster', file], 'client needs an operation: get KEY, put KEY VALUE, append KEY VALUE or cas KEY OLD NEW'],
-			[['client', '--cluster', file, 'del', 'k'], 'unknown operation "del" (expected get KEY, put KEY VALUE, append KEY VALUE or cas KEY OLD NEW)'],
-			[['client', '--cluster', file, 'put', 'k'], 'put takes 2 arguments (expected get KEY, put KEY VALUE, append KEY VALUE or cas KEY OLD NEW; got 1)'],
-			[['client', 'get', 'k'], 'client needs --cluster FILE (write one with `vsr-tui cluster init`)'],
-			[['client', '--cluster', file, '--timeout', '0', 'get', 'k'], '--timeout must be a number of seconds from 0.1 to 3600 (got 0)'],
-			[['run', '--cluster', file, '--crash', 'primary@5'], '--crash applies to the replicas run starts, not to a running cluster (--cluster): crash and restart its replica servers yourself'],
+			[
+				['replica', '--cluster', garbage, '--id', '0'],
+				`cannot read the cluster file ${garbage} (ENOENT)`,
+			],
+			[
+				['client', '--cluster', file],
+				'client needs an operation: get KEY, put KEY VALUE, append KEY VALUE or cas KEY OLD NEW',
+			],
+			[
+				['client', '--cluster', file, 'del', 'k'],
+				'unknown operation "del" (expected get KEY, put KEY VALUE, append KEY VALUE or cas KEY OLD NEW)',
+			],
+			[
+				['client', '--cluster', file, 'put', 'k'],
+				'put takes 2 arguments (expected get KEY, put KEY VALUE, append KEY VALUE or cas KEY OLD NEW; got 1)',
+			],
+			[
+				['client', 'get', 'k'],
+				'client needs --cluster FILE (write one with `vsr-tui cluster init`)',
+			],
+			[
+				['client', '--cluster', file, '--timeout', '0', 'get', 'k'],
+				'--timeout must be a number of seconds from 0.1 to 3600 (got 0)',
+			],
+			[
+				['run', '--cluster', file, '--crash', 'primary@5'],
+				'--crash applies to the replicas run starts, not to a running cluster (--cluster): crash and restart its replica servers yourself',
+			],
 			[['bench', '--transport', 'udp'], '--transport must be one of: ipc, tcp (got udp)'],
 		];
 		for (const [args, message] of cases) {
 			const result = await spawnCli(args);
-			t.is(result.exitCode, 2, args.join(' '));
-			t.deepEqual(lines(result.stderr), [`vsr-tui: ${message}`], args.join(' '));
+			t.is(result.exitCode, 2, `${args.join(' ')}`);
+			t.deepEqual(lines(result.stderr), [`vsr-tui: ${message}`], `${args.join(' ')}`);
 			t.is(result.stdout, '');
 		}
 	} finally {
@@ -91,7 +141,17 @@ test('a client with no cluster to answer exits 1 with one line after --timeout',
 	try {
 		const file = path.join(directory, 'c.json');
 		const port = await freePort('127.0.0.1');
-		t.is((await spawnCli(['--replicas', '1', 'cluster', 'init', '--hosts', `127.0.0.1:${port}`, '--out', file])).exitCode, 0);
+		const init = await spawnCli([
+			'--replicas',
+			'1',
+			'cluster',
+			'init',
+			'--hosts',
+			`127.0.0.1:${port}`,
+			'--out',
+			file,
+		]);
+		t.is(init.exitCode, 0);
 		const result = await spawnCli(['client', '--cluster', file, '--timeout', '0.5', 'get', 'k']);
 		t.is(result.exitCode, 1);
 		t.is(result.stdout, '');
@@ -104,12 +164,15 @@ test('a client with no cluster to answer exits 1 with one line after --timeout',
 });
 
 test('--help lists the modes of a cluster on several hosts, with their flags', async (t) => {
-	const help = String((await spawnCli(['--help'])).stdout);
-	t.regex(help, /\n {4}cluster {2}Write a cluster file/v);
-	t.regex(help, /\n {4}replica {2}Run one replica of a cluster file as a TCP server/v);
-	t.regex(help, /\n {4}client {2}Send one operation/v);
-	t.regex(help, /--transport NAME\s+Also measure a cluster of replica servers over TCP/v);
-	const client = String((await spawnCli(['client', '--help'])).stdout);
-	t.regex(client, /\$ vsr-tui client \[flags\] get KEY \| put KEY VALUE \| append KEY VALUE \| cas KEY OLD NEW/v);
-	t.regex(client, /--timeout S\s+Give up \(exit 1\)/v);
+	const {stdout: help} = await spawnCli(['--help']);
+	t.regex(String(help), /\n {4}cluster {2}Write a cluster file/v);
+	t.regex(String(help), /\n {4}replica {2}Run one replica of a cluster file as a TCP server/v);
+	t.regex(String(help), /\n {4}client {2}Send one operation/v);
+	t.regex(String(help), /--transport NAME\s+Also measure a cluster of replica servers over TCP/v);
+	const {stdout: client} = await spawnCli(['client', '--help']);
+	t.regex(
+		String(client),
+		/\$ vsr-tui client \[flags\] get KEY \| put KEY VALUE \| append KEY VALUE \| cas KEY OLD NEW/v,
+	);
+	t.regex(String(client), /--timeout S\s+Give up \(exit 1\)/v);
 });

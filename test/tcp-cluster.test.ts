@@ -12,15 +12,39 @@ import {cliPath} from './helpers/paths.js';
 const hosts = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
 
 async function client(file: string, ...args: string[]) {
-	return execa('node', [cliPath, 'client', '--cluster', file, '--json', '--timeout', '30', ...args], {
-		reject: false,
-		stdin: 'ignore',
-		timeout: 60_000,
-	});
+	return execa(
+		'node',
+		[cliPath, 'client', '--cluster', file, '--json', '--timeout', '30', ...args],
+		{
+			reject: false,
+			stdin: 'ignore',
+			timeout: 60_000,
+		},
+	);
 }
 
 function json(text: unknown): Record<string, unknown> {
-	return JSON.parse(String(text)) as Record<string, unknown>;
+	const value: unknown = JSON.parse(String(text));
+	if (typeof value !== 'object' || value === null) {
+		throw new TypeError(`not a JSON object: ${String(text)}`);
+	}
+
+	return {...value};
+}
+
+/** The client's answer as JSON (and its exit code as `exitCode`). */
+async function ask(file: string, ...args: string[]): Promise<Record<string, unknown>> {
+	const result = await client(file, ...args);
+	return {...json(result.stdout || '{}'), exitCode: result.exitCode, stderr: result.stderr};
+}
+
+async function statusOf(cluster: LocalServers['cluster'], id: number) {
+	const status = await probeStatus(cluster, id, 10_000);
+	if (typeof status === 'string') {
+		throw new TypeError(status);
+	}
+
+	return status;
 }
 
 test('a client works against three servers, a run survives the primary crashing, and nothing committed is lost', async (t) => {
@@ -33,24 +57,27 @@ test('a client works against three servers, a run survives the primary crashing,
 		]);
 		// Each replica listens on its own address only.
 		for (const [id, host] of hosts.entries()) {
-			t.regex(local.servers[id]!.log, new RegExp(`listening on ${host.replaceAll('.', '\\.')}:\\d+`, 'v'));
+			t.regex(
+				local.servers[id]!.log,
+				new RegExp(String.raw`listening on ${host.replaceAll('.', String.raw`\.`)}:\d+`, 'v'),
+			);
 		}
 
-		const put = await client(local.file, 'put', 'greeting', 'hello');
-		t.is(put.exitCode, 0, String(put.stderr));
-		t.like(json(put.stdout), {ok: true, op: 'put', key: 'greeting', result: 'ok', view: 0});
-		t.is((await client(local.file, 'append', 'greeting', ' world')).exitCode, 0);
-		t.like(json((await client(local.file, 'get', 'greeting')).stdout), {result: 'hello world'});
-		const cas = await client(local.file, 'cas', 'greeting', 'nope', 'x');
-		t.like(json(cas.stdout), {ok: true, result: false});
-		t.like(json((await client(local.file, 'get', 'absent')).stdout), {ok: true, result: null});
+		t.like(await ask(local.file, 'put', 'greeting', 'hello'), {
+			exitCode: 0,
+			ok: true,
+			op: 'put',
+			key: 'greeting',
+			result: 'ok',
+			view: 0,
+		});
+		t.like(await ask(local.file, 'append', 'greeting', ' world'), {exitCode: 0, result: 'ok'});
+		t.like(await ask(local.file, 'get', 'greeting'), {exitCode: 0, result: 'hello world'});
+		t.like(await ask(local.file, 'cas', 'greeting', 'nope', 'x'), {ok: true, result: false});
+		t.like(await ask(local.file, 'get', 'absent'), {ok: true, result: null});
 
 		// A run in progress; the primary (replica 0, view 0) crashes once the run has committed 300 ops.
-		const before = await probeStatus(local.cluster, 0, 10_000);
-		if (typeof before === 'string') {
-			t.fail(before);
-			return;
-		}
+		const before = await statusOf(local.cluster, 0);
 
 		const run = execa(
 			'node',
@@ -59,12 +86,7 @@ test('a client works against three servers, a run survives the primary crashing,
 		);
 		try {
 			for (;;) {
-				const status = await probeStatus(local.cluster, 0, 10_000);
-				if (typeof status === 'string') {
-					t.fail(status);
-					return;
-				}
-
+				const status = await statusOf(local.cluster, 0);
 				if (status.commit >= before.commit + 300) {
 					break;
 				}
@@ -81,18 +103,22 @@ test('a client works against three servers, a run survives the primary crashing,
 			await restarted.waitFor(/recovered: view \d+/v, 60_000);
 		} finally {
 			const result = await run;
-			t.is(result.exitCode, 0, `${String(result.stderr)}\n${local.servers.map((server) => server.log).join('')}`);
+			t.is(
+				result.exitCode,
+				0,
+				`${String(result.stderr)}\n${local.servers.map((server) => server.log).join('')}`,
+			);
 			const summary = json(result.stdout);
 			t.like(summary, {replicas: 3, requests: 3000, acked: 3000, failed: 0, linearizable: true});
-			t.true(Number(summary.view_changes) >= 1, String(result.stdout));
+			t.true(Number(summary.view_changes) >= 1, `${String(result.stdout)}`);
 		}
 
 		// What was committed before the crash is still there, and the cluster takes new writes.
-		const after = await client(local.file, 'get', 'greeting');
-		t.like(json(after.stdout), {ok: true, result: 'hello world'});
-		t.true(Number(json(after.stdout).view) >= 1);
-		t.is((await client(local.file, 'put', 'after', 'crash')).exitCode, 0);
-		t.like(json((await client(local.file, 'get', 'after')).stdout), {result: 'crash'});
+		const after = await ask(local.file, 'get', 'greeting');
+		t.like(after, {ok: true, result: 'hello world'});
+		t.true(Number(after.view) >= 1);
+		t.like(await ask(local.file, 'put', 'after', 'crash'), {exitCode: 0});
+		t.like(await ask(local.file, 'get', 'after'), {result: 'crash'});
 		t.regex(local.servers[1]!.log, /lost replica 0/v);
 	} finally {
 		await local.stop();
@@ -107,7 +133,10 @@ test('a replica that cannot listen on its address says so in one line and exits 
 		const code = await second.exited;
 		t.is(code, 1);
 		const lines = second.log.trim().split('\n');
-		t.regex(lines.at(-1)!, /^vsr-tui replica: cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE: another process listens there\)$/v);
+		t.regex(
+			lines.at(-1)!,
+			/^vsr-tui replica: cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE: another process listens there\)$/v,
+		);
 	} finally {
 		await local.stop();
 	}

@@ -11,7 +11,11 @@ import net from 'node:net';
 import path from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
-import {type ClusterFile, newClusterFile, serializeClusterFile} from '../source/tcp/cluster-file.js';
+import {
+	type ClusterFile,
+	newClusterFile,
+	serializeClusterFile,
+} from '../source/tcp/cluster-file.js';
 import {Connection} from '../source/tcp/connection.js';
 import {FrameDecoder, decodeFrame, encodeFrame} from '../source/tcp/frames.js';
 import {DialerHandshake, type Role} from '../source/tcp/handshake.js';
@@ -100,28 +104,37 @@ test('strangers, foreign clusters, replays, garbage and oversized frames are ref
 				stdin: 'ignore',
 				timeout: 60_000,
 			});
-		t.is((await client(local.file, '--timeout', '30', 'put', 'kept', 'safe')).exitCode, 0);
+		const put = await client(local.file, '--timeout', '30', 'put', 'kept', 'safe');
+		t.is(put.exitCode, 0);
 		const before = await probeStatus(cluster, 0, 10_000);
 		if (typeof before === 'string') {
-			t.fail(before);
-			return;
+			throw new TypeError(before);
 		}
 
 		// A wrong secret: the client is refused and says so in one line; the replica logs one line.
 		const wrongKey = path.join(local.directory, 'wrong-key.json');
-		writeFileSync(wrongKey, serializeClusterFile({...cluster, secret: newClusterFile([]).secret}), {mode: 0o600});
+		writeFileSync(wrongKey, serializeClusterFile({...cluster, secret: newClusterFile([]).secret}), {
+			mode: 0o600,
+		});
 		const refused = await client(wrongKey, '--timeout', '1.5', 'get', 'kept');
 		t.is(refused.exitCode, 1);
 		t.is(refused.stdout, '');
 		t.is(String(refused.stderr).split('\n').length, 1);
-		t.regex(String(refused.stderr), /^vsr-tui client: no answer from the cluster .* in 1\.5 s: replica 0 at 127\.0\.0\.1:\d+: refused the connection: authentication failed/v);
-		await replica.waitFor(/refused 127\.0\.0\.1:\d+: client failed to prove it knows the secret \(wrong secret\)/v);
+		t.regex(
+			String(refused.stderr),
+			/^vsr-tui client: no answer from the cluster .* in 1\.5 s: replica 0 at 127\.0\.0\.1:\d+: refused the connection: authentication failed/v,
+		);
+		await replica.waitFor(
+			/refused 127\.0\.0\.1:\d+: client failed to prove it knows the secret \(wrong secret\)/v,
+		);
 		// The client kept dialing; the log said it once.
 		t.is(countLines(replica.log, /wrong secret/v), 1);
 
 		// A foreign cluster: another cluster's file, same addresses.
 		const foreign = path.join(local.directory, 'foreign.json');
-		writeFileSync(foreign, serializeClusterFile({...newClusterFile(cluster.replicas)}), {mode: 0o600});
+		writeFileSync(foreign, serializeClusterFile({...newClusterFile(cluster.replicas)}), {
+			mode: 0o600,
+		});
 		const stranger = await client(foreign, '--timeout', '1', 'get', 'kept');
 		t.is(stranger.exitCode, 1);
 		t.regex(String(stranger.stderr), /refused the connection: wrong cluster or protocol/v);
@@ -129,7 +142,12 @@ test('strangers, foreign clusters, replays, garbage and oversized frames are ref
 
 		// A replayed handshake: a hello seen before is refused before anything is proved.
 		const honest = new DialerHandshake(
-			{cluster: cluster.cluster_id, secret: cluster.secret, replicaCount: 3, role: {kind: 'client'}},
+			{
+				cluster: cluster.cluster_id,
+				secret: cluster.secret,
+				replicaCount: 3,
+				role: {kind: 'client'},
+			},
 			{kind: 'replica', id: 0},
 		);
 		const first = await rawSocket(cluster, 0);
@@ -146,7 +164,9 @@ test('strangers, foreign clusters, replays, garbage and oversized frames are ref
 		const garbage = await rawSocket(cluster, 0);
 		garbage.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
 		t.true(await garbage.closed);
-		await replica.waitFor(/refused 127\.0\.0\.1:\d+: a frame of 1195725856 bytes is over the limit of 1024/v);
+		await replica.waitFor(
+			/refused 127\.0\.0\.1:\d+: a frame of 1195725856 bytes is over the limit of 1024/v,
+		);
 
 		// Not JSON, within the limit.
 		const notJson = await rawSocket(cluster, 0);
@@ -160,13 +180,20 @@ test('strangers, foreign clusters, replays, garbage and oversized frames are ref
 		header.writeUInt32BE(8 * 1024 * 1024);
 		big.socket.write(header);
 		t.true(await big.closed);
-		await replica.waitFor(/client \(127\.0\.0\.1:\d+\) closed: a frame of 8388608 bytes is over the limit of 1048576/v);
+		await replica.waitFor(
+			/client \(127\.0\.0\.1:\d+\) closed: a frame of 8388608 bytes is over the limit of 1048576/v,
+		);
 		t.is(countLines(replica.log, /8388608 bytes/v), 1);
 
 		// Malformed messages from a member are refused one by one; the connection stays.
 		const sloppy = await member(cluster, 0, {kind: 'client'});
 		sloppy.connection.send([
-			{type: 'request', clientId: -1, requestNumber: 1, operation: {op: 'put', key: 'x', value: 'y'}},
+			{
+				type: 'request',
+				clientId: -1,
+				requestNumber: 1,
+				operation: {op: 'put', key: 'x', value: 'y'},
+			},
 			{type: 'commit', view: 0, commit: 10_000, from: 1, incarnation: 1},
 		]);
 		await replica.waitFor(/rejected a message from client \(127\.0\.0\.1:\d+\)/v);
@@ -174,8 +201,17 @@ test('strangers, foreign clusters, replays, garbage and oversized frames are ref
 		t.is(sloppy.closedReason(), undefined);
 		sloppy.socket.destroy();
 		const impostor = await member(cluster, 0, {kind: 'operator'});
-		impostor.connection.send([{type: 'request', clientId: 9, requestNumber: 1, operation: {op: 'put', key: 'kept', value: 'gone'}}]);
-		await replica.waitFor(/rejected a message from operator .*an operator may only ask for the status/v);
+		impostor.connection.send([
+			{
+				type: 'request',
+				clientId: 9,
+				requestNumber: 1,
+				operation: {op: 'put', key: 'kept', value: 'gone'},
+			},
+		]);
+		await replica.waitFor(
+			/rejected a message from operator .*an operator may only ask for the status/v,
+		);
 		impostor.socket.destroy();
 
 		// Nothing reached the core: the op number did not move; the cluster still serves, nothing lost.

@@ -35,7 +35,10 @@ test('a cluster file reads back as written, and names what is wrong with a bad o
 		[{...file, version: 2}, /version 2/v],
 		[{...file, cluster_id: 'a b'}, /cluster_id/v],
 		[{...file, replicas: []}, /1 to 9/v],
-		[{...file, replicas: [file.replicas[0], file.replicas[0]]}, /address 127\.0\.0\.1:7001 of another/v],
+		[
+			{...file, replicas: [file.replicas[0], file.replicas[0]]},
+			/address 127\.0\.0\.1:7001 of another/v,
+		],
 		[{...file, replicas: [{host: 'a', port: 'x'}]}, /replica 0/v],
 		[{...file, secret: 'abcd'}, /secret of at least 16 bytes/v],
 	];
@@ -133,7 +136,10 @@ test('the handshake refuses a wrong secret, a foreign cluster, a replay and an u
 	const listener = () =>
 		new ListenerHandshake(shared(file.secret, replica1), nonces, () => undefined);
 
-	const wrongKey = handshake(new DialerHandshake(shared(other.secret, replica0), replica1), listener());
+	const wrongKey = handshake(
+		new DialerHandshake(shared(other.secret, replica0), replica1),
+		listener(),
+	);
 	t.like(wrongKey.listener, {kind: 'fail', tell: 'authentication failed'});
 	t.regex(wrongKey.listener.kind === 'fail' ? wrongKey.listener.reason : '', /wrong secret/v);
 
@@ -142,7 +148,10 @@ test('the handshake refuses a wrong secret, a foreign cluster, a replay and an u
 		listener(),
 	);
 	t.like(foreign.listener, {kind: 'fail', tell: 'wrong cluster or protocol'});
-	t.regex(foreign.listener.kind === 'fail' ? foreign.listener.reason : '', /names another cluster/v);
+	t.regex(
+		foreign.listener.kind === 'fail' ? foreign.listener.reason : '',
+		/names another cluster/v,
+	);
 
 	// A recorded hello played again: refused as a replay before anything is proved.
 	const honest = new DialerHandshake(shared(file.secret, replica0), replica1);
@@ -151,16 +160,28 @@ test('the handshake refuses a wrong secret, a foreign cluster, a replay and an u
 	t.like(replay, {kind: 'fail', tell: 'replayed handshake'});
 
 	// A recorded proof does not answer a new challenge.
-	const recorded = handshake(new DialerHandshake(shared(file.secret, replica0), replica1), listener());
+	const recorded = handshake(
+		new DialerHandshake(shared(file.secret, replica0), replica1),
+		listener(),
+	);
 	const oldProof = recorded.wire.find((message) => message.type === 'auth');
 	const fresh = new DialerHandshake(shared(file.secret, replica0), replica1);
 	const victim = listener();
 	t.is(victim.receive(fresh.hello).kind, 'send');
 	t.like(victim.receive(oldProof), {kind: 'fail', tell: 'authentication failed'});
 
-	const stranger = listener().receive({type: 'hello', protocol: 'http', cluster: 'x', role: 'x', nonce: 'x'});
+	const stranger = listener().receive({
+		type: 'hello',
+		protocol: 'http',
+		cluster: 'x',
+		role: 'x',
+		nonce: 'x',
+	});
 	t.is(stranger.kind, 'fail');
-	const role = listener().receive({...new DialerHandshake(shared(file.secret, replica0), replica1).hello, role: 'replica 7'});
+	const role = listener().receive({
+		...new DialerHandshake(shared(file.secret, replica0), replica1).hello,
+		role: 'replica 7',
+	});
 	t.like(role, {kind: 'fail', tell: 'unknown role'});
 	t.like(listener().receive('GET / HTTP/1.1'), {kind: 'fail'});
 });

@@ -53,7 +53,9 @@ export async function measureTcp(
 			}
 
 			if (clients.acked === 0) {
-				throw new Error(`the TCP cluster answered nothing in 30 s:\n${local.servers.map((server) => server.log).join('')}`);
+				throw new Error(
+					`the TCP cluster answered nothing in 30 s:\n${local.servers.map((server) => server.log).join('')}`,
+				);
 			}
 
 			await sleep(warmupMs);

@@ -32,6 +32,7 @@ export function parseOperation(input: readonly string[]): KvOperation {
 		throw new UsageError(`unknown operation ${JSON.stringify(op)} (expected ${usage})`);
 	}
 
+	// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- `op in arity` just above
 	const name = op as keyof typeof arity;
 	if (args.length !== arity[name]) {
 		throw new UsageError(
@@ -39,6 +40,7 @@ export function parseOperation(input: readonly string[]): KvOperation {
 		);
 	}
 
+	// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- the arity was checked just above
 	const [key, first, second] = args as [string, string, string];
 	switch (name) {
 		case 'get': {
@@ -66,7 +68,12 @@ export type ClientResult =
 			readonly view: number;
 			readonly latency_ms: number;
 	  }
-	| {readonly ok: false; readonly op: KvOperation['op']; readonly key: string; readonly error: string};
+	| {
+			readonly ok: false;
+			readonly op: KvOperation['op'];
+			readonly key: string;
+			readonly error: string;
+	  };
 
 export async function clientCommand(
 	input: readonly string[],

@@ -41,9 +41,7 @@ export function formatAddress(address: ReplicaAddress): string {
 
 /** Parses `host:port` or `[v6]:port`; undefined when it is not one. */
 export function parseAddress(text: string): ReplicaAddress | undefined {
-	const match = /^(?:\[(?<v6>[^\s\[\]]+)\]|(?<host>[^\s:\[\]\/]+)):(?<port>\d{1,5})$/v.exec(
-		text,
-	);
+	const match = /^(?:\[(?<v6>[^\s\[\]]+)\]|(?<host>[^\s:\[\]\/]+)):(?<port>\d{1,5})$/v.exec(text);
 	const host = match?.groups?.v6 ?? match?.groups?.host;
 	const port = Number(match?.groups?.port);
 	if (host === undefined || !Number.isInteger(port) || port < 1 || port > 65_535) {
@@ -111,7 +109,7 @@ export function parseClusterFile(text: string): ClusterFile {
 		);
 	}
 
-	if (!Array.isArray(replicas) || replicas.length < 1 || replicas.length > 9) {
+	if (!Array.isArray(replicas) || replicas.length === 0 || replicas.length > 9) {
 		throw new ClusterFileError('needs replicas: a list of 1 to 9 {host, port} addresses');
 	}
 
@@ -172,7 +170,6 @@ export function readClusterFile(path: string): ClusterFile {
 /** Whether others than the owner may read the file (its secret would be theirs). */
 export function readableByOthers(path: string): boolean {
 	try {
-		// eslint-disable-next-line no-bitwise -- file mode bits
 		return (statSync(path).mode & 0o077) !== 0;
 	} catch {
 		return false;

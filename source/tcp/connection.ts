@@ -1,3 +1,4 @@
+import {type Buffer} from 'node:buffer';
 import type {Socket} from 'node:net';
 import {FrameDecoder, FrameError, decodeFrame, encodeFrame} from './frames.js';
 import {
@@ -152,7 +153,9 @@ export class Connection {
 			this.socket.end(encodeFrame({type: 'refused', reason: tell}));
 			// Let the refusal go out, then close (destroy discards what is not written yet).
 			const {socket} = this;
-			setTimeout(() => socket.destroy(), 1000).unref();
+			setTimeout(() => {
+				socket.destroy();
+			}, 1000).unref();
 			this.closed = true;
 			clearTimeout(this.handshakeTimer);
 			this.options.events.closed(this, reason);

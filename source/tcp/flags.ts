@@ -1,10 +1,4 @@
-import {
-	type FlagSpec,
-	booleanFlag,
-	enumFlag,
-	integerFlag,
-	stringFlag,
-} from '../cli/flags.js';
+import {type FlagSpec, booleanFlag, enumFlag, integerFlag, stringFlag} from '../cli/flags.js';
 import {type ReplicaAddress, parseAddress} from './cluster-file.js';
 
 /**
@@ -28,10 +22,11 @@ function hostsFlag(): FlagSpec<ReplicaAddress[] | undefined> {
 		default: undefined,
 		parse(raw) {
 			const addresses = raw.split(',').map((part) => parseAddress(part.trim()));
-			if (addresses.length > 9 || addresses.some((address) => address === undefined)) {
+			if (addresses.length > 9 || addresses.includes(undefined)) {
 				return undefined;
 			}
 
+			// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- none is undefined (checked above)
 			const value = addresses as ReplicaAddress[];
 			const distinct = new Set(value.map(({host, port}) => `${host} ${port}`));
 			return distinct.size === value.length ? {value} : undefined;

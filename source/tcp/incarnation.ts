@@ -50,6 +50,7 @@ function readMarker(path: string): Marker | undefined {
 		value = undefined;
 	}
 
+	// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- checked field by field below
 	const marker = value as Partial<Marker> | undefined;
 	if (
 		typeof marker !== 'object' ||

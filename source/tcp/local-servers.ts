@@ -50,7 +50,7 @@ export class ServerProcess {
 		subprocess.stderr?.setEncoding('utf8');
 		subprocess.stderr?.on('data', (chunk: string) => {
 			this.log += chunk;
-			for (const waiter of [...this.waiters]) {
+			for (const waiter of this.waiters) {
 				if (waiter.pattern.test(this.log)) {
 					this.waiters.splice(this.waiters.indexOf(waiter), 1);
 					waiter.resolve();
@@ -69,7 +69,11 @@ export class ServerProcess {
 
 		await new Promise<void>((resolve, reject) => {
 			const timer = setTimeout(() => {
-				reject(new Error(`replica ${this.id} logged no ${String(pattern)} in ${timeoutMs} ms:\n${this.log}`));
+				reject(
+					new Error(
+						`replica ${this.id} logged no ${String(pattern)} in ${timeoutMs} ms:\n${this.log}`,
+					),
+				);
 			}, timeoutMs);
 			const waiter = {
 				pattern,
@@ -82,7 +86,11 @@ export class ServerProcess {
 			void this.exited.then((code) => {
 				if (this.waiters.includes(waiter)) {
 					clearTimeout(timer);
-					reject(new Error(`replica ${this.id} exited (${code}) before logging ${String(pattern)}:\n${this.log}`));
+					reject(
+						new Error(
+							`replica ${this.id} exited (${code}) before logging ${String(pattern)}:\n${this.log}`,
+						),
+					);
 				}
 			});
 		});
@@ -92,7 +100,11 @@ export class ServerProcess {
 	get exited(): Promise<number | string> {
 		return this.subprocess.then(
 			(result) => result.exitCode ?? result.signal ?? -1,
-			(error: {exitCode?: number; signal?: string}) => error.exitCode ?? error.signal ?? -1,
+			(error: unknown) => {
+				// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- execa's errors carry these
+				const {exitCode, signal} = error as {exitCode?: number; signal?: string};
+				return exitCode ?? signal ?? -1;
+			},
 		);
 	}
 
@@ -116,17 +128,6 @@ export type LocalServersOptions = {
 };
 
 export class LocalServers {
-	/** The latest server of each replica. */
-	readonly servers: ServerProcess[] = [];
-	/** Every server started, for `stop`. */
-	private readonly started: ServerProcess[] = [];
-
-	private constructor(
-		readonly directory: string,
-		readonly file: string,
-		readonly cluster: ClusterFile,
-	) {}
-
 	/** Writes a cluster file in a temporary directory and starts every replica's server. */
 	static async start(options: LocalServersOptions): Promise<LocalServers> {
 		const addresses: ReplicaAddress[] = [];
@@ -152,6 +153,17 @@ export class LocalServers {
 
 		return local;
 	}
+
+	/** The latest server of each replica. */
+	readonly servers: ServerProcess[] = [];
+	/** Every server started, for `stop`. */
+	private readonly started: ServerProcess[] = [];
+
+	private constructor(
+		readonly directory: string,
+		readonly file: string,
+		readonly cluster: ClusterFile,
+	) {}
 
 	/** Starts (or starts again) replica `id`'s server, with these extra flags (`--recover`). */
 	startReplica(id: number, flags: readonly string[] = []): ServerProcess {

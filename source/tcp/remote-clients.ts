@@ -71,7 +71,7 @@ export class RemoteClients {
 	readonly lastProblem: Array<string | undefined>;
 	private readonly slots: Slot[];
 	private readonly bySlotId = new Map<number, Slot>();
-	private idle: Slot[];
+	private readonly idle: Slot[];
 	private readonly queue: RemoteJob[] = [];
 	private readonly dialers: Dialer[] = [];
 	private readonly links: Array<Connection | undefined>;

@@ -1,6 +1,11 @@
 import process from 'node:process';
 import {UsageError} from '../cli/flags.js';
-import {ClusterFileError, type ClusterFile, readClusterFile, readableByOthers} from './cluster-file.js';
+import {
+	ClusterFileError,
+	type ClusterFile,
+	readClusterFile,
+	readableByOthers,
+} from './cluster-file.js';
 import {MarkerError, decideStart, writeMarker} from './incarnation.js';
 import {Log} from './log.js';
 import {ReplicaServer} from './replica-server.js';
@@ -55,7 +60,9 @@ export async function replicaCommand(
 		);
 	}
 
-	const log = new Log(`replica ${id}`, (text) => stderr.write(text));
+	const log = new Log(`replica ${id}`, (text) => {
+		stderr.write(text);
+	});
 	let decision;
 	try {
 		decision = decideStart({

@@ -297,7 +297,9 @@ export class ReplicaServer {
 			if (this.links[peer.id] === connection) {
 				this.links[peer.id] = undefined;
 				if (!this.stopped) {
-					this.log.line(`lost ${describePeer(connection)}: ${reason ?? 'it closed the connection'}`);
+					this.log.line(
+						`lost ${describePeer(connection)}: ${reason ?? 'it closed the connection'}`,
+					);
 				}
 			}
 
@@ -521,43 +523,44 @@ export class ReplicaServer {
 	private logProtocolEvents(bus: Telemetry): void {
 		const {id} = this.options;
 		const n = this.options.cluster.replicas.length;
-		const text = (value: unknown): string => String(value);
-		const lines: Array<[Parameters<typeof vsrEventName>[0], (m: Record<string, unknown>) => string]> =
+		const text = String;
+		const lines: Array<
+			[Parameters<typeof vsrEventName>[0], (m: Record<string, unknown>) => string]
+		> = [
+			[events.viewChangeStart, (m) => `view change: moving to view ${text(m.new_view)}`],
 			[
-				[events.viewChangeStart, (m) => `view change: moving to view ${text(m.new_view)}`],
-				[
-					events.viewChangeComplete,
-					(m) =>
-						`view ${text(m.view_number)} established (primary: replica ${Number(m.view_number) % n}); op ${text(m.op_number)}, commit ${text(m.commit_number)}`,
-				],
-				[events.leadershipStart, (m) => `primary of view ${text(m.view_number)}`],
-				[
-					events.leadershipStop,
-					(m) => `no longer primary of view ${text(m.view_number)} (${text(m.reason)})`,
-				],
-				[
-					events.primaryTimeout,
-					(m) =>
-						Number(m.primary) === id
-							? 'heard from no quorum: stepping down'
-							: `no sign of primary ${text(m.primary)}: asking for a view change`,
-				],
-				[events.recoveryStart, () => 'recovery: asking the others for the state'],
-				[
-					events.recoveryComplete,
-					(m) =>
-						`recovered: view ${text(m.view_number)}, op ${text(m.op_number)}, commit ${text(m.commit_number)}`,
-				],
-				[
-					events.stateTransferRequestSent,
-					(m) => `behind: asking replica ${text(m.to)} for the ops after ${text(m.from_op)}`,
-				],
-				[
-					events.snapshotReceived,
-					(m) =>
-						`caught up from replica ${text(m.from)}: op ${text(m.op_number)}, commit ${text(m.commit_number)}`,
-				],
-			];
+				events.viewChangeComplete,
+				(m) =>
+					`view ${text(m.view_number)} established (primary: replica ${Number(m.view_number) % n}); op ${text(m.op_number)}, commit ${text(m.commit_number)}`,
+			],
+			[events.leadershipStart, (m) => `primary of view ${text(m.view_number)}`],
+			[
+				events.leadershipStop,
+				(m) => `no longer primary of view ${text(m.view_number)} (${text(m.reason)})`,
+			],
+			[
+				events.primaryTimeout,
+				(m) =>
+					Number(m.primary) === id
+						? 'heard from no quorum: stepping down'
+						: `no sign of primary ${text(m.primary)}: asking for a view change`,
+			],
+			[events.recoveryStart, () => 'recovery: asking the others for the state'],
+			[
+				events.recoveryComplete,
+				(m) =>
+					`recovered: view ${text(m.view_number)}, op ${text(m.op_number)}, commit ${text(m.commit_number)}`,
+			],
+			[
+				events.stateTransferRequestSent,
+				(m) => `behind: asking replica ${text(m.to)} for the ops after ${text(m.from_op)}`,
+			],
+			[
+				events.snapshotReceived,
+				(m) =>
+					`caught up from replica ${text(m.from)}: op ${text(m.op_number)}, commit ${text(m.commit_number)}`,
+			],
+		];
 		for (const [event, describe] of lines) {
 			const name = vsrEventName(event);
 			bus.attach(`log ${name.join('.')}`, name, (_event, _measurements, metadata) => {
