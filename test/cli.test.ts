@@ -83,7 +83,7 @@ const badArguments: Array<[string[], string]> = [
 	],
 	[
 		['run', '--anything'],
-		'unknown flag --anything (expected one of: --replicas, --requests, --clients, --crash, --restart, --partition, --drop, --delay, --events, --history, --seed, --json, --otlp, --allow-unknown, --help, --version)',
+		'unknown flag --anything (expected one of: --replicas, --requests, --clients, --crash, --restart, --partition, --drop, --delay, --events, --history, --seed, --json, --otlp, --allow-unknown, --cluster, --help, --version)',
 	],
 	[['bench', '--seconds', '0'], '--seconds must be an integer from 1 to 3600 (got 0)'],
 ];
