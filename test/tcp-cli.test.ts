@@ -176,3 +176,28 @@ test('--help lists the modes of a cluster on several hosts, with their flags', a
 	);
 	t.regex(String(client), /--timeout S\s+Give up \(exit 1\)/v);
 });
+
+// Figures belong in benchmarks: here only the contract of bench --transport tcp, never a speed.
+test('bench --transport tcp --json adds the TCP cluster to the fields of bench', async (t) => {
+	const result = await spawnCli(
+		['bench', '--transport', 'tcp', '--seconds', '1', '--clients', '4', '--json'],
+		{timeout: 240_000},
+	);
+	t.is(result.exitCode, 0, `${String(result.stderr)}`);
+	const output = lines(result.stdout);
+	t.is(output.length, 1);
+	const bench = JSON.parse(output[0]!) as Record<string, unknown>;
+	t.deepEqual(Object.keys(bench), [
+		'ops_per_s',
+		'ceiling_ops_per_s',
+		'ratio',
+		'latency_ms',
+		'tcp_ops_per_s',
+		'tcp_ratio',
+		'tcp_latency_ms',
+	]);
+	t.true(Number(bench.tcp_ops_per_s) > 0);
+	const ratio = Number(bench.tcp_ops_per_s) / Number(bench.ceiling_ops_per_s);
+	t.true(Math.abs(Number(bench.tcp_ratio) - ratio) < 0.002);
+	t.deepEqual(Object.keys(bench.tcp_latency_ms as object), ['p50', 'p99', 'max']);
+});

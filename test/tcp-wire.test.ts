@@ -1,5 +1,8 @@
 /** The TCP transport's parts without sockets: the cluster file, frames and the handshake. */
 import {Buffer} from 'node:buffer';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
 import {
 	ClusterFileError,
@@ -17,6 +20,7 @@ import {
 	type Role,
 	type Step,
 } from '../source/tcp/handshake.js';
+import {MarkerError, decideStart, writeMarker} from '../source/tcp/incarnation.js';
 
 const file = newClusterFile([
 	{host: '127.0.0.1', port: 7001},
@@ -192,4 +196,31 @@ test('a listener that is not the replica the dialer wanted is refused by the dia
 		new ListenerHandshake(shared(file.secret, replica1), new NonceCache(), () => undefined),
 	);
 	t.like(result.dialer, {kind: 'fail', reason: 'says it is "replica 1"'});
+});
+
+test('a replica with a marker of its cluster recovers, with an incarnation above its last', (t) => {
+	const directory = mkdtempSync(path.join(os.tmpdir(), 'vsr-tui-marker-'));
+	try {
+		const marker = path.join(directory, 'marker');
+		const start = (now: number) =>
+			decideStart({recover: false, marker, clusterId: file.cluster_id, replica: 1, now});
+		const first = start(5000);
+		t.like(first, {recovering: false, incarnation: 5000});
+		writeMarker(marker, file.cluster_id, 1, first.incarnation);
+		// Restarted later, or with a clock that went back: it recovers, and its incarnation grows.
+		t.like(start(9000), {recovering: true, incarnation: 9000});
+		t.like(start(10), {recovering: true, incarnation: 5001});
+		// Another cluster's marker, or another replica's: a fresh start.
+		t.like(decideStart({recover: false, marker, clusterId: 'other', replica: 1, now: 6000}), {
+			recovering: false,
+		});
+		t.like(decideStart({recover: true, marker: undefined, clusterId: 'x', replica: 0, now: 1}), {
+			recovering: true,
+			why: '--recover',
+		});
+		writeFileSync(marker, 'not a marker');
+		t.throws(() => start(1), {instanceOf: MarkerError, message: /is not a vsr-tui marker/v});
+	} finally {
+		rmSync(directory, {recursive: true, force: true});
+	}
 });

@@ -12,6 +12,8 @@ handshake.
 
 export type DialerOptions = {
 	readonly address: ReplicaAddress;
+	/** The local address to dial from (a replica's own, so that its peers see it come from there). */
+	readonly localAddress?: string;
 	/** A fresh handshake for each attempt. */
 	readonly handshake: () => DialerHandshake;
 	readonly connection: Omit<ConnectionOptions, 'socket' | 'handshake' | 'remote' | 'events'>;
@@ -47,7 +49,11 @@ export class Dialer {
 		}
 
 		const {options} = this;
-		const socket = net.connect({host: options.address.host, port: options.address.port});
+		const socket = net.connect({
+			host: options.address.host,
+			port: options.address.port,
+			...(options.localAddress === undefined ? {} : {localAddress: options.localAddress}),
+		});
 		const connection = new Connection({
 			...options.connection,
 			socket,

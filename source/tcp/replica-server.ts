@@ -156,6 +156,12 @@ export class ReplicaServer {
 		for (let peer = id + 1; peer < n; peer++) {
 			const dialer = new Dialer({
 				address: cluster.replicas[peer]!,
+				// From its own address when it is one (a name may resolve elsewhere): hosts differ by address.
+				localAddress:
+					net.isIP(address.host) !== 0 &&
+					net.isIP(address.host) === net.isIP(cluster.replicas[peer]!.host)
+						? address.host
+						: undefined,
 				handshake: () => new DialerHandshake(this.shared(), {kind: 'replica', id: peer}),
 				connection: {maxFrameBytes: frameBytes, maxBufferedBytes: replicaBufferBytes},
 				events: {
