@@ -53,7 +53,14 @@ export type RemoteClientsOptions = {
 	readonly requestTimeout?: number;
 };
 
-type Slot = {client: Client; index: number; job: RemoteJob | undefined; start: bigint};
+type Slot = {
+	client: Client;
+	index: number;
+	job: RemoteJob | undefined;
+	start: bigint;
+	/** A reply came: the client knows the view, hence the primary. */
+	heard: boolean;
+};
 
 /** Messages kept, at most, for a replica whose connection is not up. */
 const maxWaiting = 10_000;
@@ -93,6 +100,7 @@ export class RemoteClients {
 			index: index + 1,
 			job: undefined,
 			start: 0n,
+			heard: false,
 		}));
 		for (const slot of this.slots) {
 			this.bySlotId.set(slot.client.clientId, slot);
@@ -189,7 +197,9 @@ export class RemoteClients {
 			slot.start = process.hrtime.bigint();
 			const sends = slot.client.submit(job.operation);
 			job.started?.(slot.index, slot.client.lastRequestNumber, Number(slot.start - this.origin));
-			this.send(sends);
+			// Until a reply names the view, the client cannot know the primary: rather than wait a
+			// second for its retry when replica 0 is down, ask every replica (backups ignore it).
+			this.send(slot.heard ? sends : this.toEveryReplica(sends));
 		}
 	}
 
@@ -227,6 +237,7 @@ export class RemoteClients {
 			return;
 		}
 
+		slot.heard = true;
 		const completion = slot.client.onReply(reply);
 		const {job} = slot;
 		if (completion === undefined || job === undefined) {
@@ -248,6 +259,18 @@ export class RemoteClients {
 			view: reply.view,
 		});
 		this.dispatch();
+	}
+
+	private toEveryReplica(sends: readonly Send[]): Send[] {
+		return sends.flatMap((send) =>
+			send.to === 'replica'
+				? this.options.cluster.replicas.map((_, replica): Send => ({
+						to: 'replica',
+						replica,
+						message: send.message,
+					}))
+				: [send],
+		);
 	}
 
 	private send(sends: readonly Send[]): void {

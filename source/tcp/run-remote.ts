@@ -160,7 +160,9 @@ export async function runRemote(
 		const after = await statuses(cluster);
 		for (const report of after) {
 			if (typeof report === 'string') {
-				problems.push(`no status after the run from ${report}`);
+				problems.push(
+					`no status after the run (${report}): its counts are left out of the summary`,
+				);
 			}
 		}
 
