@@ -47,7 +47,7 @@ export type ConnectionOptions = {
 	/** The largest batch frame the authenticated peer may send, by its role. */
 	readonly maxFrameBytes: (peer: Role) => number;
 	/** Bytes waiting to be written beyond which a batch is dropped. */
-	readonly maxBufferedBytes: number;
+	readonly maxBufferedBytes: number | ((peer: Role) => number);
 	/** Stop reading while writes are congested (clients: not replicas, which must not wait on each other). */
 	readonly pauseWhenCongested?: (peer: Role) => boolean;
 	readonly events: ConnectionEvents;
@@ -110,7 +110,10 @@ export class Connection {
 			return;
 		}
 
-		if (this.socket.writableLength > this.options.maxBufferedBytes) {
+		const {maxBufferedBytes} = this.options;
+		const limit =
+			typeof maxBufferedBytes === 'number' ? maxBufferedBytes : maxBufferedBytes(this.peer!);
+		if (this.socket.writableLength > limit) {
 			this.dropped += items.length;
 			this.droppedInEpisode += items.length;
 			if (!this.dropping) {

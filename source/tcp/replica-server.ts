@@ -248,7 +248,8 @@ export class ReplicaServer {
 			socket,
 			handshake: new ListenerHandshake(this.shared(), this.nonces, (peer) => this.admit(peer)),
 			maxFrameBytes: frameBytes,
-			maxBufferedBytes: replicaBufferBytes,
+			maxBufferedBytes: (peer) =>
+				peer.kind === 'replica' ? replicaBufferBytes : clientBufferBytes,
 			pauseWhenCongested: (peer) => peer.kind !== 'replica',
 			events: this.connectionEvents,
 		});
