@@ -31,7 +31,8 @@ async function rawSocket(cluster: ClusterFile, id: number) {
 	const decoder = new FrameDecoder(1024 * 1024);
 	const received: unknown[] = [];
 	socket.on('data', (chunk: Buffer) => {
-		for (const frame of decoder.push(chunk)) {
+		decoder.push(chunk);
+		for (const frame of decoder.drain()) {
 			received.push(decodeFrame(frame));
 		}
 	});

@@ -63,7 +63,8 @@ test('frames: split anywhere, joined across chunks; oversized frames are refused
 		const decoder = new FrameDecoder(10_000);
 		const got: unknown[] = [];
 		for (let offset = 0; offset < stream.length; offset += size) {
-			for (const frame of decoder.push(stream.subarray(offset, offset + size))) {
+			decoder.push(stream.subarray(offset, offset + size));
+			for (const frame of decoder.drain()) {
 				got.push(decodeFrame(frame));
 			}
 		}
@@ -74,13 +75,25 @@ test('frames: split anywhere, joined across chunks; oversized frames are refused
 	const decoder = new FrameDecoder(100);
 	const header = Buffer.alloc(4);
 	header.writeUInt32BE(4_000_000_000);
-	t.throws(() => decoder.push(header), {
+	decoder.push(header);
+	t.throws(() => decoder.next(), {
 		instanceOf: FrameError,
 		message: 'a frame of 4000000000 bytes is over the limit of 100',
 	});
 	const garbage = Buffer.concat([Buffer.from([0, 0, 0, 5]), Buffer.from('hello')]);
-	const [frame] = new FrameDecoder(100).push(garbage);
+	const garbageDecoder = new FrameDecoder(100);
+	garbageDecoder.push(garbage);
+	const frame = garbageDecoder.next();
 	t.throws(() => decodeFrame(frame!), {instanceOf: FrameError, message: /is not JSON/v});
+});
+
+test('the limit may rise between two frames of one chunk (a handshake, then the first batch)', (t) => {
+	const decoder = new FrameDecoder(100);
+	decoder.push(Buffer.concat([encodeFrame({type: 'auth'}), encodeFrame(['x'.repeat(500)])]));
+	t.deepEqual(decodeFrame(decoder.next()!), {type: 'auth'});
+	decoder.maxBytes = 1000;
+	t.deepEqual(decodeFrame(decoder.next()!), ['x'.repeat(500)]);
+	t.is(decoder.next(), undefined);
 });
 
 const shared = (secret: string, role: Role, cluster = file.cluster_id) => ({

@@ -173,21 +173,17 @@ export class Connection {
 			return;
 		}
 
-		let frames: Buffer[];
-		try {
-			frames = this.decoder.push(chunk);
-		} catch (error) {
-			this.close(describe(error));
-			return;
-		}
-
-		for (const frame of frames) {
-			if (this.closed) {
-				return;
-			}
-
+		this.decoder.push(chunk);
+		// One frame at a time: the handshake's end raises the limit for the frames after it.
+		while (!this.closed) {
+			let frame: Buffer | undefined;
 			let value: unknown;
 			try {
+				frame = this.decoder.next();
+				if (frame === undefined) {
+					return;
+				}
+
 				value = decodeFrame(frame);
 			} catch (error) {
 				this.close(describe(error));

@@ -36,60 +36,65 @@ export function decodeFrame(frame: Buffer): unknown {
 }
 
 /**
-Cuts a byte stream into frames. Whole frames inside a chunk are views of it (no copy); a frame
-split across chunks is gathered and copied once, when it is complete.
+Cuts a byte stream into frames, one at a time (`next`), so that the limit may change between two
+frames of one chunk: a peer's first frame after its handshake often arrives with its proof.
+Whole frames inside a chunk are views of it (no copy); a frame split across chunks is gathered
+and copied once, when it is complete. A frame's header is checked against the limit as soon as
+it is in, before its body is buffered.
 */
 export class FrameDecoder {
-	/** Chunks of an incomplete frame (header included). */
-	private readonly parts: Buffer[] = [];
-	private buffered = 0;
-	/** The incomplete frame's total size (header included), once its header is in; else -1. */
-	private expected = -1;
+	/** The bytes being read, from `offset`. */
+	private data: Buffer = Buffer.alloc(0);
+	private offset = 0;
+	/** Chunks that came after `data`, not yet joined to it. */
+	private parts: Buffer[] = [];
+	private partsBytes = 0;
 
-	/** `maxBytes`: the largest frame body accepted; it may change between chunks (after a handshake). */
+	/** `maxBytes`: the largest frame body accepted; it may change between frames (after a handshake). */
 	constructor(public maxBytes: number) {}
 
-	/** The complete frames in the stream so far; throws a `FrameError` on an oversized one. */
-	push(chunk: Buffer): Buffer[] {
-		const frames: Buffer[] = [];
-		let data = chunk;
-		if (this.buffered > 0) {
+	push(chunk: Buffer): void {
+		if (this.offset >= this.data.length) {
+			this.data = chunk;
+			this.offset = 0;
+		} else {
 			this.parts.push(chunk);
-			this.buffered += chunk.length;
-			if (this.expected === -1) {
-				if (this.buffered < headerBytes) {
-					return frames;
+			this.partsBytes += chunk.length;
+		}
+	}
+
+	/** The next complete frame, or undefined; throws a `FrameError` on an oversized one. */
+	next(): Buffer | undefined {
+		for (;;) {
+			const available = this.data.length - this.offset;
+			if (available >= headerBytes) {
+				const size = this.frameSize(this.data.readUInt32BE(this.offset));
+				if (available >= size) {
+					const frame = this.data.subarray(this.offset + headerBytes, this.offset + size);
+					this.offset += size;
+					return frame;
 				}
 
-				this.expected = this.frameSize(Buffer.concat(this.parts, headerBytes).readUInt32BE(0));
+				if (available + this.partsBytes < size) {
+					return undefined;
+				}
+			} else if (available + this.partsBytes < headerBytes || this.parts.length === 0) {
+				return undefined;
 			}
 
-			if (this.buffered < this.expected) {
-				return frames;
-			}
-
-			data = Buffer.concat(this.parts, this.buffered);
-			this.parts.length = 0;
-			this.buffered = 0;
-			this.expected = -1;
+			// Enough bytes for the header or the frame, over several chunks: join them.
+			this.data = Buffer.concat([this.data.subarray(this.offset), ...this.parts]);
+			this.offset = 0;
+			this.parts = [];
+			this.partsBytes = 0;
 		}
+	}
 
-		let offset = 0;
-		while (data.length - offset >= headerBytes) {
-			const size = this.frameSize(data.readUInt32BE(offset));
-			if (data.length - offset < size) {
-				break;
-			}
-
-			frames.push(data.subarray(offset + headerBytes, offset + size));
-			offset += size;
-		}
-
-		if (offset < data.length) {
-			const rest = data.subarray(offset);
-			this.parts.push(rest);
-			this.buffered = rest.length;
-			this.expected = rest.length >= headerBytes ? this.frameSize(rest.readUInt32BE(0)) : -1;
+	/** Every complete frame so far, under the current limit. */
+	drain(): Buffer[] {
+		const frames: Buffer[] = [];
+		for (let frame = this.next(); frame !== undefined; frame = this.next()) {
+			frames.push(frame);
 		}
 
 		return frames;
