@@ -35,6 +35,16 @@ const quiet: ConnectionEvents = {
 	},
 };
 
+/** Resolves once `check` holds (polled every 10 ms), or after 30 s, when the test's assertions tell. */
+async function until(check: () => boolean): Promise<void> {
+	const deadline = Date.now() + 30_000;
+	while (!check() && Date.now() < deadline) {
+		await new Promise((resolve) => {
+			setTimeout(resolve, 10);
+		});
+	}
+}
+
 /** A listener that authenticates replica 0 as replica 1 and reports its connections. */
 async function listen(port: number, events: Partial<ConnectionEvents> = {}) {
 	const accepted: Connection[] = [];
@@ -106,23 +116,14 @@ test('a peer that does not read: batches beyond the bound are dropped and counte
 
 		t.is(listener.dropped, 10);
 		socket.resume();
-		const deadline = Date.now() + 30_000;
-		while (congestion.length < 2 && Date.now() < deadline) {
-			await new Promise((resolve) => {
-				setTimeout(resolve, 10);
-			});
-		}
+		await until(() => congestion.length >= 2);
 
 		t.deepEqual(congestion, [
 			[true, 1],
 			[false, 10],
 		]);
 		listener.send(batch);
-		while (received < sent && Date.now() < deadline) {
-			await new Promise((resolve) => {
-				setTimeout(resolve, 10);
-			});
-		}
+		await until(() => received >= sent);
 
 		// Every batch that was not dropped arrived (all but the first dropped, and one after the drain).
 		t.is(received, sent);
@@ -165,12 +166,7 @@ test('a dialer keeps dialing a replica that is not there yet, and dials again wh
 	let listening: Awaited<ReturnType<typeof listen>> | undefined;
 	try {
 		// Nothing listens: refused, again and again (with backoff).
-		const deadline = Date.now() + 30_000;
-		while (events.filter((event) => event === 'ECONNREFUSED').length < 3 && Date.now() < deadline) {
-			await new Promise((resolve) => {
-				setTimeout(resolve, 10);
-			});
-		}
+		await until(() => events.filter((event) => event === 'ECONNREFUSED').length >= 3);
 
 		t.true(events.filter((event) => event === 'ECONNREFUSED').length >= 3);
 		const first = nextReady();
