@@ -65,7 +65,10 @@ const badArguments: Array<[string[], string]> = [
 		'unknown flag -x (expected one of: --replicas, --drop, --delay, --seed, --paused, --otlp, --help, --version)',
 	],
 	[['foo'], 'unknown command "foo" (expected one of: sim, run, bench, cluster, replica, client)'],
-	[['--replicas', '5', 'foo'], 'unknown command "foo" (expected one of: sim, run, bench, cluster, replica, client)'],
+	[
+		['--replicas', '5', 'foo'],
+		'unknown command "foo" (expected one of: sim, run, bench, cluster, replica, client)',
+	],
 	// The operator needs a terminal (these tests run the bin without one).
 	[[], noTerminal],
 	[['--replicas', '5', '--drop', '0.1'], noTerminal],
