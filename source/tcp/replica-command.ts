@@ -106,6 +106,9 @@ export async function replicaCommand(
 		onBrokenInvariant() {
 			finish(invariantExitCode);
 		},
+		onStopRequested() {
+			finish(0);
+		},
 	});
 	try {
 		await server.start();

@@ -11,6 +11,13 @@ import {Dialer} from './dialer.js';
 import {DialerHandshake, ListenerHandshake, NonceCache, type Role} from './handshake.js';
 import type {Log} from './log.js';
 import {type StatusReport, isStatusQuery} from './status.js';
+import {
+	type LinkFaults,
+	describeLinkFaults,
+	isRecord,
+	noFaults,
+	parseLinkFaults,
+} from './link-faults.js';
 import {serverTimeouts, tickMs} from './timing.js';
 
 /**
@@ -39,6 +46,10 @@ export type ReplicaServerOptions = {
 	readonly log: Log;
 	/** The replica found its own state impossible: it has stopped; the process should exit. */
 	readonly onBrokenInvariant: (error: unknown) => void;
+	/** An operator asked the replica to stop (a crash, as the operator sees it): it has stopped. */
+	readonly onStopRequested?: () => void;
+	/** Draws the messages a drop rate drops (default Math.random). */
+	readonly random?: () => number;
 };
 
 /** The largest batch a replica may send (a NewState with a checkpoint can be large). */
@@ -87,6 +98,9 @@ export class ReplicaServer {
 	private ticker: NodeJS.Timeout | undefined;
 	private stopped = false;
 	private readonly connectionEvents: ConnectionEvents;
+	/** What an operator set on the links to the other replicas (`link-faults.ts`). */
+	private faults: LinkFaults = noFaults;
+	private readonly delayed = new Set<NodeJS.Timeout>();
 
 	constructor(private readonly options: ReplicaServerOptions) {
 		const {cluster, id} = options;
@@ -186,6 +200,10 @@ export class ReplicaServer {
 	async stop(): Promise<void> {
 		this.stopped = true;
 		clearInterval(this.ticker);
+		for (const timer of this.delayed) {
+			clearTimeout(timer);
+		}
+
 		for (const dialer of this.dialers) {
 			dialer.stop();
 		}
@@ -359,19 +377,57 @@ export class ReplicaServer {
 				}
 
 				case 'operator': {
-					if (isStatusQuery(item)) {
-						connection.send([this.status()]);
-					} else {
-						this.reject(connection, 'an operator may only ask for the status here', item);
-					}
-
+					this.fromOperator(connection, item);
 					break;
 				}
 			}
 		}
 	}
 
+	/** An operator's request (`admin.ts`): the status, faults on this replica's links, or a stop. */
+	private fromOperator(connection: Connection, item: unknown): void {
+		if (isStatusQuery(item)) {
+			connection.send([this.status()]);
+			return;
+		}
+
+		const request = isRecord(item) ? item : {};
+		if (request.type === 'faults') {
+			const faults = parseLinkFaults(request, this.options.cluster.replicas.length);
+			if (typeof faults === 'string') {
+				this.reject(connection, faults, item);
+				connection.send([{type: 'refused', reason: faults}]);
+				return;
+			}
+
+			const none =
+				faults.drop === 0 &&
+				faults.delay === 0 &&
+				faults.cut_to.length === 0 &&
+				faults.cut_from.length === 0;
+			this.faults = none ? noFaults : faults;
+			this.log.line(`links set by ${describePeer(connection)}: ${describeLinkFaults(faults)}`);
+			connection.send([{type: 'faults', ...faults}]);
+			return;
+		}
+
+		if (request.type === 'stop' && Object.keys(request).length === 1) {
+			this.log.line(`stopping: asked by ${describePeer(connection)}`);
+			connection.send([{type: 'stopping'}]);
+			void this.stop().finally(() => {
+				this.options.onStopRequested?.();
+			});
+			return;
+		}
+
+		this.reject(connection, 'an operator asks for the status, faults or a stop', item);
+	}
+
 	private fromReplica(connection: Connection, from: number, item: unknown): void {
+		if (this.faults.cut_from.includes(from)) {
+			return; // Cut by the operator: as if it never arrived.
+		}
+
 		const problem = messageProblem(item, this.validation);
 		if (problem !== undefined) {
 			this.reject(connection, problem, item);
@@ -513,7 +569,7 @@ export class ReplicaServer {
 		this.flushScheduled = false;
 		for (const [to, list] of this.out.entries()) {
 			if (list.length > 0) {
-				this.links[to]?.send(list);
+				this.sendToReplica(to, list);
 				list.length = 0;
 			}
 		}
@@ -525,6 +581,32 @@ export class ReplicaServer {
 
 		this.replies.clear();
 	};
+
+	/** One batch to a replica, through the operator's faults (the list is reused: copy to keep it). */
+	private sendToReplica(to: number, list: ReplicaMessage[]): void {
+		const {faults} = this;
+		if (faults === noFaults) {
+			this.links[to]?.send(list);
+			return;
+		}
+
+		if (faults.cut_to.includes(to)) {
+			return;
+		}
+
+		const random = this.options.random ?? Math.random;
+		const kept = faults.drop > 0 ? list.filter(() => random() >= faults.drop) : [...list];
+		if (faults.delay === 0) {
+			this.links[to]?.send(kept);
+			return;
+		}
+
+		const timer = setTimeout(() => {
+			this.delayed.delete(timer);
+			this.links[to]?.send(kept);
+		}, faults.delay);
+		this.delayed.add(timer);
+	}
 
 	/** The replica's notable moments, one log line each. */
 	private logProtocolEvents(bus: Telemetry): void {

@@ -13,11 +13,30 @@ export async function probeStatus(
 	id: number,
 	timeoutMs: number,
 ): Promise<StatusReport | string> {
+	const answer = await askReplica(cluster, id, {type: 'status'}, timeoutMs);
+	if (typeof answer === 'string') {
+		return answer;
+	}
+
+	const {where, value} = answer;
+	return parseStatusReport(value) ?? `${where} sent a status that does not parse`;
+}
+
+/**
+Sends one operator request (`admin.ts`) to replica `id` and resolves to its answer (not checked:
+it comes over the network), or to a line that says why there is none.
+*/
+export async function askReplica(
+	cluster: ClusterFile,
+	id: number,
+	request: unknown,
+	timeoutMs: number,
+): Promise<{where: string; value: unknown} | string> {
 	const address = cluster.replicas[id]!;
 	const where = `replica ${id} at ${formatAddress(address)}`;
 	return new Promise((resolve) => {
 		let settled = false;
-		const settle = (outcome: StatusReport | string) => {
+		const settle = (outcome: {where: string; value: unknown} | string) => {
 			if (!settled) {
 				settled = true;
 				clearTimeout(timer);
@@ -43,11 +62,10 @@ export async function probeStatus(
 			maxBufferedBytes: 1024 * 1024,
 			events: {
 				ready(ready) {
-					ready.send([{type: 'status'}]);
+					ready.send([request]);
 				},
 				batch(_connection, items) {
-					const report = parseStatusReport(items[0]);
-					settle(report ?? `${where} sent a status that does not parse`);
+					settle({where, value: items[0]});
 				},
 				closed(_connection, reason) {
 					settle(`${where}: ${reason ?? 'closed the connection'}`);
@@ -55,7 +73,7 @@ export async function probeStatus(
 			},
 		});
 		const timer = setTimeout(() => {
-			settle(`${where}: no status in ${timeoutMs} ms`);
+			settle(`${where}: no answer in ${timeoutMs} ms`);
 		}, timeoutMs);
 		socket.once('connect', () => {
 			connection.start();
