@@ -211,7 +211,7 @@ test('strangers, foreign clusters, replays, garbage and oversized frames are ref
 			},
 		]);
 		await replica.waitFor(
-			/rejected a message from operator .*an operator may only ask for the status/v,
+			/rejected a message from operator .*an operator asks for the status, faults or a stop/v,
 		);
 		impostor.socket.destroy();
 
