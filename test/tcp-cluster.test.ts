@@ -3,10 +3,13 @@ Three replica servers on 127.0.0.1, 127.0.0.2 and 127.0.0.3 (separate processes:
 differ by address), the client and `run --cluster` against them, through a crash of the primary
 and its restart.
 */
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
 import test from 'ava';
 import {execa} from 'execa';
 import {LocalServers} from '../source/tcp/local-servers.js';
 import {probeStatus} from '../source/tcp/status-probe.js';
+import {parseJson} from './fixtures/cluster.js';
 import {cliPath} from './helpers/paths.js';
 
 const hosts = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
@@ -78,10 +81,23 @@ test('a client works against three servers, a run survives the primary crashing,
 
 		// A run in progress; the primary (replica 0, view 0) crashes once the run has committed 300 ops.
 		const before = await statusOf(local.cluster, 0);
+		const history = path.join(local.directory, 'history.json');
 
 		const run = execa(
 			'node',
-			[cliPath, 'run', '--cluster', local.file, '--requests', '3000', '--clients', '4', '--json'],
+			[
+				cliPath,
+				'run',
+				'--cluster',
+				local.file,
+				'--requests',
+				'3000',
+				'--clients',
+				'4',
+				'--json',
+				'--history',
+				history,
+			],
 			{reject: false, stdin: 'ignore', timeout: 240_000},
 		);
 		try {
@@ -97,7 +113,11 @@ test('a client works against three servers, a run survives the primary crashing,
 			}
 
 			await local.servers[0]!.kill();
-			await local.servers[1]!.waitFor(/primary of view 1/v, 60_000);
+			// Replica 1 leads view 1, or replica 2 a later view if that one did not complete in time.
+			await Promise.any([
+				local.servers[1]!.waitFor(/primary of view [1-9]/v, 60_000),
+				local.servers[2]!.waitFor(/primary of view [1-9]/v, 60_000),
+			]);
 			// Restarted without its state, it recovers from the others.
 			const restarted = local.startReplica(0, ['--recover']);
 			await restarted.waitFor(/recovered: view \d+/v, 60_000);
@@ -120,6 +140,20 @@ test('a client works against three servers, a run survives the primary crashing,
 		t.like(await ask(local.file, 'put', 'after', 'crash'), {exitCode: 0});
 		t.like(await ask(local.file, 'get', 'after'), {result: 'crash'});
 		t.regex(local.servers[1]!.log, /lost replica 0/v);
+		// The history: every operation, on keys of this run's own.
+		const entries = parseJson<Array<{key: string; return: number | null}>>(
+			readFileSync(history, 'utf8'),
+		);
+		t.is(entries.length, 3000);
+		t.true(
+			entries.every((entry) => /^[\da-f]{8}\.k[0-7]$/v.test(entry.key) && entry.return !== null),
+		);
+		// SIGTERM: each server closes its connections and exits 0.
+		await local.stop();
+		for (const server of local.servers) {
+			t.is(await server.exited, 0);
+			t.regex(server.log, /stopping \(SIGTERM\)\n$/v);
+		}
 	} finally {
 		await local.stop();
 	}
