@@ -1,4 +1,4 @@
-import {randomBytes, randomUUID} from 'node:crypto';
+import {randomBytes} from 'node:crypto';
 import {readFileSync, statSync, writeFileSync} from 'node:fs';
 
 /**
@@ -55,7 +55,8 @@ export function parseAddress(text: string): ReplicaAddress | undefined {
 export function newClusterFile(addresses: readonly ReplicaAddress[]): ClusterFile {
 	return {
 		version: 1,
-		cluster_id: randomUUID(),
+		// 32 hex digits: the form a data directory's files name their cluster with.
+		cluster_id: randomBytes(16).toString('hex'),
 		replicas: addresses.map(({host, port}) => ({host, port})),
 		secret: randomBytes(secretBytes).toString('hex'),
 	};
