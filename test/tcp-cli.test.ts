@@ -124,6 +124,10 @@ test('bad command lines of the TCP modes exit 2 with one line', async (t) => {
 				['run', '--cluster', file, '--crash', 'primary@5'],
 				'--crash applies to the replicas run starts, not to a running cluster (--cluster): crash and restart its replica servers yourself',
 			],
+			[
+				['run', '--cluster', file, '--seed', '7'],
+				'--seed applies to the replicas run starts, not to a running cluster (--cluster): crash and restart its replica servers yourself',
+			],
 			[['bench', '--transport', 'udp'], '--transport must be one of: ipc, tcp (got udp)'],
 		];
 		for (const [args, message] of cases) {

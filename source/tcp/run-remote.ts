@@ -230,6 +230,7 @@ export function checkRemoteRunFlags(flags: {
 	readonly delay: number;
 	readonly events: string | undefined;
 	readonly otlp?: string | undefined;
+	readonly seed?: number | undefined;
 }): void {
 	const starts = [
 		['--crash', flags.crash.length > 0],
@@ -239,6 +240,7 @@ export function checkRemoteRunFlags(flags: {
 		['--delay', flags.delay > 0],
 		['--events', flags.events !== undefined],
 		['--otlp', flags.otlp !== undefined],
+		['--seed', flags.seed !== undefined],
 	] as const;
 	const given = starts.find(([, present]) => present);
 	if (given !== undefined) {
