@@ -157,11 +157,11 @@ test('a client with no cluster to answer exits 1 with one line after --timeout',
 			file,
 		]);
 		t.is(init.exitCode, 0);
-		const result = await spawnCli(['client', '--cluster', file, '--timeout', '0.5', 'get', 'k']);
+		const result = await spawnCli(['client', '--cluster', file, '--timeout', '3', 'get', 'k']);
 		t.is(result.exitCode, 1);
 		t.is(result.stdout, '');
 		t.deepEqual(lines(result.stderr), [
-			`vsr-tui client: no answer from the cluster (127.0.0.1:${port}) in 0.5 s: replica 0 at 127.0.0.1:${port}: ECONNREFUSED`,
+			`vsr-tui client: no answer from the cluster (127.0.0.1:${port}) in 3 s: replica 0 at 127.0.0.1:${port}: ECONNREFUSED`,
 		]);
 	} finally {
 		rmSync(directory, {recursive: true, force: true});
