@@ -108,10 +108,10 @@ const modes: Mode[] = [
 		name: 'cluster',
 		command: true,
 		summary:
-			'Write a cluster file for replica servers on several hosts: ids, addresses and a shared secret',
+			'Write a cluster file for replica servers on several hosts (init), or act on a running one as an operator',
 		example: 'cluster init --replicas 3 --hosts a:7001,b:7001,c:7001',
 		flags: clusterFlags,
-		inputUsage: 'init',
+		inputUsage: 'init | status | isolate N | partition A,B | heal | stop N',
 		async run({flags, input, stdout, stderr}) {
 			const {clusterCommand} = await import('./source/tcp/cluster-command.js');
 			return clusterCommand(input, flags, stdout, stderr);

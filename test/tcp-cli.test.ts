@@ -69,8 +69,36 @@ test('bad command lines of the TCP modes exit 2 with one line', async (t) => {
 		t.is(init.exitCode, 0);
 		const garbage = path.join(directory, 'garbage.json');
 		const cases: Array<[string[], string]> = [
-			[['cluster'], 'cluster needs an action: init'],
-			[['cluster', 'start'], 'unknown cluster action "start" (expected: init)'],
+			[['cluster'], 'cluster needs an action: init, status, isolate, partition, heal, stop'],
+			[
+				['cluster', 'start'],
+				'unknown cluster action "start" (expected one of: init, status, isolate, partition, heal, stop)',
+			],
+			[
+				['cluster', 'status'],
+				'cluster status needs --cluster FILE (write one with `vsr-tui cluster init`)',
+			],
+			[
+				['cluster', 'status', '--cluster', file, '--hosts', 'a:1'],
+				'--hosts applies to cluster init only, not to cluster status',
+			],
+			[
+				['cluster', 'init', '--cluster', file],
+				'--cluster does not apply to cluster init (it writes a new cluster file: --out)',
+			],
+			[
+				['cluster', 'isolate', '3', '--cluster', file],
+				'cluster isolate needs a replica of the cluster file, 0 to 2 (got "3")',
+			],
+			[['cluster', 'heal', 'now', '--cluster', file], 'cluster heal takes no argument (got "now")'],
+			[
+				['cluster', 'partition', '0,1,2', '--cluster', file],
+				'cluster partition needs a side of 1 to 2 replicas',
+			],
+			[
+				['cluster', 'stop', '1', '--cluster', file, '--json'],
+				'--json applies to cluster status only',
+			],
 			[
 				['cluster', 'init', '--hosts', 'a:1,a:1'],
 				'--hosts must be a comma-separated list of 1 to 9 distinct host:port, e.g. a:7001,b:7001,c:7001 (got "a:1,a:1")',

@@ -4,11 +4,15 @@ primary and heal, drop messages under a checked workload, refuse a bad setting, 
 */
 import test from 'ava';
 import {execa} from 'execa';
-import {heal, isolate, setLinkFaults, stopReplica} from '../source/tcp/admin.js';
+import {heal, setLinkFaults} from '../source/tcp/admin.js';
 import {LocalServers} from '../source/tcp/local-servers.js';
 import {probeStatus} from '../source/tcp/status-probe.js';
 import {parseJson} from './fixtures/cluster.js';
 import {cliPath} from './helpers/paths.js';
+
+async function cli(...args: string[]) {
+	return execa('node', [cliPath, ...args], {reject: false, stdin: 'ignore', timeout: 60_000});
+}
 
 async function client(file: string, ...args: string[]): Promise<Record<string, unknown>> {
 	const result = await execa(
@@ -29,7 +33,9 @@ test('an operator isolates the primary, the others elect a new one, and healed i
 		await local.servers[0]!.waitFor(/connected to replica 2/v);
 		t.like(await client(file, 'put', 'k', 'before'), {exitCode: 0, view: 0});
 
-		t.deepEqual(await isolate(cluster, 0), []);
+		const isolated = await cli('cluster', 'isolate', '0', '--cluster', file);
+		t.is(isolated.exitCode, 0);
+		t.is(isolated.stdout, 'replica 0 isolated from the other replicas, both ways');
 		await local.servers[0]!.waitFor(
 			/links set by operator \(127\.0\.0\.1:\d+\): sends nothing to 1, 2, ignores 1, 2/v,
 		);
@@ -41,7 +47,9 @@ test('an operator isolates the primary, the others elect a new one, and healed i
 		t.like(during, {exitCode: 0, ok: true});
 		t.true(Number(during.view) >= 1);
 
-		t.deepEqual(await heal(cluster), []);
+		const healed = await cli('cluster', 'heal', '--cluster', file);
+		t.is(healed.exitCode, 0);
+		t.is(healed.stdout, 'every link healed: no cut, drop or delay');
 		await local.servers[0]!.waitFor(/links set by operator .*: no faults/v);
 		// Healed, the old primary hears the new view and catches up.
 		const deadline = Date.now() + 60_000;
@@ -57,6 +65,12 @@ test('an operator isolates the primary, the others elect a new one, and healed i
 		}
 
 		t.like(status, {status: 'normal', primary: false});
+		const statuses = await cli('cluster', 'status', '--cluster', file);
+		t.is(statuses.exitCode, 0);
+		t.regex(
+			String(statuses.stdout),
+			/^replica 0 at 127\.0\.0\.1:\d+: normal, backup, view [1-9]\d*, op \d+, commit \d+\nreplica 1 at 127\.0\.0\.2:\d+: normal, (?:primary|backup), view/v,
+		);
 		t.like(await client(file, 'get', 'k'), {ok: true, result: 'during'});
 
 		// Messages dropped between replicas: the workload still completes and checks out.
@@ -82,10 +96,21 @@ test('an operator isolates the primary, the others elect a new one, and healed i
 		t.regex(bad[0]!, /^replica 1 at 127\.0\.0\.2:\d+ refused: drop must be a number from 0 to 1$/v);
 
 		// Stop: the replica exits (0), saying who asked; the others go on.
-		t.deepEqual(await stopReplica(cluster, 2), []);
+		const stopped = await cli('cluster', 'stop', '2', '--cluster', file);
+		t.is(stopped.stdout, 'replica 2 is stopping');
 		t.is(await local.servers[2]!.exited, 0);
 		t.regex(local.servers[2]!.log, /stopping: asked by operator \(127\.0\.0\.1:\d+\)/v);
 		t.like(await client(file, 'put', 'k', 'after'), {exitCode: 0, ok: true});
+		// Status names the replica that does not answer, and exits 1.
+		const partial = await cli('cluster', 'status', '--cluster', file, '--json');
+		t.is(partial.exitCode, 1);
+		const rows = parseJson<Array<Record<string, unknown>>>(String(partial.stdout));
+		t.like(rows[2], {type: 'error', replica: 2});
+		t.like(rows[0], {type: 'status', replica: 0});
+		t.regex(
+			String(partial.stderr),
+			/^vsr-tui cluster: replica 2 at 127\.0\.0\.3:\d+: ECONNREFUSED$/v,
+		);
 	} finally {
 		await local.stop();
 	}

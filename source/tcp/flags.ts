@@ -17,7 +17,7 @@ function hostsFlag(): FlagSpec<ReplicaAddress[] | undefined> {
 	return {
 		type: 'string',
 		valueName: 'LIST',
-		description: 'Replica i listens at the i-th host:port (default 127.0.0.1:7001, :7002, …)',
+		description: 'init: replica i listens at the i-th host:port (default 127.0.0.1:7001, :7002, …)',
 		expected: 'a comma-separated list of 1 to 9 distinct host:port, e.g. a:7001,b:7001,c:7001',
 		default: undefined,
 		parse(raw) {
@@ -36,10 +36,11 @@ function hostsFlag(): FlagSpec<ReplicaAddress[] | undefined> {
 
 export const clusterFlags = {
 	hosts: hostsFlag(),
-	out: stringFlag({
-		description: 'Where to write the cluster file',
-		default: 'cluster.json',
+	out: stringFlag({description: 'init: where to write the cluster file (default cluster.json)'}),
+	cluster: stringFlag({
+		description: 'The other actions: the cluster file of the running cluster to act on',
 	}),
+	json: booleanFlag({description: 'status: print the reports as one JSON array'}),
 };
 
 export const replicaFlags = {
