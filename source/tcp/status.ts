@@ -1,9 +1,10 @@
 import type {VsrStatus} from '../telemetry/vsr-telemetry.js';
 
 /**
-What an authenticated operator may ask a replica server: its status. `vsr-tui run --cluster`
-reads the event counts before and after its workload (view changes, recoveries, state
-transfers), and waits for a restarted replica to finish recovering.
+A replica server's status, the answer to an authenticated operator's `{"type":"status"}` (the
+other requests are in `admin.ts`). `vsr-tui run --cluster` reads the event counts before and
+after its workload (view changes, recoveries, state transfers); `vsr-tui cluster status` prints
+it.
 */
 
 export type StatusQuery = {readonly type: 'status'};
