@@ -41,7 +41,7 @@ export async function freePort(host: string): Promise<number> {
 export class ServerProcess {
 	/** Everything the server logged so far. */
 	log = '';
-	private readonly waiters: Array<{pattern: RegExp; resolve: () => void}> = [];
+	private waiters: Array<{pattern: RegExp; resolve: () => void}> = [];
 
 	constructor(
 		readonly id: number,
@@ -50,11 +50,11 @@ export class ServerProcess {
 		subprocess.stderr?.setEncoding('utf8');
 		subprocess.stderr?.on('data', (chunk: string) => {
 			this.log += chunk;
-			for (const waiter of this.waiters) {
-				if (waiter.pattern.test(this.log)) {
-					this.waiters.splice(this.waiters.indexOf(waiter), 1);
-					waiter.resolve();
-				}
+			// Take out every waiter whose line is in, then resolve them (not while walking the list).
+			const met = this.waiters.filter((waiter) => waiter.pattern.test(this.log));
+			this.waiters = this.waiters.filter((waiter) => !met.includes(waiter));
+			for (const waiter of met) {
+				waiter.resolve();
 			}
 		});
 		// An exit is awaited through `exited`; a failure is not an unhandled rejection.
