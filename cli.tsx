@@ -7,6 +7,13 @@ import {simFlags} from './source/sim/flags.js';
 import {benchFlags, runFlags} from './source/cluster/flags.js';
 import {runCli} from './source/cli/run.js';
 import {operatorFlags} from './source/ui/flags.js';
+import {
+	benchTransportFlag,
+	clientFlags,
+	clusterFileFlag,
+	clusterFlags,
+	replicaFlags,
+} from './source/tcp/flags.js';
 
 // dist/cli.js → the package root, in the repository and in an installed package alike.
 const packageJson: unknown = JSON.parse(
@@ -63,23 +70,75 @@ const modes: Mode[] = [
 	defineMode(globalFlags, {
 		name: 'run',
 		command: true,
-		summary: 'Run a workload on replica processes with scheduled faults, then check the history',
+		summary:
+			'Run a workload on replica processes with scheduled faults (or on a running cluster: --cluster), then check the history',
 		example: 'run --requests 500 --clients 8 --crash primary@200 --restart 0@300 --json',
-		flags: runFlags,
+		flags: {...runFlags, cluster: clusterFileFlag},
 		async run({flags, stdout, stderr}) {
+			const {cluster, ...rest} = flags;
+			if (cluster !== undefined) {
+				const {runRemoteCommand, checkRemoteRunFlags} = await import('./source/tcp/run-remote.js');
+				checkRemoteRunFlags(rest);
+				return runRemoteCommand({...rest, cluster}, {stdout, stderr});
+			}
+
 			const {runCommand} = await import('./source/cluster/run.js');
-			return runCommand(flags, {stdout, stderr});
+			return runCommand(rest, {stdout, stderr});
 		},
 	}),
 	defineMode(globalFlags, {
 		name: 'bench',
 		command: true,
-		summary: 'Measure committed ops/s and latency on replica processes against a raw relay',
-		example: 'bench --seconds 5 --clients 256 --json',
-		flags: benchFlags,
+		summary:
+			'Measure committed ops/s and latency on replica processes against a raw relay (and over TCP: --transport tcp)',
+		example: 'bench --seconds 5 --clients 256 --transport tcp --json',
+		flags: {...benchFlags, transport: benchTransportFlag},
 		async run({flags, stdout, stderr}) {
+			const {transport, ...rest} = flags;
+			if (transport === 'tcp') {
+				const {benchTcpCommand} = await import('./source/tcp/bench.js');
+				return benchTcpCommand(rest, stdout, stderr);
+			}
+
 			const {benchCommand} = await import('./source/cluster/bench.js');
-			return benchCommand(flags, stdout, stderr);
+			return benchCommand(rest, stdout, stderr);
+		},
+	}),
+	defineMode(globalFlags, {
+		name: 'cluster',
+		command: true,
+		summary:
+			'Write a cluster file for replica servers on several hosts (init), or act on a running one as an operator',
+		example: 'cluster init --replicas 3 --hosts a:7001,b:7001,c:7001',
+		flags: clusterFlags,
+		inputUsage: 'init | status | isolate N | partition A,B | heal | stop N',
+		async run({flags, input, stdout, stderr}) {
+			const {clusterCommand} = await import('./source/tcp/cluster-command.js');
+			return clusterCommand(input, flags, stdout, stderr);
+		},
+	}),
+	defineMode(globalFlags, {
+		name: 'replica',
+		command: true,
+		summary: 'Run one replica of a cluster file as a TCP server, until SIGINT or SIGTERM',
+		example: 'replica --cluster cluster.json --id 0',
+		flags: replicaFlags,
+		async run({flags, stderr}) {
+			const {replicaCommand} = await import('./source/tcp/replica-command.js');
+			return replicaCommand(flags, stderr);
+		},
+	}),
+	defineMode(globalFlags, {
+		name: 'client',
+		command: true,
+		summary:
+			'Send one operation (get KEY, put KEY VALUE, append KEY VALUE, cas KEY OLD NEW) to a cluster of replica servers and print the result',
+		example: 'client --cluster cluster.json put k v',
+		flags: clientFlags,
+		inputUsage: 'get KEY | put KEY VALUE | append KEY VALUE | cas KEY OLD NEW',
+		async run({flags, input, stdout, stderr}) {
+			const {clientCommand} = await import('./source/tcp/client-command.js');
+			return clientCommand(input, flags, stdout, stderr);
 		},
 	}),
 ];

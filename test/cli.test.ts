@@ -64,8 +64,11 @@ const badArguments: Array<[string[], string]> = [
 		['-x'],
 		'unknown flag -x (expected one of: --replicas, --drop, --delay, --seed, --paused, --otlp, --help, --version)',
 	],
-	[['foo'], 'unknown command "foo" (expected one of: sim, run, bench)'],
-	[['--replicas', '5', 'foo'], 'unknown command "foo" (expected one of: sim, run, bench)'],
+	[['foo'], 'unknown command "foo" (expected one of: sim, run, bench, cluster, replica, client)'],
+	[
+		['--replicas', '5', 'foo'],
+		'unknown command "foo" (expected one of: sim, run, bench, cluster, replica, client)',
+	],
 	// The operator needs a terminal (these tests run the bin without one).
 	[[], noTerminal],
 	[['--replicas', '5', '--drop', '0.1'], noTerminal],
@@ -83,7 +86,7 @@ const badArguments: Array<[string[], string]> = [
 	],
 	[
 		['run', '--anything'],
-		'unknown flag --anything (expected one of: --replicas, --requests, --clients, --crash, --restart, --partition, --drop, --delay, --events, --history, --seed, --json, --otlp, --allow-unknown, --help, --version)',
+		'unknown flag --anything (expected one of: --replicas, --requests, --clients, --crash, --restart, --partition, --drop, --delay, --events, --history, --seed, --json, --otlp, --allow-unknown, --cluster, --help, --version)',
 	],
 	[['bench', '--seconds', '0'], '--seconds must be an integer from 1 to 3600 (got 0)'],
 ];

@@ -52,12 +52,15 @@ test('telemetry and the flag checks depend on nothing of ours', (t) => {
 
 test('no layer reaches upward, and the two drivers import nothing from each other', (t) => {
 	const forbidden: Record<string, string[]> = {
-		check: ['sim', 'cluster', 'ui'],
-		net: ['sim', 'cluster', 'ui'],
+		check: ['sim', 'cluster', 'ui', 'tcp'],
+		net: ['sim', 'cluster', 'ui', 'tcp'],
 		// Siblings: what both drivers use lives in check/ (history, checker, command mix) and net/
 		// (the network model, the messages in flight, the round scheduler).
-		sim: ['cluster', 'ui'],
-		cluster: ['sim', 'ui'],
+		sim: ['cluster', 'ui', 'tcp'],
+		cluster: ['sim', 'ui', 'tcp'],
+		// Replica servers over TCP: a host of the core beside the process cluster, which it may
+		// borrow from (histograms, the bench's IPC half) but which knows nothing of it.
+		tcp: ['sim', 'ui'],
 	};
 	for (const [folder, layers] of Object.entries(forbidden)) {
 		const imports = importsOf(folder);
