@@ -29,8 +29,8 @@ import type {LogEntry, Message, Send} from '../vsr/messages.js';
 import {Prng} from '../vsr/prng.js';
 import {Replica} from '../vsr/replica.js';
 import type {Result} from '../vsr/state-machine.js';
+import {Adversary} from './adversary.js';
 import {
-	type ClusterView,
 	type Fault,
 	FaultGenerator,
 	type FaultMix,
@@ -40,6 +40,7 @@ import {
 	range,
 	second,
 } from './faults.js';
+import {drawProfile, SwarmGenerator, type SwarmProfile, type SwarmView} from './swarm.js';
 import {type Committed, CommittedOps} from './committed.js';
 import type {SimulatedService} from './service.js';
 import {Workload} from './workload.js';
@@ -59,7 +60,10 @@ export type SimulationOptions = {
 	readonly seed: number;
 	/** Cluster size, 1 to 9. */
 	readonly replicas: number;
-	/** Client operations to complete; faults stop once they have all been issued. */
+	/**
+	Client operations to complete; faults stop once they have all been issued (the swarm: they stop
+	at the end of its fault window, and the operations are spread across it).
+	*/
 	readonly ops: number;
 	/** Concurrent clients, one operation in flight each (default 3). */
 	readonly clients?: number;
@@ -128,6 +132,10 @@ export type SimulationResult = {
 	readonly faults: readonly Fault[];
 	/** When faults stopped, in virtual ns. */
 	readonly faultsEnd: number;
+	/** Messages the swarm held for a while, then released. */
+	readonly held: number;
+	/** The swarm's draw for this seed (undefined for the other mixes). */
+	readonly profile: SwarmProfile | undefined;
 	/** The key-value history (empty when the run had a `service` of its own). */
 	readonly history: readonly HistoryEntry[];
 	/** The history of a run with a `service` of its own. */
@@ -145,7 +153,19 @@ const committedWindow = 8192;
 /** Faults stop by this virtual time even if the workload is not done. */
 const maxFaultTime = 300 * second;
 
-type SimClient = {client: Client; index: number | undefined; command: KvOperation | undefined};
+type SimClient = {
+	client: Client;
+	index: number | undefined;
+	command: KvOperation | undefined;
+	/** Virtual ns before which it issues nothing new (the swarm spreads operations over its window). */
+	idleUntil: number;
+};
+
+/**
+After the swarm's faults: `degraded` keeps f replicas down for good and needs requests answered
+by the rest (liveness with f failures); `healed` restarts them and needs every request answered.
+*/
+type Phase = 'faults' | 'degraded' | 'healed';
 
 class Stop extends Error {}
 
@@ -178,7 +198,15 @@ export class Simulation {
 	private readonly serviceHistory = new ModelHistory<unknown, unknown>();
 	private readonly service: SimulatedService | undefined;
 	private readonly random: () => number;
-	private readonly generator: FaultGenerator | undefined;
+	private readonly generator: FaultGenerator | SwarmGenerator | undefined;
+	private readonly adversary: Adversary;
+	private readonly profile: SwarmProfile | undefined;
+	private readonly phasePrng: Prng;
+	private phase: Phase = 'faults';
+	private degradedAcks = 0;
+	private keptDown: number[] = [];
+	/** Virtual ns between a client's answer and its next request (0 but in the swarm). */
+	private readonly pace: number;
 	private readonly replicaPrng: Prng;
 	private readonly faultsApplied: Fault[] = [];
 	private readonly trace: string[] = [];
@@ -195,9 +223,11 @@ export class Simulation {
 	private violation: Violation | undefined;
 	private unknown: string | undefined;
 	private scheduleIndex = 0;
+	/** A one-way cut is on (the network heals them with partitions). */
+	private anyCut = false;
 	private readonly tracing: boolean;
 	/** What the fault generator sees of the cluster (built once: it is read every tick). */
-	private readonly clusterView: ClusterView;
+	private readonly clusterView: SwarmView;
 
 	constructor(options: SimulationOptions) {
 		this.options = options;
@@ -211,6 +241,10 @@ export class Simulation {
 			downCount: () => this.downCount(),
 			primary: () => this.currentPrimary(),
 			partitioned: () => this.network.partitioned,
+			isFrozen: (replica) => this.adversary.frozen(replica, this.now) !== undefined,
+			frozenCount: () => this.adversary.frozenCount(this.now),
+			cut: () => this.network.partitioned || this.anyCut,
+			holding: () => this.adversary.holding(this.now),
 		};
 		const streams = new Prng(options.seed);
 		const networkPrng = new Prng(streams.nextUint32());
@@ -227,7 +261,29 @@ export class Simulation {
 		this.random = () => workloadPrng.next();
 		this.replicaPrng = new Prng(streams.nextUint32());
 		const faultPrng = new Prng(streams.nextUint32());
-		this.generator = options.schedule ? undefined : new FaultGenerator(faultPrng, options.faults);
+		// Streams drawn after the first four, so that the other mixes' runs are what they were.
+		const adversaryPrng = new Prng(streams.nextUint32());
+		this.phasePrng = new Prng(streams.nextUint32());
+		this.profile =
+			options.faults === 'swarm' ? drawProfile(new Prng(streams.nextUint32())) : undefined;
+		const {profile} = this;
+		if (profile) {
+			this.network.setGlobal(profile.network);
+		}
+
+		this.adversary = new Adversary(
+			options.replicas,
+			adversaryPrng,
+			profile && {rate: profile.tailRate, ms: profile.tailMs},
+		);
+		this.pace = profile
+			? Math.floor((profile.window * (options.clients ?? 3)) / Math.max(1, options.ops))
+			: 0;
+		this.generator = options.schedule
+			? undefined
+			: options.faults === 'swarm'
+				? new SwarmGenerator(faultPrng, profile!)
+				: new FaultGenerator(faultPrng, options.faults);
 		this.bus = new Telemetry({
 			clock: {monotonicTime: () => BigInt(this.now), systemTime: () => BigInt(this.now)},
 		});
@@ -245,6 +301,7 @@ export class Simulation {
 			}),
 			index: undefined,
 			command: undefined,
+			idleUntil: 0,
 		}));
 	}
 
@@ -309,15 +366,27 @@ export class Simulation {
 				}
 			}
 
-			if (round.tick && this.acked >= this.options.ops && this.faultsEnd !== undefined) {
+			if (
+				round.tick &&
+				this.acked >= this.options.ops &&
+				this.acked === this.issued &&
+				this.faultsEnd !== undefined &&
+				this.phase !== 'degraded'
+			) {
 				return;
 			}
 		}
 	}
 
-	/** A replica's part of a round: its tick, then its messages. */
+	/** A replica's part of a round: its tick, then its messages; a frozen one's wait until it thaws. */
 	private stepRound(replica: Replica, round: Round<Message>): void {
 		const {id} = replica;
+		const thaw = this.adversary.frozen(id, round.start);
+		if (thaw !== undefined) {
+			this.defer(id, round, thaw);
+			return;
+		}
+
 		if (round.tick) {
 			this.now = round.start;
 			this.route(id, this.step(replica, undefined));
@@ -342,6 +411,16 @@ export class Simulation {
 		}
 	}
 
+	private defer(id: number, round: Round<Message>, until: number): void {
+		const {messages, count} = round;
+		for (let index = 0; index < count; index++) {
+			const entry = messages[index]!;
+			if (entry.to === id) {
+				this.scheduler.inFlight.add(entry.from, entry.to, entry.message, until);
+			}
+		}
+	}
+
 	// --- Ticks: faults, clients -----------------------------------------------
 
 	private tickClients(): void {
@@ -363,7 +442,12 @@ export class Simulation {
 	}
 
 	private issue(simClient: SimClient): void {
-		if (simClient.client.busy || this.issued >= this.options.ops) {
+		// While f replicas are down for good, clients go on past the budget: liveness needs requests.
+		if (
+			simClient.client.busy ||
+			(this.issued >= this.options.ops && this.phase !== 'degraded') ||
+			simClient.idleUntil > this.now
+		) {
 			return;
 		}
 
@@ -414,7 +498,10 @@ export class Simulation {
 			return;
 		}
 
-		if (this.issued >= this.options.ops || this.now >= maxFaultTime) {
+		const over = this.profile
+			? this.now >= this.profile.window
+			: this.issued >= this.options.ops || this.now >= maxFaultTime;
+		if (over) {
 			this.stopFaults();
 			return;
 		}
@@ -425,16 +512,25 @@ export class Simulation {
 		}
 	}
 
-	/** Faults stop: the network heals and is clean again, crashed replicas restart. */
+	/**
+	Faults stop: the network heals and is clean again, replicas thaw, crashed replicas restart. In
+	the swarm, f of them stay down (those down now, then others) until the rest have answered a
+	request from every client.
+	*/
 	private stopFaults(): void {
 		this.faultsEnd = this.now;
 		this.lastProgress = this.now;
-		if (this.network.partitioned) {
+		if (this.network.partitioned || this.anyCut) {
 			this.applyFault({at: this.now, kind: 'heal'}, false);
 		}
 
+		this.adversary.end(this.now);
+		if (this.profile) {
+			this.keepDown();
+		}
+
 		for (const replica of range(this.options.replicas)) {
-			if (this.replicas[replica] === undefined) {
+			if (this.replicas[replica] === undefined && !this.keptDown.includes(replica)) {
 				this.applyFault({at: this.now, kind: 'restart', replica}, false);
 			}
 		}
@@ -442,6 +538,34 @@ export class Simulation {
 		this.network.clear();
 		this.network.setGlobal(linkFaults('none'));
 		this.record(() => `${this.time()} faults stop`);
+	}
+
+	private keepDown(): void {
+		const {f} = this.configuration;
+		const down = range(this.options.replicas).filter((replica) => this.isDown(replica));
+		const up = range(this.options.replicas).filter((replica) => !this.isDown(replica));
+		while (down.length < f && up.length > 0) {
+			down.push(up.splice(this.phasePrng.int(up.length), 1)[0]!);
+		}
+
+		for (const replica of down) {
+			this.applyFault({at: this.now, kind: 'crash', replica}, false);
+		}
+
+		this.keptDown = down;
+		this.phase = 'degraded';
+		this.record(() => `${this.time()} replicas ${down.join(',')} stay down`);
+	}
+
+	/** The rest answered every client: the replicas kept down restart, and every request must be answered. */
+	private endDegraded(): void {
+		this.phase = 'healed';
+		this.lastProgress = this.now;
+		for (const replica of this.keptDown) {
+			this.applyFault({at: this.now, kind: 'restart', replica}, false);
+		}
+
+		this.keptDown = [];
 	}
 
 	private applyFault(fault: Fault, recorded = true): void {
@@ -452,6 +576,7 @@ export class Simulation {
 				}
 
 				this.replicas[fault.replica] = undefined;
+				this.adversary.forget(fault.replica);
 				this.operatorEvent(operatorEvents.operatorCrash, {node_id: fault.replica});
 				break;
 			}
@@ -476,7 +601,29 @@ export class Simulation {
 
 			case 'heal': {
 				this.network.heal();
+				this.anyCut = false;
 				this.operatorEvent(operatorEvents.operatorHeal, {});
+				break;
+			}
+
+			case 'cut': {
+				this.network.setCut(fault.from, fault.to, true);
+				this.anyCut = true;
+				break;
+			}
+
+			case 'link': {
+				this.network.setLink(fault.from, fault.to, fault.faults);
+				break;
+			}
+
+			case 'freeze':
+			case 'hold': {
+				if (fault.kind === 'freeze' && this.replicas[fault.replica] === undefined) {
+					return;
+				}
+
+				this.adversary.apply(fault);
 				break;
 			}
 		}
@@ -522,8 +669,13 @@ export class Simulation {
 
 		simClient.index = undefined;
 		simClient.command = undefined;
+		simClient.idleUntil = this.phase === 'faults' ? this.now + this.pace : 0;
 		this.acked++;
 		this.lastProgress = this.now;
+		if (this.phase === 'degraded' && ++this.degradedAcks >= this.clients.length) {
+			this.endDegraded();
+		}
+
 		this.issue(simClient);
 	}
 
@@ -534,7 +686,7 @@ export class Simulation {
 				from,
 				send.to === 'replica' ? send.replica : clientAddress(send.clientId),
 				send.message,
-				this.now,
+				this.profile ? this.now + this.adversary.extraDelay(this.now) : this.now,
 			);
 		}
 	}
@@ -789,6 +941,8 @@ export class Simulation {
 			virtualTime: this.now,
 			faults: this.faultsApplied,
 			faultsEnd: this.faultsEnd ?? this.now,
+			held: this.adversary.held,
+			profile: this.profile,
 			history: this.history.entries(),
 			serviceHistory: this.serviceHistory.entries(),
 			trace: this.trace,
