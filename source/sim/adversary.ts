@@ -64,6 +64,11 @@ export class Adversary {
 		this.holdUntil = Math.min(this.holdUntil, now);
 	}
 
+	/** A message that waited for a frozen replica arrives up to `jitterMs` after it thaws. */
+	thawDelay(jitterMs: number): number {
+		return jitterMs > 0 ? Math.floor(this.prng.next() * jitterMs * millisecond) : 0;
+	}
+
 	/**
 	How long the network keeps a message sent at `now` before it sets off (virtual ns): until the
 	hold's end when it is one of the held share, or a long detour now and then.

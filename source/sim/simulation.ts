@@ -416,7 +416,9 @@ export class Simulation {
 		for (let index = 0; index < count; index++) {
 			const entry = messages[index]!;
 			if (entry.to === id) {
-				this.scheduler.inFlight.add(entry.from, entry.to, entry.message, until);
+				// A datagram network keeps no order: what waited arrives spread over the jitter.
+				const spread = this.adversary.thawDelay(this.profile?.network.jitterMs ?? 0);
+				this.scheduler.inFlight.add(entry.from, entry.to, entry.message, until + spread);
 			}
 		}
 	}

@@ -191,10 +191,18 @@ export class SwarmGenerator {
 		const {prng, profile, campaign} = this;
 		if (campaign.length === 0) {
 			const primary = cluster.primary();
-			if (primary !== undefined && cluster.replicaCount >= 3 && prng.chance(profile.depose)) {
-				this.campaign = prng.chance(0.5)
+			// From a healthy cluster only: a campaign's steps assume every replica takes part.
+			if (
+				primary !== undefined &&
+				cluster.replicaCount >= 3 &&
+				cluster.downCount() === 0 &&
+				cluster.frozenCount() === 0 &&
+				prng.chance(profile.depose)
+			) {
+				const steps = prng.chance(0.5)
 					? this.depose(now, primary, cluster.replicaCount)
 					: this.staleView(now, primary, cluster);
+				this.campaign = steps.toSorted((a, b) => a.at - b.at); // Stable: ties keep their order.
 			}
 		}
 
@@ -268,7 +276,7 @@ export class SwarmGenerator {
 			})),
 			link(now, 1),
 			link(deposed, 0),
-			this.holdStep(deposed, healAt + Math.floor(between(prng, 0.5, 2) * second), 0.5),
+			this.holdStep(deposed, healAt + Math.floor(between(prng, 0.5, 2) * second)),
 			{at: back, fault: (at) => ({at, kind: 'partition', groups: after})},
 			{at: crashAt, fault: (at, view) => crashPrimary(at, view, primary)},
 			{at: healAt, fault: (at) => ({at, kind: 'heal'})},
