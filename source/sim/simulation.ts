@@ -1,9 +1,6 @@
-import {describeEntry, type HistoryEntry, HistoryRecorder} from '../check/history.js';
 import {type Address, clientAddress, clientOf} from '../net/address.js';
 import {NetworkModel} from '../net/network-model.js';
 import {type Round, RoundScheduler} from '../net/scheduler.js';
-import {checkLinearizable} from '../check/linearizability.js';
-import {type ModelEntry, ModelHistory, checkModel} from '../check/model.js';
 import {
 	additionEvents,
 	events,
@@ -20,15 +17,12 @@ import {
 } from '../telemetry/telemetry.js';
 import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import {InvariantViolation} from '../vsr/assert.js';
-import type {BugName} from '../vsr/bugs.js';
-import type {Checkpoint} from '../vsr/checkpoint.js';
 import {Client} from '../vsr/client.js';
 import {Configuration} from '../vsr/configuration.js';
 import {formatKvOperation, type KvOperation} from '../vsr/kv-store.js';
-import type {LogEntry, Message, Send} from '../vsr/messages.js';
+import type {Message, Send} from '../vsr/messages.js';
 import {Prng} from '../vsr/prng.js';
 import {Replica} from '../vsr/replica.js';
-import type {Result} from '../vsr/state-machine.js';
 import {Adversary} from './adversary.js';
 import {
 	type Fault,
@@ -41,9 +35,25 @@ import {
 	second,
 } from './faults.js';
 import {drawProfile, SwarmGenerator, type SwarmProfile, type SwarmView} from './swarm.js';
-import {type Committed, CommittedOps} from './committed.js';
+import {describeAddress, describeMessage} from './describe.js';
+import {RunHistory} from './run-history.js';
+import {SafetyChecks} from './safety-checks.js';
+import type {
+	SimulationOptions,
+	SimulationResult,
+	Violation,
+	ViolationKind,
+} from './simulation-types.js';
 import type {SimulatedService} from './service.js';
 import {Workload} from './workload.js';
+
+export type {
+	SimulationOptions,
+	SimulationResult,
+	Violation,
+	ViolationKind,
+} from './simulation-types.js';
+export {describeMessage} from './describe.js';
 
 /** A replica's and a client's tick in the simulator: 10 ms of virtual time, in nanoseconds. */
 export const tick = 10 * millisecond;
@@ -54,101 +64,8 @@ so that no message waits for a round to end and the order is close to a plain ev
 */
 export const simulatorSlice = millisecond;
 
-/** One run of the simulator. */
-export type SimulationOptions = {
-	/** Everything random in the run (network, faults, workload, replicas) comes from it. */
-	readonly seed: number;
-	/** Cluster size, 1 to 9. */
-	readonly replicas: number;
-	/**
-	Client operations to complete; faults stop once they have all been issued (the swarm: they stop
-	at the end of its fault window, and the operations are spread across it).
-	*/
-	readonly ops: number;
-	/** Concurrent clients, one operation in flight each (default 3). */
-	readonly clients?: number;
-	/** Which faults to inject. */
-	readonly faults: FaultMix;
-	/** A checkpoint every this many committed ops (default 32). */
-	readonly checkpointInterval?: number;
-	/** Planted protocol bugs to turn on, to see the checks fail. */
-	readonly bugs?: ReadonlySet<BugName>;
-	/** Replays these faults instead of drawing new ones (shrinking); faults stop at `faultsEnd`. */
-	readonly schedule?: {readonly faults: readonly Fault[]; readonly faultsEnd: number};
-	/** Receives every telemetry event as one NDJSON line. */
-	readonly onEvent?: (line: string) => void;
-	/** Keep the last N lines of a readable trace, for reports. */
-	readonly trace?: number;
-	/** Record the client history and check it (default true); off for long benchmark runs. */
-	readonly recordHistory?: boolean;
-	/** A service of your own instead of the key-value store, its workload and its checker. */
-	readonly service?: SimulatedService;
-	/** Search steps per key before the linearizability check gives up (the checker's default). */
-	readonly maxSearchSteps?: number;
-};
-
-/** Which check a run broke (see the readme's list of checks). */
-export type ViolationKind =
-	| 'agreement'
-	| 'divergence'
-	| 'primaries'
-	| 'commit'
-	| 'assertion'
-	| 'linearizability'
-	| 'liveness'
-	| 'lost';
-
-/** The first check a run broke. */
-export type Violation = {
-	readonly kind: ViolationKind;
-	/** What broke, in words (with the operations involved for linearizability). */
-	readonly message: string;
-	/** Virtual time (ns) when it was found. */
-	readonly at: number;
-};
-
-/** What a run did and found. */
-export type SimulationResult = {
-	readonly seed: number;
-	/** The first check it broke; undefined for a run that passed every check. */
-	readonly violation: Violation | undefined;
-	/** Why the linearizability check could not decide (its search gave up), if it could not. */
-	readonly unknown: string | undefined;
-	/** More than f replicas were down or recovering at once: VR promises nothing then. */
-	readonly outsideModel: boolean;
-	/** The highest op number committed. */
-	readonly opsCommitted: number;
-	/** Client operations answered. */
-	readonly acked: number;
-	readonly viewChanges: number;
-	readonly recoveries: number;
-	readonly stateTransfers: number;
-	readonly checkpoints: number;
-	/** Telemetry events raised. */
-	readonly events: number;
-	/** How long the run took in virtual time, in ns. */
-	readonly virtualTime: number;
-	/** The faults injected, in order (replayable with `SimulationOptions.schedule`). */
-	readonly faults: readonly Fault[];
-	/** When faults stopped, in virtual ns. */
-	readonly faultsEnd: number;
-	/** Messages the swarm held for a while, then released. */
-	readonly held: number;
-	/** The swarm's draw for this seed (undefined for the other mixes). */
-	readonly profile: SwarmProfile | undefined;
-	/** The key-value history (empty when the run had a `service` of its own). */
-	readonly history: readonly HistoryEntry[];
-	/** The history of a run with a `service` of its own. */
-	readonly serviceHistory: ReadonlyArray<ModelEntry<unknown, unknown>>;
-	/** The last lines of a readable trace, when `SimulationOptions.trace` asked for them. */
-	readonly trace: readonly string[];
-};
-
 /** After faults stop, every pending request must be answered within this much virtual time. */
 export const livenessBound = 60 * second;
-
-/** The agreement check remembers this many of the latest ops. */
-const committedWindow = 8192;
 
 /** Faults stop by this virtual time even if the workload is not done. */
 const maxFaultTime = 300 * second;
@@ -175,6 +92,12 @@ const noSends: readonly Send[] = Object.freeze([]);
  * One deterministic run: the real replicas and clients in one process, a
  * seeded network, virtual time, faults, and the checks. Same options, same
  * run, event for event.
+ *
+ * The loop, the faults it applies and the clients it drives share one run's
+ * state at every step, so they stay in this class (as the core's handlers
+ * stay in `Replica`); what stands alone lives beside it: the checks
+ * (`SafetyChecks`, `RunHistory`), the adversary's timing (`Adversary`), the
+ * fault generators (`faults.ts`, `swarm.ts`), the types and the trace's words.
  */
 export class Simulation {
 	/** What the run was made with. */
@@ -194,8 +117,7 @@ export class Simulation {
 	private readonly boots: number[];
 	private readonly clients: SimClient[];
 	private readonly workload: Workload;
-	private readonly history = new HistoryRecorder();
-	private readonly serviceHistory = new ModelHistory<unknown, unknown>();
+	private readonly history: RunHistory;
 	private readonly service: SimulatedService | undefined;
 	private readonly random: () => number;
 	private readonly generator: FaultGenerator | SwarmGenerator | undefined;
@@ -210,15 +132,12 @@ export class Simulation {
 	private readonly replicaPrng: Prng;
 	private readonly faultsApplied: Fault[] = [];
 	private readonly trace: string[] = [];
-	private readonly committed = new CommittedOps(committedWindow);
-	private readonly primaries = new Map<number, number>();
-	private readonly lastCommit: number[];
+	private readonly checks: SafetyChecks;
 	private operatorEvents = 0;
 	private issued = 0;
 	private acked = 0;
 	private faultsEnd: number | undefined;
 	private lastProgress = 0;
-	private maxCommitted = 0;
 	private outsideModel = false;
 	private violation: Violation | undefined;
 	private unknown: string | undefined;
@@ -258,6 +177,7 @@ export class Simulation {
 		const workloadPrng = new Prng(streams.nextUint32());
 		this.workload = new Workload(workloadPrng);
 		this.service = options.service;
+		this.history = new RunHistory(options.service, options.maxSearchSteps);
 		this.random = () => workloadPrng.next();
 		this.replicaPrng = new Prng(streams.nextUint32());
 		const faultPrng = new Prng(streams.nextUint32());
@@ -290,7 +210,9 @@ export class Simulation {
 		this.vsr = new VsrTelemetry(this.bus);
 		this.attachTelemetry();
 		this.boots = range(options.replicas).map(() => 0);
-		this.lastCommit = range(options.replicas).map(() => 0);
+		this.checks = new SafetyChecks(options.replicas, (kind, message) => {
+			this.fail(kind, message);
+		});
 		this.replicas = range(options.replicas).map((id) => this.createReplica(id, false));
 		this.clients = range(options.clients ?? 3).map((i) => ({
 			client: new Client({
@@ -459,15 +381,10 @@ export class Simulation {
 			: this.workload.next(clientId);
 		this.issued++;
 		simClient.command = command;
-		const recording = this.options.recordHistory !== false;
-		if (this.service) {
-			simClient.index = recording
-				? this.serviceHistory.invoke(clientId, operation, this.now)
-				: undefined;
-		} else {
-			simClient.index =
-				command && recording ? this.history.invoke(clientId, command, this.now) : undefined;
-		}
+		simClient.index =
+			this.options.recordHistory === false
+				? undefined
+				: this.history.invoke(clientId, command, operation, this.now);
 
 		if (this.tracing) {
 			this.record(
@@ -589,7 +506,7 @@ export class Simulation {
 				}
 
 				this.boots[fault.replica]!++;
-				this.lastCommit[fault.replica] = 0;
+				this.checks.restarted(fault.replica);
 				this.replicas[fault.replica] = this.createReplica(fault.replica, true);
 				this.operatorEvent(operatorEvents.operatorRestart, {node_id: fault.replica});
 				break;
@@ -652,20 +569,12 @@ export class Simulation {
 		}
 
 		if (simClient.index !== undefined) {
-			const {result} = completion;
-			if (!this.service) {
-				this.history.complete(simClient.index, output(result), this.now);
-			} else if (result.ok) {
-				this.serviceHistory.complete(simClient.index, result.value, this.now);
-			} else {
-				this.serviceHistory.fail(simClient.index, result.error, this.now);
-			}
+			this.history.complete(simClient.index, completion.result, this.now);
 		}
 
 		if (this.tracing) {
 			this.record(
-				() =>
-					`${this.time()} client ${clientId} gets ${JSON.stringify(this.service ? completion.result : output(completion.result))}`,
+				() => `${this.time()} client ${clientId} gets ${this.history.describe(completion.result)}`,
 			);
 		}
 
@@ -706,119 +615,30 @@ export class Simulation {
 			);
 		}
 
-		this.afterStep(replica);
-		return sends;
-	}
-
-	// --- Checks ---------------------------------------------------------------
-
-	private afterStep(replica: Replica): void {
-		const previous = this.lastCommit[replica.id]!;
-		if (replica.commitNumber < previous) {
-			this.fail(
-				'commit',
-				`replica ${replica.id} moved its commit number back from ${previous} to ${replica.commitNumber}`,
-			);
-		}
-
-		this.lastCommit[replica.id] = replica.commitNumber;
-		if (replica.isPrimary) {
-			const primary = this.primaries.get(replica.view);
-			if (primary === undefined) {
-				this.primaries.set(replica.view, replica.id);
-			} else if (primary !== replica.id) {
-				this.fail(
-					'primaries',
-					`replicas ${primary} and ${replica.id} are both primary of view ${replica.view}`,
-				);
-			}
-		}
-
+		this.checks.afterStep(replica);
 		// No checkModel here: a step never takes a replica down (only a crash or a restart does,
 		// and applyFault checks then), so the down count cannot have grown.
-	}
-
-	private executed(replica: Replica, entry: LogEntry): void {
-		this.agree(replica, entry);
-	}
-
-	private installed(replica: Replica, checkpoint: Checkpoint): void {
-		const known = this.committed.get(checkpoint.op);
-		if (known && known.digest !== checkpoint.digest) {
-			this.fail(
-				'divergence',
-				`replica ${replica.id} installed a checkpoint at op ${checkpoint.op} whose state differs from replica ${known.replica}'s`,
-			);
-		}
-	}
-
-	/** Every replica that executes op n executes the same op and reaches the same state. */
-	private agree(replica: Replica, entry: LogEntry): void {
-		const {op} = entry;
-		if (!this.committed.has(op)) {
-			if (op > this.maxCommitted) {
-				this.maxCommitted = op;
-				// Bounded memory on long runs (forgotten first, so that the new op can take its slot).
-				this.committed.delete(op - committedWindow);
-			}
-
-			this.committed.set(op, entry, replica.digest, replica.id);
-			return;
-		}
-
-		if (!this.committed.sameOp(op, entry)) {
-			const known = this.committed.get(op)!;
-			this.fail(
-				'agreement',
-				`op ${op} was committed as ${describeCommitted(known)} by replica ${known.replica} but as ${describeCommitted({...entry, replica: replica.id})} by replica ${replica.id}`,
-			);
-		}
-
-		if (this.committed.digest(op) !== replica.digest) {
-			this.fail(
-				'divergence',
-				`replicas ${this.committed.get(op)!.replica} and ${replica.id} reached different states at op ${op}`,
-			);
-		}
+		return sends;
 	}
 
 	private checkHistory(): void {
 		const live = this.replicas.filter((replica) => replica?.status === 'normal');
 		const highest = Math.max(0, ...live.map((replica) => replica?.commitNumber ?? 0));
-		if (!this.outsideModel && live.length > 0 && highest < this.maxCommitted) {
+		if (!this.outsideModel && live.length > 0 && highest < this.checks.maxCommitted) {
 			this.fail(
 				'lost',
-				`op ${this.maxCommitted} was committed but the cluster now commits only up to ${highest}`,
+				`op ${this.checks.maxCommitted} was committed but the cluster now commits only up to ${highest}`,
 				false,
 			);
 			return;
 		}
 
-		if (this.service) {
-			const result = checkModel(this.service.model, this.serviceHistory.entries(), {
-				maxSteps: this.options.maxSearchSteps,
-			});
-			if (result.ok === false) {
-				this.fail('linearizability', result.reason, false);
-			} else if (result.ok === 'unknown') {
-				this.unknown = result.reason;
-			}
-
-			return;
+		const {violation, unknown} = this.history.check();
+		if (violation !== undefined) {
+			this.fail('linearizability', violation, false);
 		}
 
-		const result = checkLinearizable(this.history.entries(), {
-			maxSteps: this.options.maxSearchSteps,
-		});
-		if (result.ok === false) {
-			this.fail(
-				'linearizability',
-				`key ${result.key}: ${result.reason}\n${result.entries.map((entry) => `    ${describeEntry(entry)}`).join('\n')}`,
-				false,
-			);
-		} else if (result.ok === 'unknown') {
-			this.unknown = result.reason; // Neither a pass nor a violation: reported on its own.
-		}
+		this.unknown = unknown;
 	}
 
 	private checkModel(): void {
@@ -850,10 +670,10 @@ export class Simulation {
 			bugs: this.options.bugs,
 			observer: {
 				executed: (replica, entry) => {
-					this.executed(replica, entry);
+					this.checks.executed(replica, entry);
 				},
 				installed: (replica, checkpoint) => {
-					this.installed(replica, checkpoint);
+					this.checks.installed(replica, checkpoint);
 				},
 			},
 		});
@@ -933,9 +753,9 @@ export class Simulation {
 			violation: this.violation,
 			unknown: this.unknown,
 			outsideModel: this.outsideModel,
-			opsCommitted: this.maxCommitted,
+			opsCommitted: this.checks.maxCommitted,
 			acked: this.acked,
-			viewChanges: Math.max(0, this.primaries.size - 1),
+			viewChanges: Math.max(0, this.checks.views - 1),
 			recoveries: counts.get(vsrEventKey(events.recoveryComplete)) ?? 0,
 			stateTransfers: counts.get(vsrEventKey(events.snapshotReceived)) ?? 0,
 			checkpoints: counts.get(vsrEventKey(events.checkpoint)) ?? 0,
@@ -946,79 +766,8 @@ export class Simulation {
 			held: this.adversary.held,
 			profile: this.profile,
 			history: this.history.entries(),
-			serviceHistory: this.serviceHistory.entries(),
+			serviceHistory: this.history.serviceEntries(),
 			trace: this.trace,
 		};
-	}
-}
-
-function output(result: Result): Exclude<HistoryEntry['output'], undefined> {
-	if (!result.ok) {
-		return {error: result.error};
-	}
-
-	const {value} = result;
-	return typeof value === 'string' || typeof value === 'boolean' || value === null
-		? value
-		: {error: `unexpected result ${JSON.stringify(value)}`};
-}
-
-function describeCommitted(committed: Omit<Committed, 'digest'>): string {
-	return `(view ${committed.view}, client ${committed.clientId} request ${committed.requestNumber})`;
-}
-
-function describeAddress(address: Address): string {
-	return address < 0 ? `client ${clientOf(address)}` : String(address);
-}
-
-export function describeMessage(message: Message): string {
-	switch (message.type) {
-		case 'request': {
-			return `request c${message.clientId}#${message.requestNumber}`;
-		}
-
-		case 'reply': {
-			return `reply c${message.clientId}#${message.requestNumber} v${message.view}`;
-		}
-
-		case 'prepare': {
-			return `prepare v${message.view} op${message.op} commit${message.commit}`;
-		}
-
-		case 'prepare_ok': {
-			return `prepare_ok v${message.view} op${message.op}`;
-		}
-
-		case 'commit': {
-			return `commit v${message.view} ${message.commit}`;
-		}
-
-		case 'start_view_change': {
-			return `start_view_change v${message.view}`;
-		}
-
-		case 'do_view_change': {
-			return `do_view_change v${message.view} last-normal v${message.lastNormalView} op${message.opNumber} commit${message.commitNumber}`;
-		}
-
-		case 'start_view': {
-			return `start_view v${message.view} op${message.opNumber} commit${message.commitNumber}`;
-		}
-
-		case 'recovery': {
-			return `recovery nonce ${message.nonce} (incarnation ${message.incarnation})`;
-		}
-
-		case 'recovery_response': {
-			return `recovery_response v${message.view}${message.primaryState ? ` op${message.primaryState.opNumber} commit${message.primaryState.commitNumber}` : ''}`;
-		}
-
-		case 'get_state': {
-			return `get_state v${message.view} after op${message.op}`;
-		}
-
-		case 'new_state': {
-			return `new_state v${message.view} from op${message.log.base} to op${message.opNumber} commit${message.commitNumber}`;
-		}
 	}
 }

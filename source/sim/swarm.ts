@@ -42,8 +42,7 @@ export type SwarmProfile = {
 const off = (prng: Prng, chance: number, value: () => number): number =>
 	prng.chance(chance) ? value() : 0;
 
-const between = (prng: Prng, low: number, high: number): number =>
-	low + prng.next() * (high - low);
+const between = (prng: Prng, low: number, high: number): number => low + prng.next() * (high - low);
 
 /** Draws a seed's profile: each kind of fault on or off, and its rate when on. */
 export function drawProfile(prng: Prng): SwarmProfile {
@@ -233,7 +232,10 @@ export class SwarmGenerator {
 
 		steps.push(
 			{at: crashAt, fault: (at, cluster) => crashPrimary(at, cluster, primary)},
-			{at: crashAt + Math.floor(between(prng, 0.05, 1) * second), fault: (at) => ({at, kind: 'heal'})},
+			{
+				at: crashAt + Math.floor(between(prng, 0.05, 1) * second),
+				fault: (at) => ({at, kind: 'heal'}),
+			},
 		);
 		return steps;
 	}
