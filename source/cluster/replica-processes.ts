@@ -160,6 +160,7 @@ export class ReplicaProcesses {
 		}
 
 		node.child = undefined;
+		node.frozen = false; // SIGKILL ends a stopped process too.
 		child.kill('SIGKILL');
 		return child;
 	}
