@@ -120,11 +120,11 @@ test.serial(
 			await delay(10);
 		}
 
-		await session.keys('zz');
+		await session.keys('ZZ');
 		await waitForCluster(session, pids);
 		// The keys reached the operator, which says what they are.
 		await session.waitFor('the keys typed while it started', (current) =>
-			current.includes('z: no such key'),
+			current.includes('Z: no such key'),
 		);
 		await session.keys('q');
 		t.is(await exitStatus(session), 0);
@@ -132,7 +132,7 @@ test.serial(
 		const screen = await session.waitFor('the prompt', (current) =>
 			current.trimEnd().endsWith(`vsr-tui exited with 0\n${prompt}`),
 		);
-		t.false(screen.includes('zz'), `the typed keys are not on the screen:\n${screen}`);
+		t.false(screen.includes('ZZ'), `the typed keys are not on the screen:\n${screen}`);
 		t.deepEqual(await waitUntilGone(pids), []);
 	},
 );

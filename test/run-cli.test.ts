@@ -193,6 +193,60 @@ test('a single replica and a partition: still linearizable', async (t) => {
 	t.like(parseJson<unknown>(String(five.stdout)), {replicas: 5, acked: 150, linearizable: true});
 });
 
+test('a one-way cut and a frozen replica: every request acknowledged, linearizable, and the events say when each began and ended', async (t) => {
+	const dir = tempDir(t);
+	const file = path.join(dir, 'events.ndjson');
+	const result = await run([
+		'--requests',
+		'200',
+		'--cut',
+		'1>0@20-80',
+		'--freeze',
+		'2@100-160',
+		'--events',
+		file,
+		'--json',
+	]);
+	t.is(result.exitCode, 0, `${String(result.stderr)}`);
+	t.like(parseJson<unknown>(String(result.stdout)), {acked: 200, failed: 0, linearizable: true});
+	const faults = lines(readFileSync(file, 'utf8'))
+		.map((line) => parseEvent(line))
+		.filter(({event}) => ['freeze', 'network'].includes(String(event[2])) && event[0] === 'vsr_tui')
+		.map(({event, metadata}) =>
+			event[2] === 'freeze'
+				? `freeze ${String(metadata.node)} ${String(metadata.frozen)}`
+				: `cut ${String(metadata.from)}>${String(metadata.to)} ${String(metadata.cut)}`,
+		);
+	t.deepEqual(faults, ['cut 1>0 true', 'cut 1>0 false', 'freeze 2 true', 'freeze 2 false']);
+});
+
+test('run --chaos: a nemesis under load, then every request answered and the history linearizable', async (t) => {
+	const result = await run(['--chaos', '8', '--clients', '6', '--json']);
+	t.is(result.exitCode, 0, `${String(result.stderr)}`);
+	const summary = parseJson<{
+		requests: number;
+		acked: number;
+		failed: number;
+		linearizable: boolean;
+		chaos: Record<string, number>;
+	}>(String(result.stdout));
+	t.true(summary.requests > 100);
+	t.is(summary.acked, summary.requests);
+	t.is(summary.failed, 0);
+	t.true(summary.linearizable);
+	t.deepEqual(Object.keys(summary.chaos), [
+		'crashes',
+		'restarts',
+		'freezes',
+		'partitions',
+		'cuts',
+		'heals',
+	]);
+	const faults = Object.values(summary.chaos).reduce((sum, count) => sum + count, 0);
+	t.true(faults >= 5, `the nemesis made ${faults} faults in 8 s`);
+	t.true(summary.chaos.restarts! >= summary.chaos.crashes!, 'every crashed replica restarted');
+});
+
 const badFlags: Array<[string[], RegExp]> = [
 	[['--crash', 'leader@5'], /^vsr-tui: --crash must be primary@K or NODE@K/v],
 	[['--crash', '3@5'], /^vsr-tui: --crash names replica 3, but replicas are 0 to 2$/v],
@@ -217,6 +271,32 @@ const badFlags: Array<[string[], RegExp]> = [
 		/--history cannot write "\/no\/such\/dir\/h\.json" \(ENOENT\)/v,
 	],
 	[['--events', '/no/such/dir/e.ndjson'], /--events cannot write/v],
+	[['--cut', '1>1@5-20'], /^vsr-tui: --cut must be A>B@K-L with A ≠ B and K < L/v],
+	[['--cut', '1>3@5-20'], /^vsr-tui: --cut names replica 3, but replicas are 0 to 2$/v],
+	[['--freeze', '0@20-5'], /^vsr-tui: --freeze must be NODE@K-L with K < L/v],
+	[['--freeze', '0@5-20', '--freeze', '0@10-30'], /--freeze 0@5-20 overlaps --freeze 0@10-30$/v],
+	// Faults by progress that wait for acknowledgements their own earlier faults make impossible.
+	[
+		['--freeze', '0@10-50', '--crash', '1@20'],
+		/^vsr-tui: --freeze 0@10-50, --crash 1@20 leave no quorum of 2 replicas up and reaching each other at 20 acknowledgements: the faults at 50 could never come$/v,
+	],
+	[
+		['--cut', '1>2@20-80', '--freeze', '0@50-70'],
+		/--cut 1>2@20-80, --freeze 0@50-70 leave no quorum of 2 replicas up and reaching each other at 50/v,
+	],
+	[
+		['--replicas', '5', '--partition', '0,1@10-60', '--crash', '2@20'],
+		/--partition 0,1@10-60, --crash 2@20 leave no quorum of 3/v,
+	],
+	[
+		['--chaos', '5', '--crash', '1@20'],
+		/^vsr-tui: --chaos makes its own faults: it cannot be combined with --crash$/v,
+	],
+	[
+		['--chaos', '5', '--seed', '1'],
+		/^vsr-tui: --chaos acts in wall time: it cannot be combined with --seed$/v,
+	],
+	[['--chaos', '0'], /--chaos must be an integer from 1 to 86400/v],
 	[['--bogus'], /^vsr-tui: unknown flag --bogus/v],
 	[['extra'], /unexpected argument "extra"/v],
 ];
@@ -239,6 +319,9 @@ test('run --help lists the fault flags', async (t) => {
 		'--crash primary@K|NODE@K',
 		'--restart NODE@K',
 		'--partition A,B@K-L',
+		'--cut A>B@K-L',
+		'--freeze NODE@K-L',
+		'--chaos SECONDS',
 		'--events FILE|-',
 	]) {
 		t.true(String(result.stdout).includes(flag), `${flag}`);

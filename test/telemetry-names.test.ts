@@ -67,6 +67,7 @@ const cluster = {
 	invariantViolation: 'vsr_tui.replica.invariant_violation',
 	replicaExit: 'vsr_tui.operator.replica_exit',
 	forgedMessage: 'vsr_tui.operator.forged_message',
+	freeze: 'vsr_tui.operator.freeze',
 	network: 'vsr_tui.operator.network',
 	pause: 'vsr_tui.operator.pause',
 	speed: 'vsr_tui.operator.speed',

@@ -21,6 +21,7 @@ operator.state.nodes = [
 			partitioned: false,
 			deaf: false,
 			mute: false,
+			frozen: false,
 			side: undefined,
 			dropRate: 0,
 			delayMs: 0,

@@ -102,6 +102,7 @@ export const cleanNetwork: NodeNetwork = {
 	jitterMs: 0,
 	deaf: false,
 	mute: false,
+	frozen: false,
 	side: undefined,
 };
 
@@ -385,6 +386,7 @@ export function createFakeOperator(replicas = 3, telemetry = new Telemetry()): F
 					side: undefined,
 					deaf: false,
 					mute: false,
+					frozen: false,
 				},
 			}));
 		},
@@ -475,6 +477,13 @@ export function createFakeOperator(replicas = 3, telemetry = new Telemetry()): F
 		setDeaf(node, on) {
 			record('setDeaf', node, on);
 			setNetwork(node, {deaf: on});
+		},
+		freeze(node, on) {
+			record('freeze', node, on);
+			setNetwork(node, {frozen: on});
+		},
+		setCut(from, to, on) {
+			record('setCut', from, to, on);
 		},
 		setMute(node, on) {
 			record('setMute', node, on);

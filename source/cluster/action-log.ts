@@ -21,6 +21,8 @@ export const actionNames = [
 	'setLinkFaults',
 	'setDeaf',
 	'setMute',
+	'setCut',
+	'freeze',
 	'forceTimeout',
 	'deliver',
 	'drop',
@@ -63,6 +65,8 @@ export type ActionTarget = {
 	setLinkFaults(from: number, to: number, faults: Partial<LinkFaults>): void;
 	setDeaf(node: number, on: boolean): void;
 	setMute(node: number, on: boolean): void;
+	setCut(from: number, to: number, on: boolean): void;
+	freeze(node: number, on: boolean): void;
 	forceTimeout(node: number): void;
 	deliver(id: number): Promise<unknown>;
 	drop(id: number): boolean;
@@ -164,6 +168,16 @@ export function replay(target: ActionTarget, logged: LoggedAction): void {
 
 		case 'setMute': {
 			target.setMute(a[0] as number, a[1] as boolean);
+			break;
+		}
+
+		case 'setCut': {
+			target.setCut(a[0] as number, a[1] as number, a[2] as boolean);
+			break;
+		}
+
+		case 'freeze': {
+			target.freeze(a[0] as number, a[1] as boolean);
 			break;
 		}
 

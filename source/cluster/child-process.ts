@@ -71,14 +71,23 @@ export class ChildProcess {
 				resolve();
 			});
 		});
+		// The channel closes once its last messages are read: a replica's last words (an invariant it
+		// broke) can come after its exit.
+		const ipcDone = new Promise<void>((resolve) => {
+			if (this.subprocess.connected) {
+				this.subprocess.once('disconnect', resolve);
+			} else {
+				resolve();
+			}
+		});
 		this.exited = new Promise((resolve) => {
 			this.subprocess.once('exit', (code, signal) => {
 				this.alive = false;
-				// Stderr may still be draining (the exit can come first): the tail is complete once it
-				// ends, which is soon; a second at most.
+				// Stderr and IPC may still be draining (the exit can come first): the tail is complete
+				// once they end, which is soon; a second at most.
 				let timer: NodeJS.Timeout | undefined;
 				void Promise.race([
-					stderrDone,
+					Promise.all([stderrDone, ipcDone]),
 					new Promise<void>((done) => {
 						timer = setTimeout(done, 1000);
 					}),

@@ -216,6 +216,9 @@ export abstract class ClusterEngine {
 			delivered: () => {
 				this.router.delivered++;
 			},
+			wait: (entry, due) => {
+				this.scheduler.inFlight.add(entry.from, entry.to, entry.message, due);
+			},
 		});
 		this.lockstep = new Lockstep({
 			clock: this.clock,

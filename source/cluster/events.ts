@@ -23,6 +23,8 @@ export const clusterEvents = Object.freeze({
 	pause: name('vsr_tui', 'operator', 'pause'),
 	/** Time flows at another speed: `speed` (1, 0.5, … 0.01 of wall time). */
 	speed: name('vsr_tui', 'operator', 'speed'),
+	/** The operator froze a replica (SIGSTOP, or no rounds when seeded) or thawed it: `node`, `frozen`. */
+	freeze: name('vsr_tui', 'operator', 'freeze'),
 	/** The operator forced a replica's timeout: `node`. */
 	timeout: name('vsr_tui', 'operator', 'timeout'),
 	/** The operator delivered a message out of its turn, or dropped it: `id`, `action`, `type`, `from`, `to`. */

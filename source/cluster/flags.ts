@@ -9,9 +9,13 @@ import {
 } from '../cli/flags.js';
 import {
 	type CrashSpec,
+	type CutSpec,
+	type FreezeSpec,
 	type PartitionSpec,
 	type RestartSpec,
 	parseCrash,
+	parseCut,
+	parseFreeze,
 	parsePartition,
 	parseRestart,
 } from './fault-schedule.js';
@@ -68,6 +72,27 @@ export const runFlags = {
 		valueName: 'A,B@K-L',
 		expected: 'a list of replicas @K-L with K < L, e.g. 0,1@20-60',
 		parse: parsePartition,
+	}),
+	cut: faultFlag<CutSpec>({
+		description:
+			'From the K-th to the L-th acknowledged request, lose what replica A sends to replica B (one way)',
+		valueName: 'A>B@K-L',
+		expected: 'A>B@K-L with A ≠ B and K < L, e.g. 1>0@20-60',
+		parse: parseCut,
+	}),
+	freeze: faultFlag<FreezeSpec>({
+		description:
+			'Stop replica NODE (SIGSTOP) at the K-th acknowledged request, go on (SIGCONT) at the L-th',
+		valueName: 'NODE@K-L',
+		expected: 'NODE@K-L with K < L, e.g. 0@20-60',
+		parse: parseFreeze,
+	}),
+	chaos: integerFlag({
+		description:
+			'A nemesis for SECONDS under load: random crashes, restarts, freezes, partitions and one-way cuts within the failure model; then everything heals and every request must be answered (instead of --requests)',
+		min: 1,
+		max: 86_400,
+		valueName: 'SECONDS',
 	}),
 	drop: rateFlag({description: 'Drop this share of all messages', default: 0}),
 	delay: integerFlag({

@@ -33,6 +33,7 @@ export function nodeInfo(node: NodeState, network: NetworkModel): NodeInfo {
 			partitioned: side !== undefined && !isolated,
 			deaf: network.isDeaf(node.id),
 			mute: network.isMute(node.id),
+			frozen: node.frozen,
 			side,
 			dropRate: faults.dropRate,
 			delayMs: faults.delayMs,

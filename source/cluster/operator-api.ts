@@ -19,6 +19,8 @@ export type NodeNetwork = {
 	readonly deaf: boolean;
 	/** What it sends to the other replicas is lost (its replies still reach clients). */
 	readonly mute: boolean;
+	/** Frozen by the operator: its process is stopped (as by a long GC pause) until thawed. */
+	readonly frozen: boolean;
 	/** Its side's label while the replicas are partitioned (`A`, `B` …; undefined: no partition). */
 	readonly side: string | undefined;
 	/** Per-node fault settings (the global ones apply on top). */
@@ -194,6 +196,10 @@ export type OperatorControls = {
 	setDeaf(node: number, on: boolean): void;
 	/** What a mute replica sends to the others is lost. */
 	setMute(node: number, on: boolean): void;
+	/** Freezes a replica (SIGSTOP: it takes no input, its clock stops) or thaws it (SIGCONT). */
+	freeze(node: number, on: boolean): void;
+	/** Cuts (or mends) one direction of the link between two replicas. */
+	setCut(from: number, to: number, on: boolean): void;
 	/** Any fault setting (drop, delay, jitter, duplicate, reorder) of what one replica sends and receives. */
 	setNodeFaults(node: number, faults: Partial<LinkFaults>): void;
 	/** Any fault setting of the messages from one replica to another (one direction). */
@@ -228,6 +234,7 @@ export function startingSnapshot(replicas: number, seed?: number): ClusterSnapsh
 				partitioned: false,
 				deaf: false,
 				mute: false,
+				frozen: false,
 				side: undefined,
 				dropRate: 0,
 				delayMs: 0,

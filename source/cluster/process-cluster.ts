@@ -289,6 +289,34 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 		});
 	}
 
+	/**
+	Freezes a replica, or thaws it: a process stopped as by a long GC pause (SIGSTOP, then SIGCONT)
+	that goes on with its state. Its clock stops; what is sent to it waits.
+	*/
+	freeze(node: number, on: boolean): void {
+		const state = this.processes.node(node);
+		this.act('freeze', [node, on], () => {
+			if (state.frozen === on || state.child === undefined) {
+				return;
+			}
+
+			state.frozen = on;
+			if (!this.seeded) {
+				state.child.kill(on ? 'SIGSTOP' : 'SIGCONT');
+			}
+
+			this.emit(clusterEvents.freeze, {node, frozen: on});
+		});
+	}
+
+	/** Cuts (or mends) one direction of the link between two replicas. */
+	setCut(from: number, to: number, on: boolean): void {
+		this.act('setCut', [from, to, on], () => {
+			this.network.setCut(from, to, on);
+			this.emit(clusterEvents.network, {scope: 'link', from, to, cut: on});
+		});
+	}
+
 	/** A deaf replica hears nothing from the others (clients still reach it). */
 	setDeaf(node: number, on: boolean): void {
 		this.act('setDeaf', [node, on], () => {

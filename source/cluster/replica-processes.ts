@@ -25,6 +25,11 @@ export type NodeState = {
 	digest: number;
 	/** How the last process ended, when it ended on its own. */
 	lastExit: ChildExit | undefined;
+	/**
+	Frozen by the operator: live, its process is stopped (SIGSTOP) and what is sent to it waits in
+	the pipe; seeded, it gets no round and its messages stay in flight. Until thawed.
+	*/
+	frozen: boolean;
 };
 
 /** What the processes tell the cluster. */
@@ -95,6 +100,7 @@ export class ReplicaProcesses {
 			isPrimary: false,
 			digest: 0,
 			lastExit: undefined,
+			frozen: false,
 		}));
 	}
 
@@ -134,6 +140,7 @@ export class ReplicaProcesses {
 		node.commit = 0;
 		node.digest = 0;
 		node.lastExit = undefined;
+		node.frozen = false;
 		const child: ChildProcess = new ChildProcess(config, (message) => {
 			if (node.child === child) {
 				this.onMessage(node, message);
@@ -153,6 +160,7 @@ export class ReplicaProcesses {
 		}
 
 		node.child = undefined;
+		node.frozen = false; // SIGKILL ends a stopped process too.
 		child.kill('SIGKILL');
 		return child;
 	}
@@ -281,6 +289,14 @@ export class ReplicaProcesses {
 		}
 
 		this.readyWaiter?.resolve();
+		// A stopped process cannot see its channel close: it goes on first, then exits.
+		for (const node of this.nodes) {
+			if (node.frozen) {
+				node.child?.kill('SIGCONT');
+				node.frozen = false;
+			}
+		}
+
 		await Promise.all(this.nodes.map(async (node) => node.child?.stop()));
 		for (const node of this.nodes) {
 			node.child = undefined;

@@ -31,6 +31,8 @@ export type RoundHost = {
 	replyToClient(entry: InFlightEntry<Message>): DeliveryReport;
 	/** A message was handed to a replica. */
 	delivered(): void;
+	/** A message to a frozen replica waits in flight until `due` (virtual ns). */
+	wait(entry: InFlightEntry<Message>, due: number): void;
 };
 
 /**
@@ -50,6 +52,18 @@ export class RoundPlayer {
 		const parts: Part[] = [];
 		const toClients: Array<InFlightEntry<Message>> = [];
 		for (const node of this.host.processes.nodes) {
+			if (node.frozen) {
+				// No tick and no message: its clock stops; what was sent to it waits for the next round.
+				for (let index = 0; index < round.count; index++) {
+					const entry = round.messages[index]!;
+					if (entry.to === node.id) {
+						this.host.wait(entry, round.end);
+					}
+				}
+
+				continue;
+			}
+
 			const inputs: RoundInput[] = [];
 			const entries: Array<InFlightEntry<Message> | undefined> = [];
 			if (round.tick) {

@@ -17,12 +17,15 @@ import {Prng, mixSeed} from '../vsr/prng.js';
 import type {Result} from '../vsr/state-machine.js';
 import {
 	type CrashSpec,
+	type CutSpec,
+	type FreezeSpec,
 	type PartitionSpec,
 	type RestartSpec,
 	type ScheduledFault,
 	scheduleFaults,
 } from './fault-schedule.js';
 import {clusterEvents} from './events.js';
+import {Nemesis, type NemesisCounts} from './nemesis.js';
 import {type LatencySummary, latencyMs} from './histograms.js';
 import {ProcessCluster} from './process-cluster.js';
 
@@ -42,6 +45,12 @@ export type RunOptions = {
 	readonly crash: readonly CrashSpec[];
 	readonly restart: readonly RestartSpec[];
 	readonly partition: readonly PartitionSpec[];
+	/** One-way cuts, by progress. */
+	readonly cut?: readonly CutSpec[];
+	/** Replicas stopped (SIGSTOP) and resumed, by progress. */
+	readonly freeze?: readonly FreezeSpec[];
+	/** A nemesis for this many seconds, under load, instead of a fixed number of requests. */
+	readonly chaos?: number | undefined;
 	readonly drop: number;
 	readonly delay: number;
 	/** A file name, or `-` for standard output. */
@@ -71,6 +80,8 @@ export type RunSummary = {
 	/** The checker gave up (its search took too long): neither linearizable nor shown not to be. */
 	unknown: boolean;
 	latency_ms: LatencySummary;
+	/** With `--chaos`: the faults the nemesis made. */
+	chaos?: NemesisCounts;
 };
 
 /** With no answer for this long, the run gives up on the requests still open. */
@@ -159,6 +170,18 @@ function writeHistory(fd: number, entries: readonly HistoryEntry[]): void {
 }
 
 function check(options: RunOptions): ScheduledFault[] {
+	if (options.chaos !== undefined) {
+		const scheduled = ['crash', 'restart', 'partition', 'cut', 'freeze'] as const;
+		const given = scheduled.find((flag) => (options[flag]?.length ?? 0) > 0);
+		if (given !== undefined) {
+			throw new UsageError(`--chaos makes its own faults: it cannot be combined with --${given}`);
+		}
+
+		if (options.seed !== undefined) {
+			throw new UsageError('--chaos acts in wall time: it cannot be combined with --seed');
+		}
+	}
+
 	try {
 		return scheduleFaults(options);
 	} catch (error) {
@@ -235,9 +258,12 @@ export async function runWorkload(
 			finish = resolve;
 		});
 
+		const cuts = new Map<string, {sender: number; receiver: number}>();
+		let lastFault: ScheduledFault | undefined;
 		const fire = () => {
 			while (next < faults.length && faults[next]!.at <= answered) {
 				const fault = faults[next++]!;
+				lastFault = fault;
 				switch (fault.kind) {
 					case 'crash': {
 						const node = fault.node === 'primary' ? primaryOf(cluster) : fault.node;
@@ -267,7 +293,29 @@ export async function runWorkload(
 					}
 
 					case 'heal': {
+						// The partition ends; the one-way cuts still on stay on.
 						cluster.heal();
+						for (const {sender, receiver} of cuts.values()) {
+							cluster.setCut(sender, receiver, true);
+						}
+
+						break;
+					}
+
+					case 'cut': {
+						const link = `${fault.sender}>${fault.receiver}`;
+						if (fault.on) {
+							cuts.set(link, fault);
+						} else {
+							cuts.delete(link);
+						}
+
+						cluster.setCut(fault.sender, fault.receiver, fault.on);
+						break;
+					}
+
+					case 'freeze': {
+						cluster.freeze(fault.node, fault.on);
 						break;
 					}
 				}
@@ -275,8 +323,11 @@ export async function runWorkload(
 		};
 
 		fire();
+		const nemesis = options.chaos === undefined ? undefined : new Nemesis(cluster);
+		let chaosOver = false;
+		const enough = () => (nemesis === undefined ? issued >= options.requests : chaosOver);
 		cluster.clients.loadSource = (clientId) => {
-			if (issued >= options.requests) {
+			if (enough()) {
 				return undefined;
 			}
 
@@ -297,7 +348,7 @@ export async function runWorkload(
 
 					lastProgress = Date.now();
 					fire();
-					if (answered === options.requests) {
+					if (answered === issued && enough()) {
 						// Seeded, time stops with the last answer: what follows is stepped (`settle`).
 						if (options.seed !== undefined) {
 							cluster.pause();
@@ -310,20 +361,39 @@ export async function runWorkload(
 		};
 
 		cluster.clients.dispatch();
+		const chaosTimer =
+			nemesis === undefined
+				? undefined
+				: setTimeout(() => {
+						chaosOver = true;
+						nemesis.stop();
+						lastProgress = Date.now();
+						if (answered === issued) {
+							finish();
+						}
+					}, options.chaos! * 1000);
+		nemesis?.start();
 
 		const watchdog = setInterval(() => {
 			if (Date.now() - lastProgress > stallMs) {
 				const outside = cluster.snapshot().outsideFailureModel
 					? ' (more than f replicas are crashed or recovering: without stable storage VR cannot go on)'
 					: '';
+				const stalled =
+					lastFault === undefined ? '' : `; the last fault before it: ${lastFault.flag}`;
 				problems.push(
-					`no request was answered for ${stallMs / 1000} s; gave up on ${options.requests - answered} open request(s)${outside}`,
+					`no request was answered for ${stallMs / 1000} s; gave up on ${issued - answered} open request(s)${outside}${stalled}`,
 				);
 				finish();
 			}
 		}, 250);
 		await finished;
 		clearInterval(watchdog);
+		clearTimeout(chaosTimer);
+		if (!chaosOver) {
+			nemesis?.stop();
+		}
+
 		cluster.clients.loadSource = undefined;
 		// A replica restarted near the end is still recovering: let it finish, so the summary counts it.
 		await settle(cluster, recoveryWaitMs);
@@ -345,11 +415,12 @@ export async function runWorkload(
 		const total = (key: string) => cluster.forwarding.total(key);
 		const leaders = total(vsrEventKey(events.leadershipStart));
 		const restarts = cluster.snapshot().nodes.reduce((sum, node) => sum + node.restarts, 0);
+		const requests = nemesis === undefined ? options.requests : issued;
 		const summary: RunSummary = {
 			replicas: options.replicas,
-			requests: options.requests,
+			requests,
 			acked,
-			failed: options.requests - acked,
+			failed: requests - acked,
 			// The first primary's leadership is no view change; neither is a lone replica's restart.
 			view_changes: Math.max(0, leaders - 1 - (options.replicas === 1 ? restarts : 0)),
 			recoveries: total(vsrEventKey(events.recoveryComplete)),
@@ -357,6 +428,7 @@ export async function runWorkload(
 			linearizable: check.ok === true,
 			unknown: check.ok === 'unknown',
 			latency_ms: latencyMs(cluster.clients.latency),
+			...(nemesis === undefined ? {} : {chaos: nemesis.counts}),
 		};
 		if (historyFd !== undefined) {
 			writeHistory(historyFd, entries);
@@ -419,6 +491,11 @@ export function formatSummary(summary: RunSummary): string {
 		`view changes ${summary.view_changes}, recoveries ${summary.recoveries}, state transfers ${summary.state_transfers}`,
 		`linearizable: ${summary.linearizable ? 'yes' : summary.unknown ? 'unknown (the search gave up)' : 'no'}`,
 		`latency: p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms`,
+		...(summary.chaos === undefined
+			? []
+			: [
+					`chaos: ${summary.chaos.crashes} crashes, ${summary.chaos.restarts} restarts, ${summary.chaos.freezes} freezes, ${summary.chaos.partitions} partitions, ${summary.chaos.cuts} one-way cuts, ${summary.chaos.heals} heals`,
+				]),
 	].join('\n');
 }
 

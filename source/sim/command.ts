@@ -3,7 +3,14 @@ import {once} from 'node:events';
 import {UsageError} from '../cli/flags.js';
 import {type BugName, bugNames, bugs} from '../vsr/bugs.js';
 import {type CheckCounts, checkNames, checkOf, describeCheck, noCatches} from './checks.js';
-import {describeFault, type FaultMix, millisecond} from './faults.js';
+import {
+	type FaultCounts,
+	describeFault,
+	faultKinds,
+	type FaultMix,
+	millisecond,
+	noFaultCounts,
+} from './faults.js';
 import {runSeeds} from './parallel.js';
 import {type RunSummary, runSeed, type SeedsOptions, summarize} from './seeds.js';
 import {shrink} from './shrink.js';
@@ -36,6 +43,8 @@ type Totals = {
 	state_transfers: number;
 	checkpoints: number;
 	events: number;
+	/** Faults injected, by kind, and the messages held (a run's recorded schedule, summed). */
+	faults: FaultCounts & {held: number};
 };
 
 /** `vsr-tui sim`: many seeded runs, a summary, and for a failure the seed, what broke and a shrunk trace. */
@@ -99,6 +108,7 @@ export async function simCommand(
 		state_transfers: 0,
 		checkpoints: 0,
 		events: 0,
+		faults: {...noFaultCounts(), held: 0},
 	};
 	const failures: RunSummary[] = [];
 	const undecided: number[] = [];
@@ -111,6 +121,11 @@ export async function simCommand(
 		totals.state_transfers += summary.stateTransfers;
 		totals.checkpoints += summary.checkpoints;
 		totals.events += summary.events;
+		for (const kind of faultKinds) {
+			totals.faults[kind] += summary.faultCounts[kind];
+		}
+
+		totals.faults.held += summary.held;
 		if (summary.outsideModel) {
 			totals.outside_model++;
 		}
@@ -200,6 +215,17 @@ function summaryLines(summary: {
 	const lines = [
 		`${status}: ${plural(totals.violations, 'violation')}${unknown > 0 ? `, ${unknown} unknown` : ''} in ${totals.runs} runs · ${totals.ops_committed} ops committed · ${totals.view_changes} view changes · ${totals.recoveries} recoveries · ${totals.state_transfers} state transfers · ${totals.checkpoints} checkpoints · ${totals.events} events · ${seconds.toFixed(1)} s (${(totals.runs / seconds).toFixed(0)} seeds/s)`,
 	];
+	const injected = faultKinds
+		.filter((kind) => totals.faults[kind] > 0)
+		.map((kind) => `${totals.faults[kind]} ${faultNames[kind]}`);
+	if (totals.faults.held > 0) {
+		injected.push(`${totals.faults.held} messages held`);
+	}
+
+	if (injected.length > 0) {
+		lines.push(`faults: ${injected.join(' · ')}`);
+	}
+
 	const caught = checkNames
 		.filter((name) => byCheck[name] > 0)
 		.map((name) => `${describeCheck(name)} ${byCheck[name]}`)
@@ -227,6 +253,17 @@ function summaryLines(summary: {
 
 	return lines;
 }
+
+const faultNames: Record<keyof FaultCounts, string> = {
+	crash: 'crashes',
+	restart: 'restarts',
+	partition: 'partitions',
+	heal: 'heals',
+	cut: 'one-way cuts',
+	link: 'slow or lossy links',
+	freeze: 'freezes',
+	hold: 'holds',
+};
 
 function plural(count: number, noun: string): string {
 	return `${count} ${noun}${count === 1 ? '' : 's'}`;

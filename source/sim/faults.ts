@@ -1,8 +1,11 @@
 import type {LinkFaults} from '../net/network-model.js';
 import type {Prng} from '../vsr/prng.js';
 
-/** The simulator's fault mixes, from none to heavy (see the readme for what each injects). */
-export const faultMixes = ['none', 'light', 'heavy'] as const;
+/**
+The simulator's fault mixes, from none to heavy, and the swarm: faults of every kind, whose
+kinds and rates each seed draws (see the readme for what each injects).
+*/
+export const faultMixes = ['none', 'light', 'heavy', 'swarm'] as const;
 /** One of `faultMixes`. */
 export type FaultMix = (typeof faultMixes)[number];
 
@@ -10,8 +13,54 @@ export type FaultMix = (typeof faultMixes)[number];
 export type Fault =
 	| {readonly at: number; readonly kind: 'crash'; readonly replica: number}
 	| {readonly at: number; readonly kind: 'restart'; readonly replica: number}
+	/** A side label per replica (any shape); replicas on different sides cannot talk; -1: on no side, reaches all. */
 	| {readonly at: number; readonly kind: 'partition'; readonly groups: readonly number[]}
-	| {readonly at: number; readonly kind: 'heal'};
+	/** Ends partitions, isolations and one-way cuts. */
+	| {readonly at: number; readonly kind: 'heal'}
+	/** One way: what `from` sends to `to` is lost, the other way still works. */
+	| {readonly at: number; readonly kind: 'cut'; readonly from: number; readonly to: number}
+	/** An asymmetric link fault: one directed link drops or delays more than the rest. */
+	| {
+			readonly at: number;
+			readonly kind: 'link';
+			readonly from: number;
+			readonly to: number;
+			readonly faults: Partial<LinkFaults>;
+	  }
+	/** The replica takes no input and no tick until `until` (a GC pause, SIGSTOP), then goes on with its state. */
+	| {readonly at: number; readonly kind: 'freeze'; readonly replica: number; readonly until: number}
+	/** Until `until`, this share of the messages sent is held by the network, and released at `until`. */
+	| {readonly at: number; readonly kind: 'hold'; readonly share: number; readonly until: number};
+
+/** Every kind of fault, in the order the summaries print them. */
+export const faultKinds = [
+	'crash',
+	'restart',
+	'partition',
+	'heal',
+	'cut',
+	'link',
+	'freeze',
+	'hold',
+] as const satisfies ReadonlyArray<Fault['kind']>;
+
+/** How many faults of each kind a run injected. */
+export type FaultCounts = Record<Fault['kind'], number>;
+
+/** A count of zero for every kind. */
+export function noFaultCounts(): FaultCounts {
+	return {crash: 0, restart: 0, partition: 0, heal: 0, cut: 0, link: 0, freeze: 0, hold: 0};
+}
+
+/** How many faults of each kind are in the list. */
+export function countFaults(faults: readonly Fault[]): FaultCounts {
+	const counts = noFaultCounts();
+	for (const fault of faults) {
+		counts[fault.kind]++;
+	}
+
+	return counts;
+}
 
 /** A millisecond of virtual time, in nanoseconds. */
 export const millisecond = 1_000_000;
@@ -20,11 +69,13 @@ export const second = 1000 * millisecond;
 
 /**
 The network of a fault mix: every message takes 1 ms plus up to `jitterMs` more (unequal
-delays reorder messages), and some are dropped or duplicated.
+delays reorder messages), and some are dropped or duplicated. (The swarm draws its own per seed:
+`SwarmProfile`; this is its network after the faults stop.)
 */
 export function linkFaults(mix: FaultMix): LinkFaults {
 	switch (mix) {
-		case 'none': {
+		case 'none':
+		case 'swarm': {
 			return {delayMs: 1, jitterMs: 2, dropRate: 0, duplicateRate: 0, reorderRate: 0};
 		}
 
@@ -52,7 +103,7 @@ export type ClusterView = {
 
 type Rates = {crash: number; primaryBias: number; partition: number; heal: number; restart: number};
 
-const rates: Record<FaultMix, Rates> = {
+const rates: Record<Exclude<FaultMix, 'swarm'>, Rates> = {
 	none: {crash: 0, primaryBias: 0, partition: 0, heal: 1, restart: 1},
 	light: {crash: 0.004, primaryBias: 0.5, partition: 0.003, heal: 0.03, restart: 0.02},
 	heavy: {crash: 0.015, primaryBias: 0.6, partition: 0.012, heal: 0.02, restart: 0.03},
@@ -67,7 +118,7 @@ export class FaultGenerator {
 
 	constructor(
 		private readonly prng: Prng,
-		private readonly mix: FaultMix,
+		private readonly mix: Exclude<FaultMix, 'swarm'>,
 	) {}
 
 	next(now: number, cluster: ClusterView): Fault | undefined {
@@ -133,14 +184,40 @@ export function describeFault(fault: Fault): string {
 		}
 
 		case 'partition': {
-			const sides = [0, 1].map((side) =>
-				fault.groups.flatMap((group, replica) => (group === side ? [replica] : [])).join(','),
+			const labels = [...new Set(fault.groups.filter((group) => group >= 0))].toSorted(
+				(a, b) => a - b,
 			);
-			return `${at} partition {${sides[0]}} | {${sides[1]}}`;
+			const sides = labels.map(
+				(label) =>
+					`{${fault.groups.flatMap((group, replica) => (group === label ? [replica] : [])).join(',')}}`,
+			);
+			const bridges = fault.groups.flatMap((group, replica) => (group < 0 ? [replica] : []));
+			return `${at} partition ${sides.join(' | ')}${bridges.length > 0 ? ` (${bridges.join(',')} reach${bridges.length === 1 ? 'es' : ''} every side)` : ''}`;
 		}
 
 		case 'heal': {
 			return `${at} heal`;
+		}
+
+		case 'cut': {
+			return `${at} cut ${fault.from}>${fault.to}`;
+		}
+
+		case 'link': {
+			const {dropRate, delayMs} = fault.faults;
+			const parts = [
+				dropRate === undefined ? '' : `drop ${Math.round(dropRate * 100)} %`,
+				delayMs === undefined ? '' : `delay ${delayMs} ms`,
+			].filter(Boolean);
+			return `${at} link ${fault.from}>${fault.to} ${parts.join(', ')}`;
+		}
+
+		case 'freeze': {
+			return `${at} freeze replica ${fault.replica} for ${((fault.until - fault.at) / millisecond).toFixed(0)}ms`;
+		}
+
+		case 'hold': {
+			return `${at} hold ${Math.round(fault.share * 100)} % of messages for ${((fault.until - fault.at) / millisecond).toFixed(0)}ms`;
 		}
 	}
 }

@@ -18,7 +18,16 @@ export {
 	tick,
 } from './simulation.js';
 export type {SimulatedService} from './service.js';
-export {type Fault, type FaultMix, faultMixes, millisecond, second} from './faults.js';
+export {
+	type Fault,
+	type FaultCounts,
+	type FaultMix,
+	faultKinds,
+	faultMixes,
+	millisecond,
+	second,
+} from './faults.js';
+export type {SwarmProfile} from './swarm.js';
 export {type RunSummary, type SeedsOptions, runSeed, summarize} from './seeds.js';
 export {runSeeds} from './parallel.js';
 export {

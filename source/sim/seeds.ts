@@ -1,5 +1,5 @@
 import type {BugName} from '../vsr/bugs.js';
-import type {FaultMix} from './faults.js';
+import {countFaults, type FaultCounts, type FaultMix} from './faults.js';
 import {Simulation, type SimulationResult} from './simulation.js';
 
 /** A run's settings, but its seed: what `runSeed` and `runSeeds` repeat for every seed. */
@@ -26,6 +26,10 @@ export type RunSummary = {
 	readonly stateTransfers: number;
 	readonly checkpoints: number;
 	readonly events: number;
+	/** The faults injected, by kind. */
+	readonly faultCounts: FaultCounts;
+	/** Messages the swarm held, then released. */
+	readonly held: number;
 };
 
 /** One simulation of the key-value store with these settings and this seed. */
@@ -50,5 +54,7 @@ export function summarize(result: SimulationResult): RunSummary {
 		stateTransfers: result.stateTransfers,
 		checkpoints: result.checkpoints,
 		events: result.events,
+		faultCounts: countFaults(result.faults),
+		held: result.held,
 	};
 }

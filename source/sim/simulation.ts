@@ -1,9 +1,6 @@
-import {describeEntry, type HistoryEntry, HistoryRecorder} from '../check/history.js';
 import {type Address, clientAddress, clientOf} from '../net/address.js';
 import {NetworkModel} from '../net/network-model.js';
 import {type Round, RoundScheduler} from '../net/scheduler.js';
-import {checkLinearizable} from '../check/linearizability.js';
-import {type ModelEntry, ModelHistory, checkModel} from '../check/model.js';
 import {
 	additionEvents,
 	events,
@@ -20,17 +17,14 @@ import {
 } from '../telemetry/telemetry.js';
 import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import {InvariantViolation} from '../vsr/assert.js';
-import type {BugName} from '../vsr/bugs.js';
-import type {Checkpoint} from '../vsr/checkpoint.js';
 import {Client} from '../vsr/client.js';
 import {Configuration} from '../vsr/configuration.js';
 import {formatKvOperation, type KvOperation} from '../vsr/kv-store.js';
-import type {LogEntry, Message, Send} from '../vsr/messages.js';
+import type {Message, Send} from '../vsr/messages.js';
 import {Prng} from '../vsr/prng.js';
 import {Replica} from '../vsr/replica.js';
-import type {Result} from '../vsr/state-machine.js';
+import {Adversary} from './adversary.js';
 import {
-	type ClusterView,
 	type Fault,
 	FaultGenerator,
 	type FaultMix,
@@ -40,9 +34,26 @@ import {
 	range,
 	second,
 } from './faults.js';
-import {type Committed, CommittedOps} from './committed.js';
+import {drawProfile, SwarmGenerator, type SwarmProfile, type SwarmView} from './swarm.js';
+import {describeAddress, describeMessage} from './describe.js';
+import {RunHistory} from './run-history.js';
+import {SafetyChecks} from './safety-checks.js';
+import type {
+	SimulationOptions,
+	SimulationResult,
+	Violation,
+	ViolationKind,
+} from './simulation-types.js';
 import type {SimulatedService} from './service.js';
 import {Workload} from './workload.js';
+
+export type {
+	SimulationOptions,
+	SimulationResult,
+	Violation,
+	ViolationKind,
+} from './simulation-types.js';
+export {describeMessage} from './describe.js';
 
 /** A replica's and a client's tick in the simulator: 10 ms of virtual time, in nanoseconds. */
 export const tick = 10 * millisecond;
@@ -53,99 +64,25 @@ so that no message waits for a round to end and the order is close to a plain ev
 */
 export const simulatorSlice = millisecond;
 
-/** One run of the simulator. */
-export type SimulationOptions = {
-	/** Everything random in the run (network, faults, workload, replicas) comes from it. */
-	readonly seed: number;
-	/** Cluster size, 1 to 9. */
-	readonly replicas: number;
-	/** Client operations to complete; faults stop once they have all been issued. */
-	readonly ops: number;
-	/** Concurrent clients, one operation in flight each (default 3). */
-	readonly clients?: number;
-	/** Which faults to inject. */
-	readonly faults: FaultMix;
-	/** A checkpoint every this many committed ops (default 32). */
-	readonly checkpointInterval?: number;
-	/** Planted protocol bugs to turn on, to see the checks fail. */
-	readonly bugs?: ReadonlySet<BugName>;
-	/** Replays these faults instead of drawing new ones (shrinking); faults stop at `faultsEnd`. */
-	readonly schedule?: {readonly faults: readonly Fault[]; readonly faultsEnd: number};
-	/** Receives every telemetry event as one NDJSON line. */
-	readonly onEvent?: (line: string) => void;
-	/** Keep the last N lines of a readable trace, for reports. */
-	readonly trace?: number;
-	/** Record the client history and check it (default true); off for long benchmark runs. */
-	readonly recordHistory?: boolean;
-	/** A service of your own instead of the key-value store, its workload and its checker. */
-	readonly service?: SimulatedService;
-	/** Search steps per key before the linearizability check gives up (the checker's default). */
-	readonly maxSearchSteps?: number;
-};
-
-/** Which check a run broke (see the readme's list of checks). */
-export type ViolationKind =
-	| 'agreement'
-	| 'divergence'
-	| 'primaries'
-	| 'commit'
-	| 'assertion'
-	| 'linearizability'
-	| 'liveness'
-	| 'lost';
-
-/** The first check a run broke. */
-export type Violation = {
-	readonly kind: ViolationKind;
-	/** What broke, in words (with the operations involved for linearizability). */
-	readonly message: string;
-	/** Virtual time (ns) when it was found. */
-	readonly at: number;
-};
-
-/** What a run did and found. */
-export type SimulationResult = {
-	readonly seed: number;
-	/** The first check it broke; undefined for a run that passed every check. */
-	readonly violation: Violation | undefined;
-	/** Why the linearizability check could not decide (its search gave up), if it could not. */
-	readonly unknown: string | undefined;
-	/** More than f replicas were down or recovering at once: VR promises nothing then. */
-	readonly outsideModel: boolean;
-	/** The highest op number committed. */
-	readonly opsCommitted: number;
-	/** Client operations answered. */
-	readonly acked: number;
-	readonly viewChanges: number;
-	readonly recoveries: number;
-	readonly stateTransfers: number;
-	readonly checkpoints: number;
-	/** Telemetry events raised. */
-	readonly events: number;
-	/** How long the run took in virtual time, in ns. */
-	readonly virtualTime: number;
-	/** The faults injected, in order (replayable with `SimulationOptions.schedule`). */
-	readonly faults: readonly Fault[];
-	/** When faults stopped, in virtual ns. */
-	readonly faultsEnd: number;
-	/** The key-value history (empty when the run had a `service` of its own). */
-	readonly history: readonly HistoryEntry[];
-	/** The history of a run with a `service` of its own. */
-	readonly serviceHistory: ReadonlyArray<ModelEntry<unknown, unknown>>;
-	/** The last lines of a readable trace, when `SimulationOptions.trace` asked for them. */
-	readonly trace: readonly string[];
-};
-
 /** After faults stop, every pending request must be answered within this much virtual time. */
 export const livenessBound = 60 * second;
-
-/** The agreement check remembers this many of the latest ops. */
-const committedWindow = 8192;
 
 /** Faults stop by this virtual time even if the workload is not done. */
 const maxFaultTime = 300 * second;
 
-type SimClient = {client: Client; index: number | undefined; command: KvOperation | undefined};
+type SimClient = {
+	client: Client;
+	index: number | undefined;
+	command: KvOperation | undefined;
+	/** Virtual ns before which it issues nothing new (the swarm spreads operations over its window). */
+	idleUntil: number;
+};
+
+/**
+After the swarm's faults: `degraded` keeps f replicas down for good and needs requests answered
+by the rest (liveness with f failures); `healed` restarts them and needs every request answered.
+*/
+type Phase = 'faults' | 'degraded' | 'healed';
 
 class Stop extends Error {}
 
@@ -155,6 +92,12 @@ const noSends: readonly Send[] = Object.freeze([]);
  * One deterministic run: the real replicas and clients in one process, a
  * seeded network, virtual time, faults, and the checks. Same options, same
  * run, event for event.
+ *
+ * The loop, the faults it applies and the clients it drives share one run's
+ * state at every step, so they stay in this class (as the core's handlers
+ * stay in `Replica`); what stands alone lives beside it: the checks
+ * (`SafetyChecks`, `RunHistory`), the adversary's timing (`Adversary`), the
+ * fault generators (`faults.ts`, `swarm.ts`), the types and the trace's words.
  */
 export class Simulation {
 	/** What the run was made with. */
@@ -174,30 +117,36 @@ export class Simulation {
 	private readonly boots: number[];
 	private readonly clients: SimClient[];
 	private readonly workload: Workload;
-	private readonly history = new HistoryRecorder();
-	private readonly serviceHistory = new ModelHistory<unknown, unknown>();
+	private readonly history: RunHistory;
 	private readonly service: SimulatedService | undefined;
 	private readonly random: () => number;
-	private readonly generator: FaultGenerator | undefined;
+	private readonly generator: FaultGenerator | SwarmGenerator | undefined;
+	private readonly adversary: Adversary;
+	private readonly profile: SwarmProfile | undefined;
+	private readonly phasePrng: Prng;
+	private phase: Phase = 'faults';
+	private degradedAcks = 0;
+	private keptDown: number[] = [];
+	/** Virtual ns between a client's answer and its next request (0 but in the swarm). */
+	private readonly pace: number;
 	private readonly replicaPrng: Prng;
 	private readonly faultsApplied: Fault[] = [];
 	private readonly trace: string[] = [];
-	private readonly committed = new CommittedOps(committedWindow);
-	private readonly primaries = new Map<number, number>();
-	private readonly lastCommit: number[];
+	private readonly checks: SafetyChecks;
 	private operatorEvents = 0;
 	private issued = 0;
 	private acked = 0;
 	private faultsEnd: number | undefined;
 	private lastProgress = 0;
-	private maxCommitted = 0;
 	private outsideModel = false;
 	private violation: Violation | undefined;
 	private unknown: string | undefined;
 	private scheduleIndex = 0;
+	/** A one-way cut is on (the network heals them with partitions). */
+	private anyCut = false;
 	private readonly tracing: boolean;
 	/** What the fault generator sees of the cluster (built once: it is read every tick). */
-	private readonly clusterView: ClusterView;
+	private readonly clusterView: SwarmView;
 
 	constructor(options: SimulationOptions) {
 		this.options = options;
@@ -211,6 +160,10 @@ export class Simulation {
 			downCount: () => this.downCount(),
 			primary: () => this.currentPrimary(),
 			partitioned: () => this.network.partitioned,
+			isFrozen: (replica) => this.adversary.frozen(replica, this.now) !== undefined,
+			frozenCount: () => this.adversary.frozenCount(this.now),
+			cut: () => this.network.partitioned || this.anyCut,
+			holding: () => this.adversary.holding(this.now),
 		};
 		const streams = new Prng(options.seed);
 		const networkPrng = new Prng(streams.nextUint32());
@@ -224,17 +177,42 @@ export class Simulation {
 		const workloadPrng = new Prng(streams.nextUint32());
 		this.workload = new Workload(workloadPrng);
 		this.service = options.service;
+		this.history = new RunHistory(options.service, options.maxSearchSteps);
 		this.random = () => workloadPrng.next();
 		this.replicaPrng = new Prng(streams.nextUint32());
 		const faultPrng = new Prng(streams.nextUint32());
-		this.generator = options.schedule ? undefined : new FaultGenerator(faultPrng, options.faults);
+		// Streams drawn after the first four, so that the other mixes' runs are what they were.
+		const adversaryPrng = new Prng(streams.nextUint32());
+		this.phasePrng = new Prng(streams.nextUint32());
+		this.profile =
+			options.faults === 'swarm' ? drawProfile(new Prng(streams.nextUint32())) : undefined;
+		const {profile} = this;
+		if (profile) {
+			this.network.setGlobal(profile.network);
+		}
+
+		this.adversary = new Adversary(
+			options.replicas,
+			adversaryPrng,
+			profile && {rate: profile.tailRate, ms: profile.tailMs},
+		);
+		this.pace = profile
+			? Math.floor((profile.window * (options.clients ?? 3)) / Math.max(1, options.ops))
+			: 0;
+		this.generator = options.schedule
+			? undefined
+			: options.faults === 'swarm'
+				? new SwarmGenerator(faultPrng, profile!)
+				: new FaultGenerator(faultPrng, options.faults);
 		this.bus = new Telemetry({
 			clock: {monotonicTime: () => BigInt(this.now), systemTime: () => BigInt(this.now)},
 		});
 		this.vsr = new VsrTelemetry(this.bus);
 		this.attachTelemetry();
 		this.boots = range(options.replicas).map(() => 0);
-		this.lastCommit = range(options.replicas).map(() => 0);
+		this.checks = new SafetyChecks(options.replicas, (kind, message) => {
+			this.fail(kind, message);
+		});
 		this.replicas = range(options.replicas).map((id) => this.createReplica(id, false));
 		this.clients = range(options.clients ?? 3).map((i) => ({
 			client: new Client({
@@ -245,6 +223,7 @@ export class Simulation {
 			}),
 			index: undefined,
 			command: undefined,
+			idleUntil: 0,
 		}));
 	}
 
@@ -309,15 +288,27 @@ export class Simulation {
 				}
 			}
 
-			if (round.tick && this.acked >= this.options.ops && this.faultsEnd !== undefined) {
+			if (
+				round.tick &&
+				this.acked >= this.options.ops &&
+				this.acked === this.issued &&
+				this.faultsEnd !== undefined &&
+				this.phase !== 'degraded'
+			) {
 				return;
 			}
 		}
 	}
 
-	/** A replica's part of a round: its tick, then its messages. */
+	/** A replica's part of a round: its tick, then its messages; a frozen one's wait until it thaws. */
 	private stepRound(replica: Replica, round: Round<Message>): void {
 		const {id} = replica;
+		const thaw = this.adversary.frozen(id, round.start);
+		if (thaw !== undefined) {
+			this.defer(id, round, thaw);
+			return;
+		}
+
 		if (round.tick) {
 			this.now = round.start;
 			this.route(id, this.step(replica, undefined));
@@ -342,6 +333,18 @@ export class Simulation {
 		}
 	}
 
+	private defer(id: number, round: Round<Message>, until: number): void {
+		const {messages, count} = round;
+		for (let index = 0; index < count; index++) {
+			const entry = messages[index]!;
+			if (entry.to === id) {
+				// A datagram network keeps no order: what waited arrives spread over the jitter.
+				const spread = this.adversary.thawDelay(this.profile?.network.jitterMs ?? 0);
+				this.scheduler.inFlight.add(entry.from, entry.to, entry.message, until + spread);
+			}
+		}
+	}
+
 	// --- Ticks: faults, clients -----------------------------------------------
 
 	private tickClients(): void {
@@ -363,7 +366,12 @@ export class Simulation {
 	}
 
 	private issue(simClient: SimClient): void {
-		if (simClient.client.busy || this.issued >= this.options.ops) {
+		// While f replicas are down for good, clients go on past the budget: liveness needs requests.
+		if (
+			simClient.client.busy ||
+			(this.issued >= this.options.ops && this.phase !== 'degraded') ||
+			simClient.idleUntil > this.now
+		) {
 			return;
 		}
 
@@ -373,15 +381,10 @@ export class Simulation {
 			: this.workload.next(clientId);
 		this.issued++;
 		simClient.command = command;
-		const recording = this.options.recordHistory !== false;
-		if (this.service) {
-			simClient.index = recording
-				? this.serviceHistory.invoke(clientId, operation, this.now)
-				: undefined;
-		} else {
-			simClient.index =
-				command && recording ? this.history.invoke(clientId, command, this.now) : undefined;
-		}
+		simClient.index =
+			this.options.recordHistory === false
+				? undefined
+				: this.history.invoke(clientId, command, operation, this.now);
 
 		if (this.tracing) {
 			this.record(
@@ -414,7 +417,10 @@ export class Simulation {
 			return;
 		}
 
-		if (this.issued >= this.options.ops || this.now >= maxFaultTime) {
+		const over = this.profile
+			? this.now >= this.profile.window
+			: this.issued >= this.options.ops || this.now >= maxFaultTime;
+		if (over) {
 			this.stopFaults();
 			return;
 		}
@@ -425,16 +431,25 @@ export class Simulation {
 		}
 	}
 
-	/** Faults stop: the network heals and is clean again, crashed replicas restart. */
+	/**
+	Faults stop: the network heals and is clean again, replicas thaw, crashed replicas restart. In
+	the swarm, f of them stay down (those down now, then others) until the rest have answered a
+	request from every client.
+	*/
 	private stopFaults(): void {
 		this.faultsEnd = this.now;
 		this.lastProgress = this.now;
-		if (this.network.partitioned) {
+		if (this.network.partitioned || this.anyCut) {
 			this.applyFault({at: this.now, kind: 'heal'}, false);
 		}
 
+		this.adversary.end(this.now);
+		if (this.profile) {
+			this.keepDown();
+		}
+
 		for (const replica of range(this.options.replicas)) {
-			if (this.replicas[replica] === undefined) {
+			if (this.replicas[replica] === undefined && !this.keptDown.includes(replica)) {
 				this.applyFault({at: this.now, kind: 'restart', replica}, false);
 			}
 		}
@@ -442,6 +457,34 @@ export class Simulation {
 		this.network.clear();
 		this.network.setGlobal(linkFaults('none'));
 		this.record(() => `${this.time()} faults stop`);
+	}
+
+	private keepDown(): void {
+		const {f} = this.configuration;
+		const down = range(this.options.replicas).filter((replica) => this.isDown(replica));
+		const up = range(this.options.replicas).filter((replica) => !this.isDown(replica));
+		while (down.length < f && up.length > 0) {
+			down.push(up.splice(this.phasePrng.int(up.length), 1)[0]!);
+		}
+
+		for (const replica of down) {
+			this.applyFault({at: this.now, kind: 'crash', replica}, false);
+		}
+
+		this.keptDown = down;
+		this.phase = 'degraded';
+		this.record(() => `${this.time()} replicas ${down.join(',')} stay down`);
+	}
+
+	/** The rest answered every client: the replicas kept down restart, and every request must be answered. */
+	private endDegraded(): void {
+		this.phase = 'healed';
+		this.lastProgress = this.now;
+		for (const replica of this.keptDown) {
+			this.applyFault({at: this.now, kind: 'restart', replica}, false);
+		}
+
+		this.keptDown = [];
 	}
 
 	private applyFault(fault: Fault, recorded = true): void {
@@ -452,6 +495,7 @@ export class Simulation {
 				}
 
 				this.replicas[fault.replica] = undefined;
+				this.adversary.forget(fault.replica);
 				this.operatorEvent(operatorEvents.operatorCrash, {node_id: fault.replica});
 				break;
 			}
@@ -462,7 +506,7 @@ export class Simulation {
 				}
 
 				this.boots[fault.replica]!++;
-				this.lastCommit[fault.replica] = 0;
+				this.checks.restarted(fault.replica);
 				this.replicas[fault.replica] = this.createReplica(fault.replica, true);
 				this.operatorEvent(operatorEvents.operatorRestart, {node_id: fault.replica});
 				break;
@@ -476,7 +520,29 @@ export class Simulation {
 
 			case 'heal': {
 				this.network.heal();
+				this.anyCut = false;
 				this.operatorEvent(operatorEvents.operatorHeal, {});
+				break;
+			}
+
+			case 'cut': {
+				this.network.setCut(fault.from, fault.to, true);
+				this.anyCut = true;
+				break;
+			}
+
+			case 'link': {
+				this.network.setLink(fault.from, fault.to, fault.faults);
+				break;
+			}
+
+			case 'freeze':
+			case 'hold': {
+				if (fault.kind === 'freeze' && this.replicas[fault.replica] === undefined) {
+					return;
+				}
+
+				this.adversary.apply(fault);
 				break;
 			}
 		}
@@ -503,27 +569,24 @@ export class Simulation {
 		}
 
 		if (simClient.index !== undefined) {
-			const {result} = completion;
-			if (!this.service) {
-				this.history.complete(simClient.index, output(result), this.now);
-			} else if (result.ok) {
-				this.serviceHistory.complete(simClient.index, result.value, this.now);
-			} else {
-				this.serviceHistory.fail(simClient.index, result.error, this.now);
-			}
+			this.history.complete(simClient.index, completion.result, this.now);
 		}
 
 		if (this.tracing) {
 			this.record(
-				() =>
-					`${this.time()} client ${clientId} gets ${JSON.stringify(this.service ? completion.result : output(completion.result))}`,
+				() => `${this.time()} client ${clientId} gets ${this.history.describe(completion.result)}`,
 			);
 		}
 
 		simClient.index = undefined;
 		simClient.command = undefined;
+		simClient.idleUntil = this.phase === 'faults' ? this.now + this.pace : 0;
 		this.acked++;
 		this.lastProgress = this.now;
+		if (this.phase === 'degraded' && ++this.degradedAcks >= this.clients.length) {
+			this.endDegraded();
+		}
+
 		this.issue(simClient);
 	}
 
@@ -534,7 +597,7 @@ export class Simulation {
 				from,
 				send.to === 'replica' ? send.replica : clientAddress(send.clientId),
 				send.message,
-				this.now,
+				this.profile ? this.now + this.adversary.extraDelay(this.now) : this.now,
 			);
 		}
 	}
@@ -552,119 +615,30 @@ export class Simulation {
 			);
 		}
 
-		this.afterStep(replica);
-		return sends;
-	}
-
-	// --- Checks ---------------------------------------------------------------
-
-	private afterStep(replica: Replica): void {
-		const previous = this.lastCommit[replica.id]!;
-		if (replica.commitNumber < previous) {
-			this.fail(
-				'commit',
-				`replica ${replica.id} moved its commit number back from ${previous} to ${replica.commitNumber}`,
-			);
-		}
-
-		this.lastCommit[replica.id] = replica.commitNumber;
-		if (replica.isPrimary) {
-			const primary = this.primaries.get(replica.view);
-			if (primary === undefined) {
-				this.primaries.set(replica.view, replica.id);
-			} else if (primary !== replica.id) {
-				this.fail(
-					'primaries',
-					`replicas ${primary} and ${replica.id} are both primary of view ${replica.view}`,
-				);
-			}
-		}
-
+		this.checks.afterStep(replica);
 		// No checkModel here: a step never takes a replica down (only a crash or a restart does,
 		// and applyFault checks then), so the down count cannot have grown.
-	}
-
-	private executed(replica: Replica, entry: LogEntry): void {
-		this.agree(replica, entry);
-	}
-
-	private installed(replica: Replica, checkpoint: Checkpoint): void {
-		const known = this.committed.get(checkpoint.op);
-		if (known && known.digest !== checkpoint.digest) {
-			this.fail(
-				'divergence',
-				`replica ${replica.id} installed a checkpoint at op ${checkpoint.op} whose state differs from replica ${known.replica}'s`,
-			);
-		}
-	}
-
-	/** Every replica that executes op n executes the same op and reaches the same state. */
-	private agree(replica: Replica, entry: LogEntry): void {
-		const {op} = entry;
-		if (!this.committed.has(op)) {
-			if (op > this.maxCommitted) {
-				this.maxCommitted = op;
-				// Bounded memory on long runs (forgotten first, so that the new op can take its slot).
-				this.committed.delete(op - committedWindow);
-			}
-
-			this.committed.set(op, entry, replica.digest, replica.id);
-			return;
-		}
-
-		if (!this.committed.sameOp(op, entry)) {
-			const known = this.committed.get(op)!;
-			this.fail(
-				'agreement',
-				`op ${op} was committed as ${describeCommitted(known)} by replica ${known.replica} but as ${describeCommitted({...entry, replica: replica.id})} by replica ${replica.id}`,
-			);
-		}
-
-		if (this.committed.digest(op) !== replica.digest) {
-			this.fail(
-				'divergence',
-				`replicas ${this.committed.get(op)!.replica} and ${replica.id} reached different states at op ${op}`,
-			);
-		}
+		return sends;
 	}
 
 	private checkHistory(): void {
 		const live = this.replicas.filter((replica) => replica?.status === 'normal');
 		const highest = Math.max(0, ...live.map((replica) => replica?.commitNumber ?? 0));
-		if (!this.outsideModel && live.length > 0 && highest < this.maxCommitted) {
+		if (!this.outsideModel && live.length > 0 && highest < this.checks.maxCommitted) {
 			this.fail(
 				'lost',
-				`op ${this.maxCommitted} was committed but the cluster now commits only up to ${highest}`,
+				`op ${this.checks.maxCommitted} was committed but the cluster now commits only up to ${highest}`,
 				false,
 			);
 			return;
 		}
 
-		if (this.service) {
-			const result = checkModel(this.service.model, this.serviceHistory.entries(), {
-				maxSteps: this.options.maxSearchSteps,
-			});
-			if (result.ok === false) {
-				this.fail('linearizability', result.reason, false);
-			} else if (result.ok === 'unknown') {
-				this.unknown = result.reason;
-			}
-
-			return;
+		const {violation, unknown} = this.history.check();
+		if (violation !== undefined) {
+			this.fail('linearizability', violation, false);
 		}
 
-		const result = checkLinearizable(this.history.entries(), {
-			maxSteps: this.options.maxSearchSteps,
-		});
-		if (result.ok === false) {
-			this.fail(
-				'linearizability',
-				`key ${result.key}: ${result.reason}\n${result.entries.map((entry) => `    ${describeEntry(entry)}`).join('\n')}`,
-				false,
-			);
-		} else if (result.ok === 'unknown') {
-			this.unknown = result.reason; // Neither a pass nor a violation: reported on its own.
-		}
+		this.unknown = unknown;
 	}
 
 	private checkModel(): void {
@@ -696,10 +670,10 @@ export class Simulation {
 			bugs: this.options.bugs,
 			observer: {
 				executed: (replica, entry) => {
-					this.executed(replica, entry);
+					this.checks.executed(replica, entry);
 				},
 				installed: (replica, checkpoint) => {
-					this.installed(replica, checkpoint);
+					this.checks.installed(replica, checkpoint);
 				},
 			},
 		});
@@ -779,9 +753,9 @@ export class Simulation {
 			violation: this.violation,
 			unknown: this.unknown,
 			outsideModel: this.outsideModel,
-			opsCommitted: this.maxCommitted,
+			opsCommitted: this.checks.maxCommitted,
 			acked: this.acked,
-			viewChanges: Math.max(0, this.primaries.size - 1),
+			viewChanges: Math.max(0, this.checks.views - 1),
 			recoveries: counts.get(vsrEventKey(events.recoveryComplete)) ?? 0,
 			stateTransfers: counts.get(vsrEventKey(events.snapshotReceived)) ?? 0,
 			checkpoints: counts.get(vsrEventKey(events.checkpoint)) ?? 0,
@@ -789,80 +763,11 @@ export class Simulation {
 			virtualTime: this.now,
 			faults: this.faultsApplied,
 			faultsEnd: this.faultsEnd ?? this.now,
+			held: this.adversary.held,
+			profile: this.profile,
 			history: this.history.entries(),
-			serviceHistory: this.serviceHistory.entries(),
+			serviceHistory: this.history.serviceEntries(),
 			trace: this.trace,
 		};
-	}
-}
-
-function output(result: Result): Exclude<HistoryEntry['output'], undefined> {
-	if (!result.ok) {
-		return {error: result.error};
-	}
-
-	const {value} = result;
-	return typeof value === 'string' || typeof value === 'boolean' || value === null
-		? value
-		: {error: `unexpected result ${JSON.stringify(value)}`};
-}
-
-function describeCommitted(committed: Omit<Committed, 'digest'>): string {
-	return `(view ${committed.view}, client ${committed.clientId} request ${committed.requestNumber})`;
-}
-
-function describeAddress(address: Address): string {
-	return address < 0 ? `client ${clientOf(address)}` : String(address);
-}
-
-export function describeMessage(message: Message): string {
-	switch (message.type) {
-		case 'request': {
-			return `request c${message.clientId}#${message.requestNumber}`;
-		}
-
-		case 'reply': {
-			return `reply c${message.clientId}#${message.requestNumber} v${message.view}`;
-		}
-
-		case 'prepare': {
-			return `prepare v${message.view} op${message.op} commit${message.commit}`;
-		}
-
-		case 'prepare_ok': {
-			return `prepare_ok v${message.view} op${message.op}`;
-		}
-
-		case 'commit': {
-			return `commit v${message.view} ${message.commit}`;
-		}
-
-		case 'start_view_change': {
-			return `start_view_change v${message.view}`;
-		}
-
-		case 'do_view_change': {
-			return `do_view_change v${message.view} last-normal v${message.lastNormalView} op${message.opNumber} commit${message.commitNumber}`;
-		}
-
-		case 'start_view': {
-			return `start_view v${message.view} op${message.opNumber} commit${message.commitNumber}`;
-		}
-
-		case 'recovery': {
-			return `recovery nonce ${message.nonce} (incarnation ${message.incarnation})`;
-		}
-
-		case 'recovery_response': {
-			return `recovery_response v${message.view}${message.primaryState ? ` op${message.primaryState.opNumber} commit${message.primaryState.commitNumber}` : ''}`;
-		}
-
-		case 'get_state': {
-			return `get_state v${message.view} after op${message.op}`;
-		}
-
-		case 'new_state': {
-			return `new_state v${message.view} from op${message.log.base} to op${message.opNumber} commit${message.commitNumber}`;
-		}
 	}
 }

@@ -226,6 +226,9 @@ export function checkRemoteRunFlags(flags: {
 	readonly crash: readonly unknown[];
 	readonly restart: readonly unknown[];
 	readonly partition: readonly unknown[];
+	readonly cut?: readonly unknown[];
+	readonly freeze?: readonly unknown[];
+	readonly chaos?: number | undefined;
 	readonly drop: number;
 	readonly delay: number;
 	readonly events: string | undefined;
@@ -236,6 +239,9 @@ export function checkRemoteRunFlags(flags: {
 		['--crash', flags.crash.length > 0],
 		['--restart', flags.restart.length > 0],
 		['--partition', flags.partition.length > 0],
+		['--cut', (flags.cut?.length ?? 0) > 0],
+		['--freeze', (flags.freeze?.length ?? 0) > 0],
+		['--chaos', flags.chaos !== undefined],
 		['--drop', flags.drop > 0],
 		['--delay', flags.delay > 0],
 		['--events', flags.events !== undefined],

@@ -442,6 +442,24 @@ export const commands: Readonly<Record<Action, Run>> = {
 		toggleCut(context, 'mute');
 	},
 
+	freeze({operator, session, tallies, touch}) {
+		const node = session.selectedNode();
+		if (node === undefined || node.status === 'crashed') {
+			session.say(node === undefined ? 'no node is selected' : `n${node.id} is down`, 'warn');
+			return;
+		}
+
+		const on = !node.network.frozen;
+		operator.freeze(node.id, on);
+		tallies.diagram.note(on ? `n${node.id} frozen` : `n${node.id} thawed`);
+		touch('diagram');
+		session.say(
+			on
+				? `n${node.id} is frozen: it takes no input and its clock stops, as in a long GC pause (z thaws)`
+				: `n${node.id} thawed: it goes on with its state and what waited for it`,
+		);
+	},
+
 	heal({operator, session}) {
 		operator.heal();
 		session.say('healed the network');

@@ -20,6 +20,7 @@ export type Action =
 	| 'partition'
 	| 'deaf'
 	| 'mute'
+	| 'freeze'
 	| 'heal'
 	| 'faultTarget'
 	| 'dropUp'
@@ -192,6 +193,13 @@ export const keymap: readonly Binding[] = [
 		keys: ['T'],
 		label: 'T',
 		description: 'the selected node times out now',
+		group: 'nodes',
+	},
+	{
+		action: 'freeze',
+		keys: ['z'],
+		label: 'z',
+		description: 'freeze or thaw the node (SIGSTOP)',
 		group: 'nodes',
 	},
 	{

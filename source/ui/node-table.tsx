@@ -48,6 +48,10 @@ export function networkText(network: NodeNetwork, links = ''): string {
 		parts.push('mute');
 	}
 
+	if (network.frozen) {
+		parts.push('frozen');
+	}
+
 	if (network.dropRate > 0) {
 		parts.push(`drop ${formatPercent(network.dropRate)}`);
 	}
@@ -92,7 +96,7 @@ function networkTone(network: NodeNetwork, links: string): Tone | undefined {
 		return 'isolated';
 	}
 
-	if (network.partitioned || network.deaf || network.mute) {
+	if (network.partitioned || network.deaf || network.mute || network.frozen) {
 		return 'partitioned';
 	}
 

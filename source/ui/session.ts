@@ -34,6 +34,7 @@ const sameNetwork = (a: NodeInfo['network'], b: NodeInfo['network']): boolean =>
 	a.jitterMs === b.jitterMs &&
 	a.deaf === b.deaf &&
 	a.mute === b.mute &&
+	a.frozen === b.frozen &&
 	a.side === b.side;
 
 const sameNode = (a: NodeInfo, b: NodeInfo): boolean =>

@@ -188,6 +188,14 @@ export class StartingOperator implements OperatorControls {
 		this.#up().setMute(node, on);
 	}
 
+	freeze(node: number, on: boolean): void {
+		this.#up().freeze(node, on);
+	}
+
+	setCut(from: number, to: number, on: boolean): void {
+		this.#up().setCut(from, to, on);
+	}
+
 	setNodeFaults(node: number, faults: Partial<LinkFaults>): void {
 		this.#up().setNodeFaults(node, faults);
 	}
