@@ -1,7 +1,7 @@
 import {UsageError} from '../cli/flags.js';
 import {heal, isolate, partition, stopReplica} from './admin.js';
 import {type ClusterFile, formatAddress} from './cluster-file.js';
-import type {ClusterCommandOptions} from './cluster-command.js';
+import type {ClusterCommandOptions} from './cluster-options.js';
 import {clusterFileOf} from './replica-command.js';
 import type {StatusReport} from './status.js';
 import {probeStatus} from './status-probe.js';

@@ -6,6 +6,7 @@ import {
 	newClusterFile,
 	writeClusterFile,
 } from './cluster-file.js';
+import type {ClusterCommandOptions} from './cluster-options.js';
 
 /**
 `vsr-tui cluster init`: writes a new cluster file (a fresh cluster id and secret, and the
@@ -13,13 +14,7 @@ replicas' addresses) for every host of the cluster to share. The other actions a
 cluster as an operator (`cluster-actions.ts`).
 */
 
-export type ClusterCommandOptions = {
-	readonly replicas: number;
-	readonly hosts: readonly ReplicaAddress[] | undefined;
-	readonly out: string | undefined;
-	readonly cluster: string | undefined;
-	readonly json: boolean;
-};
+export type {ClusterCommandOptions} from './cluster-options.js';
 
 const actions = 'init, status, isolate, partition, heal, stop';
 

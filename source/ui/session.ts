@@ -14,7 +14,16 @@ import {
 	startingSnapshot,
 } from '../cluster/operator-api.js';
 import type {Focus} from './keymap.js';
-import type {LastRequestSlice, StatusSlice, StatusTone, Touch} from './slices.js';
+import type {
+	FaultTarget,
+	LastRequestSlice,
+	LowerPane,
+	StatusSlice,
+	StatusTone,
+	Touch,
+} from './slices.js';
+
+export type {FaultTarget, LowerPane} from './slices.js';
 
 const emptySnapshot = startingSnapshot(0);
 
@@ -84,12 +93,6 @@ export function sameSnapshot(a: ClusterSnapshot, b: ClusterSnapshot): boolean {
 
 /** A question the status line asked, answered by y; any other key cancels it. */
 export type Question = 'reset';
-
-/** What the drop, delay and jitter keys act on. */
-export type FaultTarget = 'network' | 'node' | 'link';
-
-/** What the lower part of the screen shows. */
-export type LowerPane = 'feed' | 'diagram';
 
 /** Messages the pane lists at most (and asks the cluster for). */
 export const messagesListed = 200;

@@ -9,10 +9,15 @@ import type {DiagramRow} from './diagram.js';
 import type {FeedSlice} from './feed.js';
 import type {Focus} from './keymap.js';
 import type {NarrationEntry} from './narration-log.js';
-import type {FaultTarget, LowerPane} from './session.js';
 import type {SpanRow} from './span-timings.js';
 
 export type {FeedEntry, FeedSlice} from './feed.js';
+
+/** What the drop, delay and jitter keys act on. */
+export type FaultTarget = 'network' | 'node' | 'link';
+
+/** What the lower part of the screen shows. */
+export type LowerPane = 'feed' | 'diagram';
 
 export type HeaderSlice = {
 	readonly replicas: number;
