@@ -74,7 +74,10 @@ const badArguments: Array<[string[], string]> = [
 	[['--replicas', '5', '--drop', '0.1'], noTerminal],
 	[['--drop', '2'], '--drop must be a number from 0 to 1 (got 2)'],
 	[['--delay', '-5'], '--delay must be an integer from 0 to 10000 (got -5)'],
-	[['sim', '--faults', 'extreme'], '--faults must be one of: none, light, heavy, swarm (got extreme)'],
+	[
+		['sim', '--faults', 'extreme'],
+		'--faults must be one of: none, light, heavy, swarm (got extreme)',
+	],
 	[
 		['sim', '--inject-bug', 'nope'],
 		'--inject-bug must be one of: commit-without-quorum, ignore-last-normal-view, client-table-forgets-writes, state-transfer-skips-ops, recovery-answers-early, eager-truncation, ack-any-view (got nope)',
