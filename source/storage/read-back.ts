@@ -1,0 +1,377 @@
+/**
+ * Reading a replica's directory back after a restart: which files are ours, which records are
+ * intact, and whether what failed to read back was torn by a crash (never acknowledged, so safe
+ * to drop) or lost after it was durable (then the replica must not trust its disk).
+ *
+ * Telling the two apart is what protocol-aware recovery (Alagappan et al., FAST 2018) asks of
+ * storage: a record is acknowledged only once a later `synced` record, written after the first
+ * was synced, is itself durable (see `ReplicaStorage`). So damage before the highest `synced`
+ * mark is corruption of an acknowledged record; damage after it is a torn tail.
+ */
+import type {BugName} from '../vsr/bugs.js';
+import type {Checkpoint} from '../vsr/checkpoint.js';
+import type {LogEntry} from '../vsr/messages.js';
+import type {DurableFacts, DurableState} from '../vsr/storage.js';
+import type {Disk} from './disk.js';
+import {
+	type FileHeader,
+	type FileKind,
+	type Identity,
+	type WalRecord,
+	decodeFileHeader,
+	decodeRecord,
+	fileHeaderSize,
+	formatVersion,
+	nextRecord,
+} from './records.js';
+
+/** A file in a data directory that is not this replica's: nothing is used or overwritten. */
+export class StorageRefused extends Error {
+	/** `StorageRefused`. */
+	override name = 'StorageRefused';
+}
+
+const segmentPattern = /^wal-([\da-f]{16})\.log$/v;
+const checkpointPattern = /^checkpoint-([\da-f]{16})\.ckp$/v;
+const temporaryPattern = /^checkpoint-[\da-f]{16}\.ckp\.tmp$/v;
+
+const hex = (value: number): string => value.toString(16).padStart(16, '0');
+
+export function segmentName(firstSeq: number): string {
+	return `wal-${hex(firstSeq)}.log`;
+}
+
+export function checkpointName(op: number): string {
+	return `checkpoint-${hex(op)}.ckp`;
+}
+
+/** A segment that stays after reading back, as the writer needs to know it. */
+export type SegmentInfo = {readonly name: string; readonly firstSeq: number; maxOp: number};
+
+/** What a directory held, and what the writer must do before it writes (cut a torn tail). */
+export type ReadBack = {
+	/** The state to restart from; undefined when there is none (an empty or unusable directory). */
+	readonly state: DurableState | undefined;
+	/** Why what the directory holds cannot be trusted (a durable record that reads back damaged). */
+	readonly fault: string | undefined;
+	/** Segments kept, in order. */
+	readonly segments: SegmentInfo[];
+	/** Where the torn tail starts: the file is cut there (at or before its header: removed). */
+	readonly cut: {readonly name: string; readonly offset: number} | undefined;
+	/** Our files to remove: segments after the cut, unfinished checkpoint files. */
+	readonly remove: string[];
+	/** Every file of ours in the directory. */
+	readonly files: string[];
+	/** The last kept record's sequence number (0: none). */
+	readonly lastSeq: number;
+	/** The checkpoint the kept log starts after (0: none). */
+	readonly checkpoint: number;
+	/** Records dropped as a torn tail. */
+	readonly torn: number;
+};
+
+type Item =
+	| {
+			readonly kind: 'record';
+			readonly seq: number;
+			readonly record: WalRecord;
+			readonly name: string;
+			readonly offset: number;
+	  }
+	| {readonly kind: 'damage'; readonly name: string; readonly offset: number};
+
+function checkHeader(
+	disk: Disk,
+	name: string,
+	kind: FileKind,
+	bytes: Uint8Array,
+	identity: Identity,
+): FileHeader | 'damaged' {
+	const decoded = decodeFileHeader(kind, bytes);
+	if ('problem' in decoded) {
+		if (decoded.problem === 'foreign') {
+			throw new StorageRefused(
+				`${disk.where(name)} is not a vsr-tui file; refusing to use or overwrite it`,
+			);
+		}
+
+		return 'damaged';
+	}
+
+	const {header} = decoded;
+	if (header.version !== formatVersion) {
+		throw new StorageRefused(
+			`${disk.where(name)} is in storage format ${header.version}; this vsr-tui reads format ${formatVersion}`,
+		);
+	}
+
+	if (header.cluster !== identity.cluster) {
+		throw new StorageRefused(
+			`${disk.where(name)} belongs to cluster ${header.cluster}, not to this cluster (${identity.cluster}); refusing to use or overwrite it`,
+		);
+	}
+
+	if (header.replica !== identity.replica || header.replicaCount !== identity.replicaCount) {
+		throw new StorageRefused(
+			`${disk.where(name)} belongs to replica ${header.replica} of a ${header.replicaCount}-replica cluster, not to replica ${identity.replica} of ${identity.replicaCount}; refusing to use or overwrite it`,
+		);
+	}
+
+	return header;
+}
+
+/** Applies the kept records, in order, to the log after checkpoint `base`. */
+function replay(
+	records: ReadonlyArray<Extract<Item, {kind: 'record'}>>,
+	base: number,
+): {facts: DurableFacts | undefined; entries: LogEntry[]} | string {
+	let facts: DurableFacts | undefined;
+	let entries: LogEntry[] = [];
+	for (const {seq, record} of records) {
+		switch (record.type) {
+			case 'start': {
+				facts = record.facts ?? facts;
+				break;
+			}
+
+			case 'write': {
+				if (record.install !== undefined) {
+					entries = []; // The log restarted after a checkpoint at or before `base`.
+				}
+
+				if (record.truncate !== undefined) {
+					const keep = record.truncate;
+					entries = entries.filter((entry) => entry.op <= keep);
+				}
+
+				for (const entry of record.entries) {
+					if (entry.op <= base) {
+						continue; // The checkpoint holds it.
+					}
+
+					const head = entries.at(-1)?.op ?? base;
+					if (entry.op !== head + 1) {
+						return `record ${seq} appends op ${entry.op} after op ${head}`;
+					}
+
+					entries.push(entry);
+				}
+
+				facts = record.facts ?? facts;
+				break;
+			}
+
+			case 'synced':
+			case 'checkpoint':
+			case 'state': {
+				break;
+			}
+		}
+	}
+
+	return {facts, entries};
+}
+
+function readCheckpoint(
+	disk: Disk,
+	op: number,
+	identity: Identity,
+	trust: boolean,
+): Checkpoint | string {
+	const name = checkpointName(op);
+	const bytes = disk.read(name);
+	if (!bytes) {
+		return `its checkpoint at op ${op} (${name}) is missing`;
+	}
+
+	const header = checkHeader(disk, name, 'checkpoint', bytes, identity);
+	if (header === 'damaged' || header.number !== op) {
+		return `the header of its checkpoint at op ${op} (${name}) reads back corrupted`;
+	}
+
+	const decoded = decodeRecord(bytes, fileHeaderSize, trust);
+	if (decoded.kind !== 'record' || decoded.record.type !== 'state') {
+		return `its checkpoint at op ${op} (${name}) reads back corrupted`;
+	}
+
+	const {checkpoint} = decoded.record;
+	return checkpoint.op === op ? checkpoint : `${name} holds the checkpoint of op ${checkpoint.op}`;
+}
+
+/**
+ * Reads back a replica's directory. Throws `StorageRefused` (one line) for a file that is not
+ * ours or belongs to another cluster or replica; reports damage of durable data as a `fault`.
+ */
+export function readBack(
+	disk: Disk,
+	identity: Identity,
+	bugs: ReadonlySet<BugName> = new Set(),
+): ReadBack {
+	const trust = bugs.has('trust-corrupt-record');
+	const segments: Array<{name: string; firstSeq: number}> = [];
+	const checkpoints: number[] = [];
+	const temporary: string[] = [];
+	for (const name of disk.list()) {
+		const segment = segmentPattern.exec(name);
+		const checkpoint = checkpointPattern.exec(name);
+		if (segment) {
+			segments.push({name, firstSeq: Number.parseInt(segment[1]!, 16)});
+		} else if (checkpoint) {
+			checkpoints.push(Number.parseInt(checkpoint[1]!, 16));
+		} else if (temporaryPattern.test(name)) {
+			temporary.push(name); // A checkpoint whose write did not finish: never used.
+		} else {
+			throw new StorageRefused(
+				`${disk.where(name)} was not written by vsr-tui; refusing to use a data directory that holds it`,
+			);
+		}
+	}
+
+	segments.sort((a, b) => a.firstSeq - b.firstSeq);
+	const files = [
+		...segments.map((segment) => segment.name),
+		...checkpoints.map((op) => checkpointName(op)),
+		...temporary,
+	];
+
+	// Every header names the cluster and the replica: refuse another's before touching anything.
+	const contents = new Map<string, Uint8Array>();
+	for (const name of files) {
+		const bytes = disk.read(name) ?? new Uint8Array(0);
+		contents.set(name, bytes);
+		const kind: FileKind = name.startsWith('wal-') ? 'segment' : 'checkpoint';
+		if (bytes.length >= 8) {
+			checkHeader(disk, name, kind, bytes, identity);
+		}
+	}
+
+	const items: Item[] = [];
+	for (const {name, firstSeq} of segments) {
+		const bytes = contents.get(name)!;
+		const header = checkHeader(disk, name, 'segment', bytes, identity);
+		if (header === 'damaged' || header.number !== firstSeq) {
+			items.push({kind: 'damage', name, offset: 0});
+		}
+
+		let offset: number | undefined = fileHeaderSize;
+		while (offset !== undefined && offset < bytes.length) {
+			const decoded = decodeRecord(bytes, offset, trust);
+			if (decoded.kind === 'record') {
+				items.push({kind: 'record', seq: decoded.seq, record: decoded.record, name, offset});
+				offset = decoded.end;
+			} else if (decoded.kind === 'damaged') {
+				items.push({kind: 'damage', name, offset});
+				offset = nextRecord(bytes, offset + 1);
+			} else {
+				offset = undefined;
+			}
+		}
+	}
+
+	// The highest record known to have been synced before something durable was written after it.
+	let synced = 0;
+	for (const item of items) {
+		if (item.kind === 'record' && item.record.type === 'synced') {
+			synced = Math.max(synced, item.record.upTo);
+		}
+	}
+
+	const kept: Array<Extract<Item, {kind: 'record'}>> = [];
+	let previous = (segments[0]?.firstSeq ?? 1) - 1;
+	let lastOp = 0;
+	let cutAt: Item | undefined;
+	let fault: string | undefined;
+	const describe = (name: string): string =>
+		`${name}: the records after record ${previous} (op ${lastOp}) read back corrupted, though they were durable`;
+	for (const item of items) {
+		const gap = item.kind === 'damage' || item.seq !== previous + 1;
+		if (gap) {
+			if (previous < synced) {
+				fault = describe(item.name);
+				break;
+			}
+
+			cutAt = item; // A torn tail: nothing from here on was acknowledged.
+			break;
+		}
+
+		if (item.kind === 'record') {
+			kept.push(item);
+			previous = item.seq;
+			if (item.record.type === 'write') {
+				lastOp = Math.max(lastOp, ...item.record.entries.map((entry) => entry.op));
+			}
+		}
+	}
+
+	const torn = cutAt
+		? items.slice(items.indexOf(cutAt)).filter((item) => item.kind === 'record').length
+		: 0;
+	const base = kept.reduce((highest, {record}) => {
+		switch (record.type) {
+			case 'checkpoint': {
+				return Math.max(highest, record.op);
+			}
+
+			case 'start': {
+				return Math.max(highest, record.checkpoint);
+			}
+
+			case 'write': {
+				return Math.max(highest, record.install ?? 0);
+			}
+
+			default: {
+				return highest;
+			}
+		}
+	}, 0);
+
+	let state: DurableState | undefined;
+	if (fault === undefined && kept.length > 0) {
+		const replayed = replay(kept, base);
+		const checkpoint = base > 0 ? readCheckpoint(disk, base, identity, trust) : undefined;
+		if (typeof replayed === 'string') {
+			fault = replayed;
+		} else if (typeof checkpoint === 'string') {
+			fault = checkpoint;
+		} else if (replayed.facts === undefined) {
+			fault = 'its log holds no view facts';
+		} else {
+			state = {facts: replayed.facts, checkpoint, entries: replayed.entries};
+		}
+	}
+
+	const cut = cutAt ? {name: cutAt.name, offset: cutAt.offset} : undefined;
+	const cutIndex = cut ? segments.findIndex((segment) => segment.name === cut.name) : -1;
+	const keptSegments = segments
+		.filter((_, index) => cutIndex === -1 || index < cutIndex || (index === cutIndex && cut!.offset > 0))
+		.map(({name, firstSeq}) => ({
+			name,
+			firstSeq,
+			maxOp: Math.max(
+				0,
+				...kept
+					.filter((item) => item.name === name && item.record.type === 'write')
+					.flatMap((item) =>
+						item.record.type === 'write' ? item.record.entries.map((entry) => entry.op) : [],
+					),
+			),
+		}));
+	const remove = [
+		...segments.filter((_, index) => cutIndex !== -1 && index > cutIndex).map(({name}) => name),
+		...(cut && cut.offset === 0 ? [cut.name] : []),
+		...temporary,
+	];
+	return {
+		state,
+		fault,
+		segments: keptSegments,
+		cut: cut && cut.offset > 0 ? cut : undefined,
+		remove,
+		files,
+		lastSeq: kept.at(-1)?.seq ?? 0,
+		checkpoint: base,
+		torn,
+	};
+}
