@@ -33,7 +33,7 @@ export class StorageRefused extends Error {
 
 const segmentPattern = /^wal-([\da-f]{16})\.log$/v;
 const checkpointPattern = /^checkpoint-([\da-f]{16})\.ckp$/v;
-const temporaryPattern = /^checkpoint-[\da-f]{16}\.ckp\.tmp$/v;
+const temporaryPattern = /^(?:wal-[\da-f]{16}\.log|checkpoint-[\da-f]{16}\.ckp)\.tmp$/v;
 
 const hex = (value: number): string => value.toString(16).padStart(16, '0');
 
@@ -50,7 +50,10 @@ export type SegmentInfo = {readonly name: string; readonly firstSeq: number; max
 
 /** What a directory held, and what the writer must do before it writes (cut a torn tail). */
 export type ReadBack = {
-	/** The state to restart from; undefined when there is none (an empty or unusable directory). */
+	/**
+	 * The state to restart from; undefined when there is none: an empty or unusable directory, or
+	 * one whose replica never made its first write durable (formatted only).
+	 */
 	readonly state: DurableState | undefined;
 	/** Why what the directory holds cannot be trusted (a durable record that reads back damaged). */
 	readonly fault: string | undefined;
@@ -219,7 +222,7 @@ export function readBack(
 		} else if (checkpoint) {
 			checkpoints.push(Number.parseInt(checkpoint[1]!, 16));
 		} else if (temporaryPattern.test(name)) {
-			temporary.push(name); // A checkpoint whose write did not finish: never used.
+			temporary.push(name); // A file whose atomic write did not finish: never used.
 		} else {
 			throw new StorageRefused(
 				`${disk.where(name)} was not written by vsr-tui; refusing to use a data directory that holds it`,
@@ -235,12 +238,14 @@ export function readBack(
 	];
 
 	// Every header names the cluster and the replica: refuse another's before touching anything.
+	// (A temporary file may be torn; only an intact header of another cluster's is refused.)
 	const contents = new Map<string, Uint8Array>();
 	for (const name of files) {
 		const bytes = disk.read(name) ?? new Uint8Array(0);
 		contents.set(name, bytes);
 		const kind: FileKind = name.startsWith('wal-') ? 'segment' : 'checkpoint';
-		if (bytes.length >= 8) {
+		const intact = 'header' in decodeFileHeader(kind, bytes);
+		if (name.endsWith('.tmp') ? intact : bytes.length >= 8) {
 			checkHeader(disk, name, kind, bytes, identity);
 		}
 	}
@@ -335,11 +340,12 @@ export function readBack(
 			fault = replayed;
 		} else if (typeof checkpoint === 'string') {
 			fault = checkpoint;
-		} else if (replayed.facts === undefined) {
-			fault = 'its log holds no view facts';
-		} else {
+		} else if (replayed.facts !== undefined) {
 			state = {facts: replayed.facts, checkpoint, entries: replayed.entries};
+		} else if (replayed.entries.length > 0 || checkpoint !== undefined) {
+			fault = 'its log holds entries but no view facts';
 		}
+		// No facts and nothing else: formatted, or its first life's first write never made it.
 	}
 
 	const cut = cutAt ? {name: cutAt.name, offset: cutAt.offset} : undefined;

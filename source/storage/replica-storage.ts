@@ -14,7 +14,14 @@ import {
 	encodeRecord,
 	fileHeaderSize,
 } from './records.js';
-import {type ReadBack, type SegmentInfo, checkpointName, readBack, segmentName} from './read-back.js';
+import {
+	type ReadBack,
+	type SegmentInfo,
+	StorageRefused,
+	checkpointName,
+	readBack,
+	segmentName,
+} from './read-back.js';
 
 /** How to open a replica's storage. */
 export type ReplicaStorageOptions = {
@@ -177,14 +184,49 @@ export class ReplicaStorage {
 			start = {kind: 'lost', reason: 'it stopped before it had recovered from its peers'};
 		} else if (found.state) {
 			start = {kind: 'restored', state: found.state};
-		} else if (options.existing) {
+		} else if (options.existing && found.files.length === 0) {
 			start = {kind: 'lost', reason: 'its data directory holds no state'};
 		} else {
+			// Empty, formatted, or written by a life that never made its first write durable (and
+			// so never spoke): nothing was promised, and the replica starts as new.
 			start = {kind: 'new'};
 		}
 
-		const storage = new ReplicaStorage(disk, options, found, start.kind !== 'restored');
+		const storage = new ReplicaStorage(disk, options, found, start.kind === 'lost');
 		return {storage, start, readBack: found};
+	}
+
+	/**
+	 * Makes an empty directory ready for a replica's first start, and calls back once that is
+	 * durable. A cluster formats every replica's directory before it starts any: from then on a
+	 * directory with nothing of ours is a lost disk, not a new replica. Throws `StorageRefused`
+	 * if the directory holds anything.
+	 */
+	static format(disk: Disk, identity: Identity, done: (error?: Error) => void): void {
+		const present = disk.list();
+		if (present.length > 0) {
+			throw new StorageRefused(
+				`${disk.where(present[0]!)} is in the way: a replica's data directory must be empty to be formatted`,
+			);
+		}
+
+		const name = segmentName(1);
+		const temporary = `${name}.tmp`;
+		const header = encodeFileHeader('segment', identity, 1);
+		const start = encodeRecord(1, {type: 'start', facts: undefined, checkpoint: 0});
+		const bytes = new Uint8Array(header.length + start.length);
+		bytes.set(header, 0);
+		bytes.set(start, header.length);
+		disk.write(temporary, bytes);
+		disk.sync(temporary, (error) => {
+			if (error) {
+				done(error);
+				return;
+			}
+
+			disk.rename(temporary, name);
+			disk.syncDirectory(done);
+		});
 	}
 
 	/** Takes the replica's requests (`Replica.takeWrites()`), in order. */
@@ -218,13 +260,18 @@ export class ReplicaStorage {
 		}
 
 		const confirms = this.unconfirmed;
+		if (!confirms && !this.ready()) {
+			return;
+		}
+
+		if (this.segmentSize === undefined || this.segmentSize >= this.segmentBytes) {
+			this.createSegment();
+			return;
+		}
+
 		const records: Array<[number, WalRecord]> = [];
-		let newSegment: string | undefined;
-		if (
-			(confirms || this.ready()) &&
-			(this.segmentSize === undefined || this.segmentSize >= this.segmentBytes)
-		) {
-			newSegment = segmentName(this.nextSeq);
+		if (this.segmentSize === fileHeaderSize) {
+			// A segment's first record: what the segments before it leave, should they be removed.
 			records.push([
 				this.nextSeq++,
 				{type: 'start', facts: this.facts, checkpoint: this.checkpointOp},
@@ -288,11 +335,7 @@ export class ReplicaStorage {
 			confirms,
 		};
 		this.unconfirmed = undefined;
-		const segment = this.openSegment(newSegment, records[0]![0]);
-		if (segment === undefined) {
-			return;
-		}
-
+		const segment = this.segments.at(-1)!.name;
 		this.stats.batches++;
 		this.stats.records += records.length;
 		this.stats.bytes += size;
@@ -303,23 +346,15 @@ export class ReplicaStorage {
 		}
 
 		this.segmentSize = (this.segmentSize ?? 0) + size;
-		let waiting = newSegment ? 2 : 1;
-		const synced = (error?: Error) => {
+		this.disk.sync(segment, (error) => {
 			if (error) {
 				this.fail(error);
 				return;
 			}
 
-			if (--waiting === 0) {
-				this.stats.syncs++;
-				this.batchSynced(onlyMarker);
-			}
-		};
-
-		this.disk.sync(segment, synced);
-		if (newSegment) {
-			this.disk.syncDirectory(synced); // The new segment's name must survive too.
-		}
+			this.stats.syncs++;
+			this.batchSynced(onlyMarker);
+		});
 	}
 
 	/** Stops: nothing more is written or reported. */
@@ -340,21 +375,70 @@ export class ReplicaStorage {
 		);
 	}
 
-	private openSegment(name: string | undefined, firstSeq: number): string | undefined {
-		if (name === undefined) {
-			return this.segments.at(-1)!.name;
-		}
-
-		const created = this.attempt(() => {
-			this.disk.write(name, encodeFileHeader('segment', this.identity, firstSeq));
+	/**
+	 * Starts a new segment the way checkpoints are written: its header under a temporary name,
+	 * synced, then renamed and the directory synced. A segment's name therefore always comes
+	 * with an intact header, and a header that does not read back is damage, never a crash.
+	 */
+	private createSegment(): void {
+		const firstSeq = this.nextSeq;
+		const name = segmentName(firstSeq);
+		const header = encodeFileHeader('segment', this.identity, firstSeq);
+		this.writeAtomically(name, header, true, () => {
+			this.segments.push({name, firstSeq, maxOp: 0});
+			this.segmentSize = fileHeaderSize;
+			this.flush();
 		});
-		if (!created) {
-			return undefined;
+	}
+
+	/**
+	 * Writes a file whole or not at all: a temporary file, sync, rename, sync the directory.
+	 * `blocking`: no batch goes out meanwhile.
+	 */
+	private writeAtomically(
+		name: string,
+		bytes: Uint8Array,
+		blocking: boolean,
+		done: () => void,
+	): void {
+		const temporary = `${name}.tmp`;
+		if (blocking) {
+			this.blocked++;
 		}
 
-		this.segments.push({name, firstSeq, maxOp: 0});
-		this.segmentSize = fileHeaderSize;
-		return name;
+		if (!this.attempt(() => {
+			this.disk.write(temporary, bytes);
+		})) {
+			return;
+		}
+
+		this.disk.sync(temporary, (error) => {
+			if (error) {
+				this.fail(error);
+				return;
+			}
+
+			if (!this.attempt(() => {
+				this.disk.rename(temporary, name);
+			})) {
+				return;
+			}
+
+			this.disk.syncDirectory((syncError) => {
+				if (syncError) {
+					this.fail(syncError);
+					return;
+				}
+
+				if (blocking) {
+					this.blocked--;
+				}
+
+				if (!this.closed && !this.failed) {
+					done();
+				}
+			});
+		});
 	}
 
 	private noteEntries(write: LogWrite): void {
@@ -393,18 +477,20 @@ export class ReplicaStorage {
 		let removed = false;
 		while (this.segments.length > 1 && this.segments[0]!.maxOp <= op) {
 			const segment = this.segments.shift()!;
-			removed ||= this.attempt(() => {
+			const gone = this.attempt(() => {
 				this.disk.remove(segment.name);
 			});
+			removed = removed || gone;
 			this.stats.segmentsRemoved++;
 		}
 
 		for (const older of this.checkpointFiles) {
 			if (older < op) {
 				this.checkpointFiles.delete(older);
-				removed ||= this.attempt(() => {
+				const gone = this.attempt(() => {
 					this.disk.remove(checkpointName(older));
 				});
+				removed = removed || gone;
 			}
 		}
 
@@ -419,7 +505,7 @@ export class ReplicaStorage {
 
 	// --- Checkpoint files ----------------------------------------------------
 
-	/** Writes the next checkpoint file atomically: a temporary file, sync, rename, sync the directory. */
+	/** Writes the next checkpoint file atomically, beside the log (batches go on meanwhile). */
 	private startFileJob(): void {
 		const job = this.fileJobs[0];
 		if (this.fileJobRunning || !job || this.closed || this.failed) {
@@ -428,39 +514,13 @@ export class ReplicaStorage {
 
 		this.fileJobRunning = true;
 		const {op} = job.checkpoint;
-		const name = checkpointName(op);
-		const temporary = `${name}.tmp`;
 		const header = encodeFileHeader('checkpoint', this.identity, op);
 		const body = encodeRecord(0, {type: 'state', checkpoint: job.checkpoint});
 		const bytes = new Uint8Array(header.length + body.length);
 		bytes.set(header, 0);
 		bytes.set(body, header.length);
-		if (!this.attempt(() => {
-			this.disk.write(temporary, bytes);
-		})) {
-			return;
-		}
-
-		this.disk.sync(temporary, (error) => {
-			if (error) {
-				this.fail(error);
-				return;
-			}
-
-			if (!this.attempt(() => {
-				this.disk.rename(temporary, name);
-			})) {
-				return;
-			}
-
-			this.disk.syncDirectory((syncError) => {
-				if (syncError) {
-					this.fail(syncError);
-					return;
-				}
-
-				this.fileJobDone(job);
-			});
+		this.writeAtomically(checkpointName(op), bytes, false, () => {
+			this.fileJobDone(job);
 		});
 	}
 

@@ -85,6 +85,11 @@ export class SimulatedDisk implements Disk {
 		return this.pending.length;
 	}
 
+	/** When the next sync completes (infinity if none is pending). */
+	get nextDue(): number {
+		return this.pending[0]?.due ?? Number.POSITIVE_INFINITY;
+	}
+
 	where(name: string): string {
 		return `${this.label}/${name}`;
 	}

@@ -286,11 +286,11 @@ export class Replica implements VsrStateView {
 			: undefined;
 
 		if (options.recovering || storage?.kind === 'lost') {
+			this.status = 'recovering';
 			if (storage?.kind === 'lost') {
 				this.emit(events.storageLost, undefined, {reason: storage.reason});
 			}
 
-			this.status = 'recovering';
 			this.recoveryNonce = this.nonce();
 			this.emit(events.recoveryStart, undefined, {incarnation: this.incarnation});
 			this.broadcastRecovery();
