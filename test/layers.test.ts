@@ -80,7 +80,11 @@ test('storage stands on the core alone, and the core and the checker know nothin
 		t.true(layer === undefined || layer === 'vsr', `${file} imports ${from}`);
 	}
 
-	for (const {file, from} of [...importsOf('vsr'), ...importsOf('check'), ...importsOf('telemetry')]) {
+	for (const {file, from} of [
+		...importsOf('vsr'),
+		...importsOf('check'),
+		...importsOf('telemetry'),
+	]) {
 		t.not(layerOf(from), 'storage', `${file} imports ${from}`);
 	}
 });

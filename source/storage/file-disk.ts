@@ -26,7 +26,7 @@ function errorOf(error: NodeJS.ErrnoException | null | undefined): Error | undef
  * `sync` and `syncDirectory` run on libuv's thread pool, so the event loop goes on meanwhile.
  */
 export class FileDisk implements Disk {
-	/** Files open for appending, kept open: one `open` per segment, not per batch. */
+	/** The file last appended to, kept open: one `open` per segment, not one per batch. */
 	private readonly appending = new Map<string, number>();
 
 	/** @param directory - Created if it is missing. */
@@ -46,7 +46,7 @@ export class FileDisk implements Disk {
 		try {
 			return readFileSync(this.where(name));
 		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+			if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
 				return undefined;
 			}
 
@@ -57,6 +57,7 @@ export class FileDisk implements Disk {
 	append(name: string, bytes: Uint8Array): void {
 		let fd = this.appending.get(name);
 		if (fd === undefined) {
+			this.close(); // Storage appends to one segment at a time.
 			fd = openSync(this.where(name), 'a');
 			this.appending.set(name, fd);
 		}
@@ -96,6 +97,9 @@ export class FileDisk implements Disk {
 			return;
 		}
 
+		// Callbacks, not promises: storage is written in callback style so that the simulated disk can
+		// complete operations synchronously, in the simulator's own order.
+		// eslint-disable-next-line n/prefer-promises/fs
 		open(this.where(name), 'r+', (error, opened) => {
 			if (error) {
 				done(error);
@@ -111,6 +115,7 @@ export class FileDisk implements Disk {
 	}
 
 	syncDirectory(done: (error?: Error) => void): void {
+		// eslint-disable-next-line n/prefer-promises/fs -- as in sync()
 		open(this.directory, 'r', (error, fd) => {
 			if (error) {
 				// Windows cannot open a directory; its renames are durable without this.
@@ -126,9 +131,9 @@ export class FileDisk implements Disk {
 		});
 	}
 
-	/** Closes the files it keeps open. */
+	/** Closes the file it keeps open. */
 	close(): void {
-		for (const name of [...this.appending.keys()]) {
+		for (const name of this.appending.keys()) {
 			this.forget(name);
 		}
 	}

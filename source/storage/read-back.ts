@@ -83,12 +83,14 @@ type Item =
 	  }
 	| {readonly kind: 'damage'; readonly name: string; readonly offset: number};
 
+/** Where files are read and whose they must be. */
+type Place = {readonly disk: Disk; readonly identity: Identity};
+
 function checkHeader(
-	disk: Disk,
+	{disk, identity}: Place,
 	name: string,
 	kind: FileKind,
 	bytes: Uint8Array,
-	identity: Identity,
 ): FileHeader | 'damaged' {
 	const decoded = decodeFileHeader(kind, bytes);
 	if ('problem' in decoded) {
@@ -187,7 +189,7 @@ function readCheckpoint(
 		return `its checkpoint at op ${op} (${name}) is missing`;
 	}
 
-	const header = checkHeader(disk, name, 'checkpoint', bytes, identity);
+	const header = checkHeader({disk, identity}, name, 'checkpoint', bytes);
 	if (header === 'damaged' || header.number !== op) {
 		return `the header of its checkpoint at op ${op} (${name}) reads back corrupted`;
 	}
@@ -201,16 +203,14 @@ function readCheckpoint(
 	return checkpoint.op === op ? checkpoint : `${name} holds the checkpoint of op ${checkpoint.op}`;
 }
 
-/**
- * Reads back a replica's directory. Throws `StorageRefused` (one line) for a file that is not
- * ours or belongs to another cluster or replica; reports damage of durable data as a `fault`.
- */
-export function readBack(
-	disk: Disk,
-	identity: Identity,
-	bugs: ReadonlySet<BugName> = new Set(),
-): ReadBack {
-	const trust = bugs.has('trust-corrupt-record');
+type Listing = {
+	readonly segments: ReadonlyArray<{readonly name: string; readonly firstSeq: number}>;
+	readonly checkpoints: readonly number[];
+	readonly temporary: readonly string[];
+};
+
+/** Our files by kind, in order; anything else is refused. */
+function list(disk: Disk): Listing {
 	const segments: Array<{name: string; firstSeq: number}> = [];
 	const checkpoints: number[] = [];
 	const temporary: string[] = [];
@@ -231,29 +231,21 @@ export function readBack(
 	}
 
 	segments.sort((a, b) => a.firstSeq - b.firstSeq);
-	const files = [
-		...segments.map((segment) => segment.name),
-		...checkpoints.map((op) => checkpointName(op)),
-		...temporary,
-	];
+	checkpoints.sort((a, b) => a - b);
+	return {segments, checkpoints, temporary};
+}
 
-	// Every header names the cluster and the replica: refuse another's before touching anything.
-	// (A temporary file may be torn; only an intact header of another cluster's is refused.)
-	const contents = new Map<string, Uint8Array>();
-	for (const name of files) {
-		const bytes = disk.read(name) ?? new Uint8Array(0);
-		contents.set(name, bytes);
-		const kind: FileKind = name.startsWith('wal-') ? 'segment' : 'checkpoint';
-		const intact = 'header' in decodeFileHeader(kind, bytes);
-		if (name.endsWith('.tmp') ? intact : bytes.length >= 8) {
-			checkHeader(disk, name, kind, bytes, identity);
-		}
-	}
-
+/** The records and the damage of every segment, in the order they were written. */
+function scan(
+	place: Place,
+	segments: Listing['segments'],
+	contents: ReadonlyMap<string, Uint8Array>,
+	trust: boolean,
+): Item[] {
 	const items: Item[] = [];
 	for (const {name, firstSeq} of segments) {
 		const bytes = contents.get(name)!;
-		const header = checkHeader(disk, name, 'segment', bytes, identity);
+		const header = checkHeader(place, name, 'segment', bytes);
 		if (header === 'damaged' || header.number !== firstSeq) {
 			items.push({kind: 'damage', name, offset: 0});
 		}
@@ -273,7 +265,21 @@ export function readBack(
 		}
 	}
 
-	// The highest record known to have been synced before something durable was written after it.
+	return items;
+}
+
+type Classified = {
+	readonly kept: Array<Extract<Item, {kind: 'record'}>>;
+	/** The first damage past every durable record: the torn tail starts there. */
+	readonly cut: Item | undefined;
+	readonly fault: string | undefined;
+};
+
+/**
+ * Keeps the records up to the first damage or gap in the sequence numbers. Damage that follows
+ * a record some `synced` record vouches for is a fault: it was durable, and may have been acked.
+ */
+function classify(items: readonly Item[], firstSeq: number): Classified {
 	let synced = 0;
 	for (const item of items) {
 		if (item.kind === 'record' && item.record.type === 'synced') {
@@ -282,91 +288,150 @@ export function readBack(
 	}
 
 	const kept: Array<Extract<Item, {kind: 'record'}>> = [];
-	let previous = (segments[0]?.firstSeq ?? 1) - 1;
+	let previous = firstSeq - 1;
 	let lastOp = 0;
-	let cutAt: Item | undefined;
-	let fault: string | undefined;
-	const describe = (name: string): string =>
-		`${name}: the records after record ${previous} (op ${lastOp}) read back corrupted, though they were durable`;
 	for (const item of items) {
-		const gap = item.kind === 'damage' || item.seq !== previous + 1;
-		if (gap) {
-			if (previous < synced) {
-				fault = describe(item.name);
+		if (item.kind === 'damage' || item.seq !== previous + 1) {
+			return previous < synced
+				? {
+						kept,
+						cut: undefined,
+						fault: `${item.name}: the records after record ${previous} (op ${lastOp}) read back corrupted, though they were durable`,
+					}
+				: {kept, cut: item, fault: undefined};
+		}
+
+		kept.push(item);
+		previous = item.seq;
+		if (item.record.type === 'write') {
+			lastOp = Math.max(lastOp, ...item.record.entries.map((entry) => entry.op));
+		}
+	}
+
+	return {kept, cut: undefined, fault: undefined};
+}
+
+/** The state the kept records leave, or why they leave none that can be trusted. */
+function restore(
+	kept: Classified['kept'],
+	base: number,
+	checkpointAt: () => Checkpoint | string,
+): {state: DurableState | undefined; fault: string | undefined} {
+	if (kept.length === 0) {
+		return {state: undefined, fault: undefined};
+	}
+
+	const replayed = replay(kept, base);
+	const checkpoint = base > 0 ? checkpointAt() : undefined;
+	if (typeof replayed === 'string') {
+		return {state: undefined, fault: replayed};
+	}
+
+	if (typeof checkpoint === 'string') {
+		return {state: undefined, fault: checkpoint};
+	}
+
+	if (replayed.facts !== undefined) {
+		return {
+			state: {facts: replayed.facts, checkpoint, entries: replayed.entries},
+			fault: undefined,
+		};
+	}
+
+	// No facts and nothing else: formatted, or its first life's first write never made it.
+	return replayed.entries.length > 0 || checkpoint !== undefined
+		? {state: undefined, fault: 'its log holds entries but no view facts'}
+		: {state: undefined, fault: undefined};
+}
+
+/** The checkpoint the kept log starts after: the latest that any kept record names. */
+function baseOf(kept: Classified['kept']): number {
+	let base = 0;
+	for (const {record} of kept) {
+		switch (record.type) {
+			case 'checkpoint': {
+				base = Math.max(base, record.op);
 				break;
 			}
 
-			cutAt = item; // A torn tail: nothing from here on was acknowledged.
-			break;
-		}
-
-		if (item.kind === 'record') {
-			kept.push(item);
-			previous = item.seq;
-			if (item.record.type === 'write') {
-				lastOp = Math.max(lastOp, ...item.record.entries.map((entry) => entry.op));
-			}
-		}
-	}
-
-	const torn = cutAt
-		? items.slice(items.indexOf(cutAt)).filter((item) => item.kind === 'record').length
-		: 0;
-	const base = kept.reduce((highest, {record}) => {
-		switch (record.type) {
-			case 'checkpoint': {
-				return Math.max(highest, record.op);
-			}
-
 			case 'start': {
-				return Math.max(highest, record.checkpoint);
+				base = Math.max(base, record.checkpoint);
+				break;
 			}
 
 			case 'write': {
-				return Math.max(highest, record.install ?? 0);
+				base = Math.max(base, record.install ?? 0);
+				break;
 			}
 
-			default: {
-				return highest;
+			case 'synced':
+			case 'state': {
+				break;
 			}
 		}
-	}, 0);
-
-	let state: DurableState | undefined;
-	if (fault === undefined && kept.length > 0) {
-		const replayed = replay(kept, base);
-		const checkpoint = base > 0 ? readCheckpoint(disk, base, identity, trust) : undefined;
-		if (typeof replayed === 'string') {
-			fault = replayed;
-		} else if (typeof checkpoint === 'string') {
-			fault = checkpoint;
-		} else if (replayed.facts !== undefined) {
-			state = {facts: replayed.facts, checkpoint, entries: replayed.entries};
-		} else if (replayed.entries.length > 0 || checkpoint !== undefined) {
-			fault = 'its log holds entries but no view facts';
-		}
-		// No facts and nothing else: formatted, or its first life's first write never made it.
 	}
 
+	return base;
+}
+
+/**
+ * Reads back a replica's directory. Throws `StorageRefused` (one line) for a file that is not
+ * ours or belongs to another cluster or replica; reports damage of durable data as a `fault`.
+ */
+export function readBack(
+	disk: Disk,
+	identity: Identity,
+	bugs: ReadonlySet<BugName> = new Set(),
+): ReadBack {
+	const trust = bugs.has('trust-corrupt-record');
+	const {segments, checkpoints, temporary} = list(disk);
+	const files = [
+		...segments.map((segment) => segment.name),
+		...checkpoints.map((op) => checkpointName(op)),
+		...temporary,
+	];
+
+	// Every header names the cluster and the replica: refuse another's before touching anything.
+	// (A temporary file may be torn; only an intact header of another cluster's is refused.)
+	const contents = new Map<string, Uint8Array>();
+	for (const name of files) {
+		const bytes = disk.read(name) ?? new Uint8Array(0);
+		contents.set(name, bytes);
+		const kind: FileKind = name.startsWith('wal-') ? 'segment' : 'checkpoint';
+		const intact = 'header' in decodeFileHeader(kind, bytes);
+		if (name.endsWith('.tmp') ? intact : bytes.length >= 8) {
+			checkHeader({disk, identity}, name, kind, bytes);
+		}
+	}
+
+	const items = scan({disk, identity}, segments, contents, trust);
+	const {kept, cut: cutAt, fault: damaged} = classify(items, segments[0]?.firstSeq ?? 1);
+	const base = baseOf(kept);
+	const {state, fault} =
+		damaged === undefined
+			? restore(kept, base, () => readCheckpoint(disk, base, identity, trust))
+			: {state: undefined, fault: damaged};
 	const cut = cutAt ? {name: cutAt.name, offset: cutAt.offset} : undefined;
 	const cutIndex = cut ? segments.findIndex((segment) => segment.name === cut.name) : -1;
 	const keptSegments = segments
-		.filter((_, index) => cutIndex === -1 || index < cutIndex || (index === cutIndex && cut!.offset > 0))
+		.filter(
+			(_, index) => cutIndex === -1 || index < cutIndex || (index === cutIndex && cut!.offset > 0),
+		)
 		.map(({name, firstSeq}) => ({
 			name,
 			firstSeq,
 			maxOp: Math.max(
 				0,
-				...kept
-					.filter((item) => item.name === name && item.record.type === 'write')
-					.flatMap((item) =>
-						item.record.type === 'write' ? item.record.entries.map((entry) => entry.op) : [],
-					),
+				...kept.flatMap((item) =>
+					item.name === name && item.record.type === 'write'
+						? item.record.entries.map((entry) => entry.op)
+						: [],
+				),
 			),
 		}));
 	const remove = [
 		...segments.filter((_, index) => cutIndex !== -1 && index > cutIndex).map(({name}) => name),
-		...(cut && cut.offset === 0 ? [cut.name] : []),
+		...(cut?.offset === 0 ? [cut.name] : []),
 		...temporary,
 	];
 	return {
@@ -378,6 +443,8 @@ export function readBack(
 		files,
 		lastSeq: kept.at(-1)?.seq ?? 0,
 		checkpoint: base,
-		torn,
+		torn: cutAt
+			? items.slice(items.indexOf(cutAt)).filter((item) => item.kind === 'record').length
+			: 0,
 	};
 }

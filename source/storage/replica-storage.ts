@@ -1,11 +1,6 @@
 import type {BugName} from '../vsr/bugs.js';
 import type {Checkpoint} from '../vsr/checkpoint.js';
-import type {
-	DurableFacts,
-	LogWrite,
-	StorageRequest,
-	StorageStart,
-} from '../vsr/storage.js';
+import type {DurableFacts, LogWrite, StorageRequest, StorageStart} from '../vsr/storage.js';
 import type {Disk} from './disk.js';
 import {
 	type Identity,
@@ -95,80 +90,6 @@ type FileJob = {readonly checkpoint: Checkpoint; readonly install: number | unde
  *   checkpoints before it are removed.
  */
 export class ReplicaStorage {
-	/** Called with the highest `LogWrite.seq` that is durable, in order. */
-	onDurable: ((seq: number) => void) | undefined;
-	/** Called once when the disk fails (a write or a sync errs): nothing is durable after that. */
-	onFailure: ((error: Error) => void) | undefined;
-	readonly stats: StorageStats = {
-		batches: 0,
-		syncs: 0,
-		records: 0,
-		bytes: 0,
-		checkpoints: 0,
-		segmentsRemoved: 0,
-	};
-
-	private readonly identity: Identity;
-	private readonly segmentBytes: number;
-	private readonly schedule: ((flush: () => void) => void) | undefined;
-	private flushScheduled = false;
-	private nextSeq: number;
-	/** Segments in the log, oldest first; the last is the one written to. */
-	private readonly segments: SegmentInfo[];
-	/** Bytes in the current segment; undefined: the next batch starts a new segment. */
-	private segmentSize: number | undefined;
-	private queue: Queued[] = [];
-	private inFlight: (Batch & {readonly confirms: Batch | undefined}) | undefined;
-	/** Synced, but no durable record says so yet. */
-	private unconfirmed: Batch | undefined;
-	/** Checkpoint files to write, one at a time. */
-	private readonly fileJobs: FileJob[] = [];
-	private fileJobRunning = false;
-	/** Installs whose checkpoint file is durable: their log write may go. */
-	private readonly installsReady = new Set<number>();
-	/** Syncs that must complete before the first batch (making what was read back durable). */
-	private blocked = 0;
-	/** The facts and checkpoint as the records written so far leave them (a new segment starts with them). */
-	private facts: DurableFacts | undefined;
-	private checkpointOp: number;
-	private readonly checkpointFiles: Set<number>;
-	private failed = false;
-	private closed = false;
-
-	private constructor(
-		private readonly disk: Disk,
-		options: ReplicaStorageOptions,
-		found: ReadBack,
-		discard: boolean,
-	) {
-		this.identity = options.identity;
-		this.segmentBytes = options.segmentBytes ?? 1024 * 1024;
-		this.schedule = options.schedule;
-		this.checkpointFiles = new Set(
-			found.files.filter((name) => name.endsWith('.ckp')).map((name) => Number.parseInt(name.slice(11, 27), 16)),
-		);
-		if (discard) {
-			// Nothing here can be trusted or used: the replica starts over from its peers.
-			for (const name of found.files) {
-				disk.remove(name);
-			}
-
-			this.segments = [];
-			this.checkpointFiles.clear();
-			this.nextSeq = found.lastSeq + 1;
-			this.checkpointOp = 0;
-			this.waitFor((done) => {
-				disk.syncDirectory(done);
-			});
-		} else {
-			this.segments = found.segments;
-			this.nextSeq = found.lastSeq + 1;
-			this.facts = found.state?.facts;
-			this.checkpointOp = found.checkpoint;
-			this.repair(found);
-		}
-	}
-
 	/**
 	 * Opens a replica's directory: refuses files that are not its own (`StorageRefused`, one
 	 * line), reads back what it holds, and says how its replica starts. A directory whose durable
@@ -229,6 +150,82 @@ export class ReplicaStorage {
 		});
 	}
 
+	/** Called with the highest `LogWrite.seq` that is durable, in order. */
+	onDurable: ((seq: number) => void) | undefined;
+	/** Called once when the disk fails (a write or a sync errs): nothing is durable after that. */
+	onFailure: ((error: Error) => void) | undefined;
+	readonly stats: StorageStats = {
+		batches: 0,
+		syncs: 0,
+		records: 0,
+		bytes: 0,
+		checkpoints: 0,
+		segmentsRemoved: 0,
+	};
+
+	private readonly identity: Identity;
+	private readonly segmentBytes: number;
+	private readonly schedule: ((flush: () => void) => void) | undefined;
+	private flushScheduled = false;
+	private nextSeq: number;
+	/** Segments in the log, oldest first; the last is the one written to. */
+	private readonly segments: SegmentInfo[];
+	/** Bytes in the current segment; undefined: the next batch starts a new segment. */
+	private segmentSize: number | undefined;
+	private readonly queue: Queued[] = [];
+	private inFlight: (Batch & {readonly confirms: Batch | undefined}) | undefined;
+	/** Synced, but no durable record says so yet. */
+	private unconfirmed: Batch | undefined;
+	/** Checkpoint files to write, one at a time. */
+	private readonly fileJobs: FileJob[] = [];
+	private fileJobRunning = false;
+	/** Installs whose checkpoint file is durable: their log write may go. */
+	private readonly installsReady = new Set<number>();
+	/** Syncs that must complete before the first batch (making what was read back durable). */
+	private blocked = 0;
+	/** The facts and checkpoint as the records written so far leave them (a new segment starts with them). */
+	private facts: DurableFacts | undefined;
+	private checkpointOp: number;
+	private readonly checkpointFiles: Set<number>;
+	private failed = false;
+	private closed = false;
+
+	private constructor(
+		private readonly disk: Disk,
+		options: ReplicaStorageOptions,
+		found: ReadBack,
+		discard: boolean,
+	) {
+		this.identity = options.identity;
+		this.segmentBytes = options.segmentBytes ?? 1024 * 1024;
+		this.schedule = options.schedule;
+		this.checkpointFiles = new Set(
+			found.files
+				.filter((name) => name.endsWith('.ckp'))
+				.map((name) => Number.parseInt(name.slice(11, 27), 16)),
+		);
+		if (discard) {
+			// Nothing here can be trusted or used: the replica starts over from its peers.
+			for (const name of found.files) {
+				disk.remove(name);
+			}
+
+			this.segments = [];
+			this.checkpointFiles.clear();
+			this.nextSeq = found.lastSeq + 1;
+			this.checkpointOp = 0;
+			this.waitFor((done) => {
+				disk.syncDirectory(done);
+			});
+		} else {
+			this.segments = found.segments;
+			this.nextSeq = found.lastSeq + 1;
+			this.facts = found.state?.facts;
+			this.checkpointOp = found.checkpoint;
+			this.repair(found);
+		}
+	}
+
 	/** Takes the replica's requests (`Replica.takeWrites()`), in order. */
 	submit(requests: readonly StorageRequest[]): void {
 		for (const request of requests) {
@@ -255,7 +252,7 @@ export class ReplicaStorage {
 	/** Writes what is waiting as one batch and syncs it, unless a sync is in progress (then after it). */
 	flush(): void {
 		this.flushScheduled = false;
-		if (this.closed || this.failed || this.inFlight || this.blocked > 0) {
+		if (this.closed || this.failed || this.inFlight !== undefined || this.blocked > 0) {
 			return;
 		}
 
@@ -264,7 +261,8 @@ export class ReplicaStorage {
 			return;
 		}
 
-		if (this.segmentSize === undefined || this.segmentSize >= this.segmentBytes) {
+		// A new segment when this one is full and there is more than a confirmation to write.
+		if (this.segmentSize === undefined || (this.segmentSize >= this.segmentBytes && this.ready())) {
 			this.createSegment();
 			return;
 		}
@@ -282,6 +280,76 @@ export class ReplicaStorage {
 			records.push([this.nextSeq++, {type: 'synced', upTo: confirms.lastRecord}]);
 		}
 
+		const {lastWrite, checkpoints} = this.takeReady(records);
+		if (records.length === 0) {
+			return;
+		}
+
+		const encoded = records.map(([seq, record]) => encodeRecord(seq, record));
+		const size = encoded.reduce((sum, bytes) => sum + bytes.length, 0);
+		const batch = new Uint8Array(size);
+		let offset = 0;
+		for (const bytes of encoded) {
+			batch.set(bytes, offset);
+			offset += bytes.length;
+		}
+
+		// A batch that only confirms the one before it (and starts a segment with copies of what is
+		// durable already) needs no confirmation of its own.
+		const onlyMarker = records.every(
+			([, record]) => record.type === 'synced' || record.type === 'start',
+		);
+		this.inFlight = {
+			lastRecord: records.at(-1)![0],
+			lastWrite,
+			checkpoints,
+			confirms,
+		};
+		this.unconfirmed = undefined;
+		const segment = this.segments.at(-1)!.name;
+		this.stats.batches++;
+		this.stats.records += records.length;
+		this.stats.bytes += size;
+		if (
+			!this.attempt(() => {
+				this.disk.append(segment, batch);
+			})
+		) {
+			return;
+		}
+
+		this.segmentSize = (this.segmentSize ?? 0) + size;
+		this.disk.sync(segment, (error) => {
+			if (error) {
+				this.fail(error);
+				return;
+			}
+
+			this.stats.syncs++;
+			this.batchSynced(onlyMarker);
+		});
+	}
+
+	/** Nothing is waiting, being written or unconfirmed: everything submitted is durable and reported. */
+	get idle(): boolean {
+		return (
+			this.queue.length === 0 &&
+			this.inFlight === undefined &&
+			this.unconfirmed === undefined &&
+			this.fileJobs.length === 0 &&
+			this.blocked === 0
+		);
+	}
+
+	/** Stops: nothing more is written or reported. */
+	close(): void {
+		this.closed = true;
+	}
+
+	// --- Batches -------------------------------------------------------------
+
+	/** Turns what may go now into records (after `records`); returns the last write and checkpoints among them. */
+	private takeReady(records: Array<[number, WalRecord]>): Omit<Batch, 'lastRecord'> {
 		let lastWrite: number | undefined;
 		const checkpoints: number[] = [];
 		while (this.ready()) {
@@ -314,55 +382,8 @@ export class ReplicaStorage {
 			this.noteEntries(write);
 		}
 
-		if (records.length === 0) {
-			return;
-		}
-
-		const encoded = records.map(([seq, record]) => encodeRecord(seq, record));
-		const size = encoded.reduce((sum, bytes) => sum + bytes.length, 0);
-		const batch = new Uint8Array(size);
-		let offset = 0;
-		for (const bytes of encoded) {
-			batch.set(bytes, offset);
-			offset += bytes.length;
-		}
-
-		const onlyMarker = records.length === 1 && records[0]![1].type === 'synced';
-		this.inFlight = {
-			lastRecord: records.at(-1)![0],
-			lastWrite,
-			checkpoints,
-			confirms,
-		};
-		this.unconfirmed = undefined;
-		const segment = this.segments.at(-1)!.name;
-		this.stats.batches++;
-		this.stats.records += records.length;
-		this.stats.bytes += size;
-		if (!this.attempt(() => {
-			this.disk.append(segment, batch);
-		})) {
-			return;
-		}
-
-		this.segmentSize = (this.segmentSize ?? 0) + size;
-		this.disk.sync(segment, (error) => {
-			if (error) {
-				this.fail(error);
-				return;
-			}
-
-			this.stats.syncs++;
-			this.batchSynced(onlyMarker);
-		});
+		return {lastWrite, checkpoints};
 	}
-
-	/** Stops: nothing more is written or reported. */
-	close(): void {
-		this.closed = true;
-	}
-
-	// --- Batches -------------------------------------------------------------
 
 	/** Whether the queue's first item may go now (an install waits for its checkpoint file). */
 	private ready(): boolean {
@@ -406,9 +427,11 @@ export class ReplicaStorage {
 			this.blocked++;
 		}
 
-		if (!this.attempt(() => {
-			this.disk.write(temporary, bytes);
-		})) {
+		if (
+			!this.attempt(() => {
+				this.disk.write(temporary, bytes);
+			})
+		) {
 			return;
 		}
 
@@ -418,9 +441,11 @@ export class ReplicaStorage {
 				return;
 			}
 
-			if (!this.attempt(() => {
-				this.disk.rename(temporary, name);
-			})) {
+			if (
+				!this.attempt(() => {
+					this.disk.rename(temporary, name);
+				})
+			) {
 				return;
 			}
 
@@ -480,7 +505,7 @@ export class ReplicaStorage {
 			const gone = this.attempt(() => {
 				this.disk.remove(segment.name);
 			});
-			removed = removed || gone;
+			removed ||= gone;
 			this.stats.segmentsRemoved++;
 		}
 
@@ -490,7 +515,7 @@ export class ReplicaStorage {
 				const gone = this.attempt(() => {
 					this.disk.remove(checkpointName(older));
 				});
-				removed = removed || gone;
+				removed ||= gone;
 			}
 		}
 

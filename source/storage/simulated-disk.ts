@@ -304,7 +304,10 @@ export class SimulatedDisk implements Disk {
 		const result = Uint8Array.from(current);
 		while (end < current.length) {
 			// Sectors are aligned to the file's offsets; the first unsynced one may be partly synced.
-			const sectorEnd = Math.min(current.length, (Math.floor(end / this.sectorSize) + 1) * this.sectorSize);
+			const sectorEnd = Math.min(
+				current.length,
+				(Math.floor(end / this.sectorSize) + 1) * this.sectorSize,
+			);
 			if (!this.chance(written)) {
 				break;
 			}

@@ -7,8 +7,7 @@ type Pending = {readonly seq: number; head: number; readonly facts: DurableFacts
 
 function sameFacts(a: DurableFacts | undefined, b: DurableFacts): boolean {
 	return (
-		a !== undefined &&
-		a.view === b.view &&
+		a?.view === b.view &&
 		a.lastNormalView === b.lastNormalView &&
 		a.incarnation === b.incarnation &&
 		a.recovering === b.recovering

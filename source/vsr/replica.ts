@@ -75,6 +75,22 @@ function assertShippedLog(
 	);
 }
 
+/** A life restored from disk comes after every life the disk remembers. */
+function livesRemembered(storage: StorageStart | undefined): number {
+	return storage?.kind === 'restored' ? storage.state.facts.incarnation + 1 : 0;
+}
+
+/** With storage, what a restart would find now: what it was restored from (`head`: its log's last op). */
+function durabilityOf(storage: StorageStart | undefined, head: number): Durability | undefined {
+	if (!storage) {
+		return undefined;
+	}
+
+	return new Durability(
+		storage.kind === 'restored' ? {facts: storage.state.facts, head} : undefined,
+	);
+}
+
 /** How to make a `Replica`; only `id` and `replicaCount` are required. */
 export type ReplicaOptions = {
 	/** This replica's id, 0 to replicaCount - 1; the primary of view v is v mod replicaCount. */
@@ -234,13 +250,12 @@ export class Replica implements VsrStateView {
 		);
 		this.id = options.id;
 		const {storage} = options;
+		const recovering = options.recovering === true || storage?.kind === 'lost';
 		assert(
-			!(options.recovering && storage && storage.kind !== 'lost'),
+			!(options.recovering === true && storage !== undefined && storage.kind !== 'lost'),
 			'a replica that restarts from its disk does not run the recovery protocol',
 		);
-		// A life restored from disk comes after every life the disk remembers.
-		const remembered = storage?.kind === 'restored' ? storage.state.facts.incarnation + 1 : 0;
-		this.incarnation = Math.max(options.incarnation ?? 0, remembered);
+		this.incarnation = Math.max(options.incarnation ?? 0, livesRemembered(storage));
 		this.stateMachine = options.stateMachine ?? new KvStore();
 		this.telemetry = options.telemetry;
 		// Deterministic even when nobody injects a generator; a new incarnation draws new nonces.
@@ -277,29 +292,13 @@ export class Replica implements VsrStateView {
 			this.restore(storage.state);
 		}
 
-		this.durability = storage
-			? new Durability(
-					storage.kind === 'restored'
-						? {facts: storage.state.facts, head: this.log.opNumber}
-						: undefined,
-				)
-			: undefined;
-
-		if (options.recovering || storage?.kind === 'lost') {
+		this.durability = durabilityOf(storage, this.log.opNumber);
+		if (recovering) {
 			this.status = 'recovering';
-			if (storage?.kind === 'lost') {
-				this.emit(events.storageLost, undefined, {reason: storage.reason});
-			}
-
 			this.recoveryNonce = this.nonce();
-			this.emit(events.recoveryStart, undefined, {incarnation: this.incarnation});
-			this.broadcastRecovery();
-		} else if (storage?.kind === 'restored') {
-			this.rejoin();
-		} else if (this.isPrimary) {
-			this.startLeadership();
 		}
 
+		this.begin(storage);
 		// The new life's first write: its incarnation (and, for a new disk, view 0).
 		this.durability?.seal(this.facts(), this.log.opNumber);
 	}
@@ -1679,6 +1678,22 @@ export class Replica implements VsrStateView {
 	}
 
 	// --- Storage -------------------------------------------------------------
+
+	/** A new life's first steps: recover from the peers, rejoin from disk, or lead view 0. */
+	private begin(storage: StorageStart | undefined): void {
+		if (this.status === 'recovering') {
+			if (storage?.kind === 'lost') {
+				this.emit(events.storageLost, undefined, {reason: storage.reason});
+			}
+
+			this.emit(events.recoveryStart, undefined, {incarnation: this.incarnation});
+			this.broadcastRecovery();
+		} else if (storage?.kind === 'restored') {
+			this.rejoin();
+		} else if (this.isPrimary) {
+			this.startLeadership();
+		}
+	}
 
 	/** What must survive a crash besides the log, as it stands now. */
 	private facts(): DurableFacts {

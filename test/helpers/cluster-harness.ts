@@ -344,7 +344,11 @@ export class Cluster {
 	advanceDisk(): boolean {
 		let next: SimulatedDisk | undefined;
 		for (const [id, disk] of this.disks.entries()) {
-			if (!this.heldDisks.has(id) && disk.pendingSyncs > 0 && (!next || disk.nextDue < next.nextDue)) {
+			if (
+				!this.heldDisks.has(id) &&
+				disk.pendingSyncs > 0 &&
+				(!next || disk.nextDue < next.nextDue)
+			) {
 				next = disk;
 			}
 		}
