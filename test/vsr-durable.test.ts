@@ -7,6 +7,7 @@ import type {Replica} from '../source/vsr/replica.js';
 import {
 	Cluster,
 	type HarnessOptions,
+	among,
 	clusterId,
 	get,
 	logOf,
@@ -95,6 +96,32 @@ test('a replica votes for a view only once the view is durable', (t) => {
 	t.is(cluster.pending({type: 'do_view_change'})[0]?.from, 2);
 	cluster.settle(() => cluster.replica(1).isPrimary);
 	t.is(cluster.commit(1, 2, put('x', '2')).view, 1);
+});
+
+test('a new primary tells nobody of its view until the view and its log are durable', (t) => {
+	const cluster = durable();
+	cluster.commit(1, 1, put('x', '1'));
+	cluster.crash(0);
+	cluster.queue = [];
+	cluster.timeOut([1, 2]);
+	cluster.runUntil(() => cluster.replica(1).lastNormalView === 1);
+	cluster.holdDisk(1); // Its chosen log and its being normal in view 1 are not durable yet.
+	cluster.run(among(1, 2));
+	t.like(stateOf(cluster.replica(1)), {status: 'view_change', view: 1, lastNormalView: 1});
+	t.is(cluster.sent.filter((envelope) => envelope.message.type === 'start_view').length, 0);
+	t.is(cluster.replica(2).status, 'view_change');
+
+	// It loses power before that write lands: it restarts still changing to view 1, and completes
+	// it again, which is safe because nobody heard of the first attempt.
+	cluster.crash(1, {written: 0});
+	cluster.releaseDisk(1);
+	cluster.clearRecords();
+	const replica = cluster.restart(1);
+	t.like(stateOf(replica), {status: 'view_change', view: 1, lastNormalView: 0});
+	cluster.settle(() => replica.isPrimary && cluster.replica(2).status === 'normal');
+	t.is(cluster.eventsOf(events.viewChangeComplete, 1).length, 1);
+	t.is(cluster.commit(1, 2, put('x', '2')).view, 1);
+	t.deepEqual(replica.stateMachine.snapshot(), [['x', '2']]);
 });
 
 /**

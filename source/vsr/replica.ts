@@ -231,6 +231,8 @@ export class Replica implements VsrStateView {
 	private viewChangeStartedAt = 0n;
 	/** Our vote for this view waits for the view to be durable (see `mayVote`). */
 	private votesHeld = false;
+	/** With storage: the new primary chose its log and waits for it to be durable; the DoViewChange quorum's commit. */
+	private establishing: number | undefined;
 
 	// Recovery and state transfer.
 	private readonly recoveryNonce: number = 0;
@@ -1027,6 +1029,7 @@ export class Replica implements VsrStateView {
 		this.doViewChanges.clear();
 		this.doViewChangeSent = false;
 		this.votesHeld = false;
+		this.establishing = undefined;
 		this.viewChangeTimeout.backoff(this.random);
 		this.viewChangeStartedAt = this.now();
 		this.stateTransfer = undefined;
@@ -1157,7 +1160,11 @@ export class Replica implements VsrStateView {
 	}
 
 	private maybeCompleteViewChange(): void {
-		if (!this.doViewChanges.reached || !this.doViewChanges.has(this.id)) {
+		if (
+			this.establishing !== undefined ||
+			!this.doViewChanges.reached ||
+			!this.doViewChanges.has(this.id)
+		) {
 			return;
 		}
 
@@ -1178,6 +1185,20 @@ export class Replica implements VsrStateView {
 		}
 
 		this.lastNormalView = this.view;
+		if (this.durability && !this.durability.holds(this.view)) {
+			// Nobody hears of the view before its log is durable here: a primary that restarted and
+			// found it had not been would otherwise complete the view a second time, with a log
+			// that may lack ops its first StartView and Prepares gave out.
+			this.establishing = commit;
+			return;
+		}
+
+		this.establishView(commit);
+	}
+
+	/** The new primary is normal in its view: it commits what the chosen log holds committed and tells the others. */
+	private establishView(commit: number): void {
+		this.establishing = undefined;
 		this.setStatus('normal', false);
 		this.leaving = false;
 		this.acks.clear();
@@ -1774,6 +1795,11 @@ export class Replica implements VsrStateView {
 			}
 
 			case 'view_change': {
+				if (this.establishing !== undefined && this.durability?.holds(this.view)) {
+					this.establishView(this.establishing);
+					break;
+				}
+
 				if (this.votesHeld && this.mayVote()) {
 					this.votesHeld = false;
 					this.broadcastStartViewChange();
