@@ -263,7 +263,12 @@ test('a record that rots after it was durable is detected, never used, and the d
 			'v',
 		),
 	);
-	t.deepEqual(readdirSync(directory), [], 'nothing of it is kept to be trusted later');
+	await until(() => second.storage.idle, 'the old files to go');
+	t.deepEqual(
+		readdirSync(directory),
+		['recovering'],
+		'nothing of it is kept to be trusted later; the marker says the replica recovers from its peers',
+	);
 	second.storage.close();
 	second.disk.close();
 });

@@ -35,6 +35,13 @@ const segmentPattern = /^wal-([\da-f]{16})\.log$/v;
 const checkpointPattern = /^checkpoint-([\da-f]{16})\.ckp$/v;
 const temporaryPattern = /^(?:wal-[\da-f]{16}\.log|checkpoint-[\da-f]{16}\.ckp)\.tmp$/v;
 
+/**
+ * An empty file that says the replica gave up its disk and recovers from its peers: written
+ * (durably) before its old files are removed, removed once it has recovered and said so durably.
+ * While it is there, whatever else the directory holds is not a state to restart from.
+ */
+export const recoveringMarker = 'recovering';
+
 const hex = (value: number): string => value.toString(16).padStart(16, '0');
 
 export function segmentName(firstSeq: number): string {
@@ -63,8 +70,12 @@ export type ReadBack = {
 	readonly cut: {readonly name: string; readonly offset: number} | undefined;
 	/** Our files to remove: segments after the cut, unfinished checkpoint files. */
 	readonly remove: string[];
-	/** Every file of ours in the directory. */
+	/** Every file of ours in the directory (the recovering marker aside). */
 	readonly files: string[];
+	/** The recovering marker is there: the replica had not recovered from its peers when it stopped. */
+	readonly recovering: boolean;
+	/** The directory holds a formatted log that no life ever wrote to (or whose first write never became durable). */
+	readonly pristine: boolean;
 	/** The last kept record's sequence number (0: none). */
 	readonly lastSeq: number;
 	/** The checkpoint the kept log starts after (0: none). */
@@ -221,6 +232,8 @@ function list(disk: Disk): Listing {
 			segments.push({name, firstSeq: Number.parseInt(segment[1]!, 16)});
 		} else if (checkpoint) {
 			checkpoints.push(Number.parseInt(checkpoint[1]!, 16));
+		} else if (name === recoveringMarker) {
+			continue; // Ours; `readBack` reports it.
 		} else if (temporaryPattern.test(name)) {
 			temporary.push(name); // A file whose atomic write did not finish: never used.
 		} else {
@@ -441,6 +454,13 @@ export function readBack(
 		cut: cut && cut.offset > 0 ? cut : undefined,
 		remove,
 		files,
+		recovering: disk.read(recoveringMarker) !== undefined,
+		pristine:
+			state === undefined &&
+			fault === undefined &&
+			checkpoints.length === 0 &&
+			segments.length === 1 &&
+			segments[0]!.firstSeq === 1,
 		lastSeq: kept.at(-1)?.seq ?? 0,
 		checkpoint: base,
 		torn: cutAt

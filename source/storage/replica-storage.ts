@@ -15,6 +15,7 @@ import {
 	StorageRefused,
 	checkpointName,
 	readBack,
+	recoveringMarker,
 	segmentName,
 } from './read-back.js';
 
@@ -101,12 +102,16 @@ export class ReplicaStorage {
 		let start: StorageStart;
 		if (found.fault !== undefined) {
 			start = {kind: 'lost', reason: found.fault};
-		} else if (found.state?.facts.recovering) {
+		} else if (found.recovering || found.state?.facts.recovering) {
 			start = {kind: 'lost', reason: 'it stopped before it had recovered from its peers'};
 		} else if (found.state) {
 			start = {kind: 'restored', state: found.state};
 		} else if (options.existing && found.files.length === 0) {
 			start = {kind: 'lost', reason: 'its data directory holds no state'};
+		} else if (options.existing && !found.pristine) {
+			// Some of a log, but no facts: not the empty log of a new replica, so nothing was promised
+			// from it that it could stand by.
+			start = {kind: 'lost', reason: 'its data directory holds no state it can restart from'};
 		} else {
 			// Empty, formatted, or written by a life that never made its first write durable (and
 			// so never spoke): nothing was promised, and the replica starts as new.
@@ -189,6 +194,10 @@ export class ReplicaStorage {
 	private readonly checkpointFiles: Set<number>;
 	private failed = false;
 	private closed = false;
+	/** The recovering marker is in the directory. */
+	private recovering: boolean;
+	/** Facts written that say the replica has recovered: the marker goes once they are confirmed. */
+	private recoveredAt: number | undefined;
 
 	private constructor(
 		private readonly disk: Disk,
@@ -205,19 +214,37 @@ export class ReplicaStorage {
 				.map((name) => Number.parseInt(name.slice(11, 27), 16)),
 		);
 		if (discard) {
-			// Nothing here can be trusted or used: the replica starts over from its peers.
-			for (const name of found.files) {
-				disk.remove(name);
-			}
+			// Nothing here can be trusted or used: the replica starts over from its peers. The marker
+			// first, so that no crash midway leaves files that read back as a state to restart from.
+			disk.write(recoveringMarker, new Uint8Array(0));
+			this.waitFor((done) => {
+				disk.sync(recoveringMarker, (error) => {
+					if (error) {
+						done(error);
+						return;
+					}
 
+					disk.syncDirectory((error) => {
+						if (error) {
+							done(error);
+							return;
+						}
+
+						for (const name of found.files) {
+							disk.remove(name);
+						}
+
+						disk.syncDirectory(done);
+					});
+				});
+			});
+			this.recovering = true;
 			this.segments = [];
 			this.checkpointFiles.clear();
 			this.nextSeq = found.lastSeq + 1;
 			this.checkpointOp = 0;
-			this.waitFor((done) => {
-				disk.syncDirectory(done);
-			});
 		} else {
+			this.recovering = found.recovering;
 			this.segments = found.segments;
 			this.nextSeq = found.lastSeq + 1;
 			this.facts = found.state?.facts;
@@ -369,6 +396,10 @@ export class ReplicaStorage {
 			}
 
 			this.facts = write.facts ?? this.facts;
+			if (this.recovering && write.facts?.recovering === false) {
+				this.recoveredAt ??= write.seq;
+			}
+
 			records.push([
 				this.nextSeq++,
 				{
@@ -406,6 +437,11 @@ export class ReplicaStorage {
 		const name = segmentName(firstSeq);
 		const header = encodeFileHeader('segment', this.identity, firstSeq);
 		this.writeAtomically(name, header, true, () => {
+			// A segment whose records were all torn off at a crash has this name: it is replaced.
+			if (this.segments.at(-1)?.name === name) {
+				this.segments.pop();
+			}
+
 			this.segments.push({name, firstSeq, maxOp: 0});
 			this.segmentSize = fileHeaderSize;
 			this.flush();
@@ -491,10 +527,32 @@ export class ReplicaStorage {
 
 			if (confirmed.lastWrite !== undefined) {
 				this.onDurable?.(confirmed.lastWrite);
+				this.dropMarker(confirmed.lastWrite);
 			}
 		}
 
 		this.flush();
+	}
+
+	/** The replica's recovered facts are durable: the directory is a state to restart from again. */
+	private dropMarker(durable: number): void {
+		if (this.recoveredAt === undefined || durable < this.recoveredAt || this.closed) {
+			return;
+		}
+
+		this.recovering = false;
+		this.recoveredAt = undefined;
+		if (
+			this.attempt(() => {
+				this.disk.remove(recoveringMarker);
+			})
+		) {
+			this.disk.syncDirectory((error) => {
+				if (error) {
+					this.fail(error);
+				}
+			});
+		}
 	}
 
 	/** A checkpoint is named in a confirmed record: the segments and checkpoints before it go. */
