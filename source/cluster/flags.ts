@@ -12,11 +12,13 @@ import {
 	type CutSpec,
 	type FreezeSpec,
 	type PartitionSpec,
+	type PowerCutSpec,
 	type RestartSpec,
 	parseCrash,
 	parseCut,
 	parseFreeze,
 	parsePartition,
+	parsePowerCut,
 	parseRestart,
 } from './fault-schedule.js';
 
@@ -94,6 +96,18 @@ export const runFlags = {
 		max: 86_400,
 		valueName: 'SECONDS',
 	}),
+	powerCut: faultFlag<PowerCutSpec>({
+		description:
+			'Kill every replica at once at the K-th acknowledged request and start them all MS ms later (default 500; needs --data-dir)',
+		valueName: 'K[:MS]',
+		expected: 'K or K:MS with MS up to 60000, e.g. 50 or 50:1000',
+		parse: parsePowerCut,
+	}),
+	dataDir: stringFlag({
+		description:
+			'Keep each replica\'s log on disk in DIR (created if missing): a cluster that survives losing every process',
+		valueName: 'DIR',
+	}),
 	drop: rateFlag({description: 'Drop this share of all messages', default: 0}),
 	delay: integerFlag({
 		description: 'Delay every message by this many milliseconds',
@@ -126,6 +140,11 @@ export const runFlags = {
 };
 
 export const benchFlags = {
+	dataDir: stringFlag({
+		description:
+			'Measure with each replica\'s log on disk in DIR (fsync on), beside the in-memory figures',
+		valueName: 'DIR',
+	}),
 	seconds: integerFlag({
 		description: 'Measure for this many seconds (after 1 s of warm-up), once for each of the two',
 		min: 1,
