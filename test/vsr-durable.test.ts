@@ -364,6 +364,28 @@ test('a replica that was recovering when it stopped recovers again rather than t
 	t.deepEqual(logOf(replica), logOf(cluster.replica(0)));
 });
 
+test('a replica that gives up a rotten disk and stops at any point before it has recovered restarts as lost again, never as new', (t) => {
+	for (let steps = 0; steps <= 8; steps++) {
+		for (const written of [0, 0.5, 1]) {
+			const {cluster} = corruptRecord();
+			t.is(cluster.starts[2]?.kind, 'lost');
+			// Its peers stay silent: it cannot recover; its disk makes `steps` syncs of progress.
+			cluster.drop({type: 'recovery_response'});
+			for (let step = 0; step < steps; step++) {
+				cluster.advanceDisk();
+			}
+
+			cluster.crash(2, {written, torn: 0.3, directory: written});
+			cluster.restart(2);
+			t.like(
+				cluster.starts[2],
+				{kind: 'lost'},
+				`stopped after ${steps} syncs, ${written} of the rest written`,
+			);
+		}
+	}
+});
+
 test('a restarted primary does not take up its view again: the cluster moves to the next view and keeps every op', (t) => {
 	const cluster = durable();
 	cluster.commit(1, 1, put('x', '1'));
