@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import {
 	closeSync,
+	existsSync,
 	fsyncSync,
 	mkdirSync,
 	openSync,
@@ -29,6 +30,8 @@ export type DataDir = {
 	readonly replicaCount: number;
 	/** The cluster was created now (its replicas start new), rather than found. */
 	readonly created: boolean;
+	/** How many times the cluster was started before this one (0: created now). */
+	readonly session: number;
 };
 
 /** Where replica `id` of the cluster in `root` keeps its log and checkpoints. */
@@ -55,7 +58,7 @@ function syncDirectory(directory: string): void {
 }
 
 /** Reads the cluster file; one line on anything that is not one of ours. */
-function readClusterFile(root: string): {cluster: string; replicas: number} {
+function readClusterFile(root: string): {cluster: string; replicas: number; sessions: number} {
 	const where = path.join(root, clusterFileName);
 	let parsed: unknown;
 	try {
@@ -68,7 +71,7 @@ function readClusterFile(root: string): {cluster: string; replicas: number} {
 		string,
 		unknown
 	>;
-	const {format, cluster, replicas} = record;
+	const {format, cluster, replicas, sessions = 1} = record;
 	if (
 		format !== clusterFormat ||
 		typeof cluster !== 'string' ||
@@ -76,12 +79,33 @@ function readClusterFile(root: string): {cluster: string; replicas: number} {
 		typeof replicas !== 'number' ||
 		!Number.isInteger(replicas) ||
 		replicas < 1 ||
-		replicas > 9
+		replicas > 9 ||
+		typeof sessions !== 'number' ||
+		!Number.isSafeInteger(sessions) ||
+		sessions < 1
 	) {
 		refuse(`${where} is not a vsr-tui cluster file; refusing to use or overwrite it`);
 	}
 
-	return {cluster, replicas};
+	return {cluster, replicas, sessions};
+}
+
+/** Writes the cluster file atomically: a temporary file, fsync, rename, fsync the directory. */
+function writeClusterFile(root: string, cluster: string, replicas: number, sessions: number): void {
+	const temporary = path.join(root, `${clusterFileName}.tmp`);
+	writeFileSync(
+		temporary,
+		`${JSON.stringify({format: clusterFormat, version: 1, cluster, replicas, sessions})}\n`,
+	);
+	const fd = openSync(temporary, 'r');
+	try {
+		fsyncSync(fd);
+	} finally {
+		closeSync(fd);
+	}
+
+	renameSync(temporary, path.join(root, clusterFileName));
+	syncDirectory(root);
 }
 
 async function format(directory: string, identity: Identity): Promise<void> {
@@ -104,39 +128,29 @@ async function format(directory: string, identity: Identity): Promise<void> {
 /** A new cluster in an empty directory: every replica's directory formatted, then the cluster file. */
 async function create(root: string, replicaCount: number): Promise<DataDir> {
 	const cluster = randomBytes(16).toString('hex');
-	const dataDir: DataDir = {root, cluster, replicaCount, created: true};
+	const dataDir: DataDir = {root, cluster, replicaCount, created: true, session: 0};
 	for (let id = 0; id < replicaCount; id++) {
 		// eslint-disable-next-line no-await-in-loop -- one directory after the other, in order
 		await format(replicaDirectory(root, id), identityOf(dataDir, id));
 	}
 
 	// Last, and atomically: a directory without it was never a cluster that anyone used.
-	const temporary = path.join(root, `${clusterFileName}.tmp`);
-	writeFileSync(
-		temporary,
-		`${JSON.stringify({format: clusterFormat, version: 1, cluster, replicas: replicaCount})}\n`,
-	);
-	const fd = openSync(temporary, 'r');
-	try {
-		fsyncSync(fd);
-	} finally {
-		closeSync(fd);
-	}
-
-	renameSync(temporary, path.join(root, clusterFileName));
-	syncDirectory(root);
+	writeClusterFile(root, cluster, replicaCount, 1);
 	return dataDir;
 }
 
 /**
- * Opens the data directory of a cluster of `replicaCount` replicas, or creates one in an empty
- * (or missing) directory. Refuses, with one line (`StorageRefused`) and without changing
- * anything, a directory that holds something else: a file that is not ours, a cluster of
- * another size, a replica's file from another cluster or of another replica. A replica whose
- * directory is missing gets an empty one: it recovers from its peers.
+ * Checks, reading only, that `root` is the data directory of a cluster of `replicaCount`
+ * replicas or can become one (missing or empty): refuses, with one line (`StorageRefused`), a
+ * directory that holds something else: a file that is not ours, a cluster of another size, a
+ * replica's file from another cluster or of another replica. Returns the cluster found, or
+ * undefined for none yet.
  */
-export async function openDataDir(root: string, replicaCount: number): Promise<DataDir> {
-	mkdirSync(root, {recursive: true});
+export function checkDataDir(root: string, replicaCount: number): DataDir | undefined {
+	if (!existsSync(root)) {
+		return undefined;
+	}
+
 	if (!statSync(root).isDirectory()) {
 		refuse(`${root} is not a directory`);
 	}
@@ -149,10 +163,10 @@ export async function openDataDir(root: string, replicaCount: number): Promise<D
 			);
 		}
 
-		return create(root, replicaCount);
+		return undefined;
 	}
 
-	const {cluster, replicas} = readClusterFile(root);
+	const {cluster, replicas, sessions} = readClusterFile(root);
 	if (replicas !== replicaCount) {
 		refuse(
 			`${root} holds a cluster of ${replicas} replicas, not ${replicaCount}: start it with --replicas ${replicas}, or use another directory`,
@@ -170,13 +184,11 @@ export async function openDataDir(root: string, replicaCount: number): Promise<D
 		);
 	}
 
-	const dataDir: DataDir = {root, cluster, replicaCount, created: false};
-	const missing: string[] = [];
+	const dataDir: DataDir = {root, cluster, replicaCount, created: false, session: sessions};
 	for (let id = 0; id < replicaCount; id++) {
 		const directory = replicaDirectory(root, id);
 		if (!entries.includes(path.basename(directory))) {
-			missing.push(directory);
-			continue;
+			continue; // Lost: `openDataDir` gives it an empty one.
 		}
 
 		if (!statSync(directory).isDirectory()) {
@@ -192,10 +204,25 @@ export async function openDataDir(root: string, replicaCount: number): Promise<D
 		}
 	}
 
-	// Only once nothing is refused: an empty directory for each replica that lost its own.
-	for (const directory of missing) {
-		mkdirSync(directory);
+	return dataDir;
+}
+
+/**
+ * Opens the data directory of a cluster of `replicaCount` replicas (see `checkDataDir` for what
+ * it refuses, changing nothing), or creates one in an empty or missing directory. A replica
+ * whose directory is missing gets an empty one: it recovers from its peers.
+ */
+export async function openDataDir(root: string, replicaCount: number): Promise<DataDir> {
+	const found = checkDataDir(root, replicaCount);
+	if (found === undefined) {
+		mkdirSync(root, {recursive: true});
+		return create(root, replicaCount);
 	}
 
-	return dataDir;
+	for (let id = 0; id < replicaCount; id++) {
+		mkdirSync(replicaDirectory(root, id), {recursive: true});
+	}
+
+	writeClusterFile(root, found.cluster, replicaCount, found.session + 1);
+	return found;
 }

@@ -23,6 +23,8 @@ export type NodeState = {
 	isPrimary: boolean;
 	/** The execution digest at `commit` (replicas at the same commit agree on it). */
 	digest: number;
+	/** With storage, the highest op of its log that a restart would find (as last reported). */
+	durable: number | undefined;
 	/** How the last process ended, when it ended on its own. */
 	lastExit: ChildExit | undefined;
 	/**
@@ -69,6 +71,13 @@ export type ProcessOptions = {
 	readonly checkpointInterval: number | undefined;
 	readonly telemetry: TelemetryMode;
 	readonly seed: number | undefined;
+	/** With storage: each replica's directory, and the cluster id its files name. */
+	readonly storage?: {readonly directory: (id: number) => string; readonly cluster: string};
+	/**
+	Added to every incarnation (default 0). A replica on disk remembers the incarnations of
+	earlier sessions, and must start each life above them (`clientIdsPerSession`-like spacing).
+	*/
+	readonly incarnationBase?: number;
 };
 
 /**
@@ -99,6 +108,7 @@ export class ReplicaProcesses {
 			commit: 0,
 			isPrimary: false,
 			digest: 0,
+			durable: undefined,
 			lastExit: undefined,
 			frozen: false,
 		}));
@@ -124,12 +134,16 @@ export class ReplicaProcesses {
 			mode: 'replica',
 			id: node.id,
 			replicaCount: this.nodes.length,
-			incarnation: node.restarts,
+			incarnation: this.incarnationOf(node),
 			recovering,
 			seed: this.options.seed,
 			time: this.options.seed === undefined ? undefined : time,
 			checkpointInterval: this.options.checkpointInterval,
 			telemetry: this.options.telemetry,
+			storage: this.options.storage && {
+				directory: this.options.storage.directory(node.id),
+				cluster: this.options.storage.cluster,
+			},
 		};
 		// A new process starts empty: what the last one reported no longer holds.
 		node.reported = false;
@@ -150,6 +164,11 @@ export class ReplicaProcesses {
 		void child.exited.then((exit) => {
 			this.onExit(node, child, exit);
 		});
+	}
+
+	/** The incarnation of the node's running (or last) process: what its messages carry. */
+	incarnationOf(node: NodeState): number {
+		return (this.options.incarnationBase ?? 0) + node.restarts;
 	}
 
 	/** SIGKILLs the node's process, if it runs; returns it. */
@@ -303,17 +322,17 @@ export class ReplicaProcesses {
 		}
 	}
 
-	/** A status a replica reported ([view, status, op, commit, primary, digest]). */
+	/** A status a replica reported ([view, status, op, commit, primary, digest, durable]). */
 	takeStatus(node: NodeState, status: unknown): void {
 		if (
 			!Array.isArray(status) ||
-			status.length !== 6 ||
+			status.length !== 7 ||
 			!status.every((value): value is number => typeof value === 'number')
 		) {
 			return;
 		}
 
-		const [view, code, op, commit, primary, digest] = status;
+		const [view, code, op, commit, primary, digest, durable] = status;
 		const before = node.reported ? node.status : undefined;
 		node.view = view!;
 		node.status = statusCodes[code!] ?? node.status;
@@ -321,6 +340,7 @@ export class ReplicaProcesses {
 		node.commit = commit!;
 		node.isPrimary = primary === 1;
 		node.digest = digest!;
+		node.durable = durable === -1 ? undefined : durable;
 		const first = !node.reported;
 		if (first) {
 			node.reported = true;

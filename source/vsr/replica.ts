@@ -75,6 +75,9 @@ function assertShippedLog(
 	);
 }
 
+/** Whose log a new primary chose, and why (its view change's `complete` event says so). */
+type ChosenLog = Pick<DoViewChange, 'from' | 'lastNormalView' | 'opNumber'>;
+
 /** A life restored from disk comes after every life the disk remembers. */
 function livesRemembered(storage: StorageStart | undefined): number {
 	return storage?.kind === 'restored' ? storage.state.facts.incarnation + 1 : 0;
@@ -231,8 +234,8 @@ export class Replica implements VsrStateView {
 	private viewChangeStartedAt = 0n;
 	/** Our vote for this view waits for the view to be durable (see `mayVote`). */
 	private votesHeld = false;
-	/** With storage: the new primary chose its log and waits for it to be durable; the DoViewChange quorum's commit. */
-	private establishing: number | undefined;
+	/** With storage: the new primary chose its log and waits for it to be durable (the DoViewChange quorum's commit, the log chosen). */
+	private establishing: {readonly commit: number; readonly chosen: ChosenLog} | undefined;
 
 	// Recovery and state transfer.
 	private readonly recoveryNonce: number = 0;
@@ -1189,15 +1192,15 @@ export class Replica implements VsrStateView {
 			// Nobody hears of the view before its log is durable here: a primary that restarted and
 			// found it had not been would otherwise complete the view a second time, with a log
 			// that may lack ops its first StartView and Prepares gave out.
-			this.establishing = commit;
+			this.establishing = {commit, chosen: best};
 			return;
 		}
 
-		this.establishView(commit);
+		this.establishView(commit, best);
 	}
 
 	/** The new primary is normal in its view: it commits what the chosen log holds committed and tells the others. */
-	private establishView(commit: number): void {
+	private establishView(commit: number, best: ChosenLog): void {
 		this.establishing = undefined;
 		this.setStatus('normal', false);
 		this.leaving = false;
@@ -1796,7 +1799,7 @@ export class Replica implements VsrStateView {
 
 			case 'view_change': {
 				if (this.establishing !== undefined && this.durability?.holds(this.view)) {
-					this.establishView(this.establishing);
+					this.establishView(this.establishing.commit, this.establishing.chosen);
 					break;
 				}
 
