@@ -139,6 +139,8 @@ export type FromChild = {
 	flushed?: number;
 	/** With `flushed`: every event raised since the child started, by name. */
 	raised?: Record<string, number>;
+	/** With storage, sent with the telemetry: the log's fdatasyncs since the process started. */
+	syncs?: number;
 };
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>

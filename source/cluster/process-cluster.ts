@@ -150,6 +150,11 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 		}));
 	}
 
+	/** With a data directory: the fdatasyncs of every replica's log so far, as last reported (see `flushTelemetry`). */
+	storageSyncs(): number {
+		return this.processes.nodes.reduce((sum, node) => sum + node.syncsBefore + node.syncs, 0);
+	}
+
 	/** Why a replica's last process ended, when it was not crashed by the operator. */
 	lastExit(node: number): ChildExit | undefined {
 		return this.processes.nodes[node]?.lastExit;

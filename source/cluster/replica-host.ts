@@ -409,6 +409,10 @@ export class ReplicaHost {
 
 		if (this.telemetryDue || this.telemetryFlush !== undefined) {
 			this.telemetryDue = false;
+			if (this.disk !== undefined) {
+				message.syncs = this.disk.stats.syncs;
+			}
+
 			const report = collector.report(!this.seeded);
 			if (report !== undefined) {
 				message.telemetry = report;
@@ -428,7 +432,8 @@ export class ReplicaHost {
 			message.replies !== undefined ||
 			message.status !== undefined ||
 			message.telemetry !== undefined ||
-			message.flushed !== undefined
+			message.flushed !== undefined ||
+			message.syncs !== undefined
 		) {
 			// JSON is written synchronously by send: the batch's lists can be reused at once.
 			this.send(message);

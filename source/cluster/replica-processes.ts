@@ -25,6 +25,9 @@ export type NodeState = {
 	digest: number;
 	/** With storage, the highest op of its log that a restart would find (as last reported). */
 	durable: number | undefined;
+	/** With storage, the log's fdatasyncs: by the running process (as last reported), and by the ones before it. */
+	syncs: number;
+	syncsBefore: number;
 	/** How the last process ended, when it ended on its own. */
 	lastExit: ChildExit | undefined;
 	/**
@@ -109,6 +112,8 @@ export class ReplicaProcesses {
 			isPrimary: false,
 			digest: 0,
 			durable: undefined,
+			syncs: 0,
+			syncsBefore: 0,
 			lastExit: undefined,
 			frozen: false,
 		}));
@@ -155,6 +160,8 @@ export class ReplicaProcesses {
 		node.digest = 0;
 		node.lastExit = undefined;
 		node.frozen = false;
+		node.syncsBefore += node.syncs;
+		node.syncs = 0;
 		const child: ChildProcess = new ChildProcess(config, (message) => {
 			if (node.child === child) {
 				this.onMessage(node, message);
@@ -396,6 +403,10 @@ export class ReplicaProcesses {
 
 		if (batch.status !== undefined) {
 			this.takeStatus(node, batch.status);
+		}
+
+		if (typeof batch.syncs === 'number') {
+			node.syncs = batch.syncs;
 		}
 
 		this.listener.batch(node, batch);
