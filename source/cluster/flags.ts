@@ -63,7 +63,8 @@ export const runFlags = {
 		parse: parseCrash,
 	}),
 	restart: faultFlag<RestartSpec>({
-		description: 'Start replica NODE again (it recovers) at the K-th acknowledged request',
+		description:
+			'Start replica NODE again (it recovers, or with --data-dir starts from its disk) at the K-th acknowledged request',
 		valueName: 'NODE@K',
 		expected: 'NODE@K, e.g. 0@80',
 		parse: parseRestart,
@@ -140,13 +141,9 @@ export const runFlags = {
 };
 
 export const benchFlags = {
-	dataDir: stringFlag({
-		description:
-			'Measure with each replica\'s log on disk in DIR (fsync on), beside the in-memory figures',
-		valueName: 'DIR',
-	}),
 	seconds: integerFlag({
-		description: 'Measure for this many seconds (after 1 s of warm-up), once for each of the two',
+		description:
+			'Measure for this many seconds (after 1 s of warm-up), once for each: the relay, the cluster (and the cluster on disk)',
 		min: 1,
 		max: 3600,
 		default: 5,
@@ -158,6 +155,11 @@ export const benchFlags = {
 		max: 4096,
 		default: 256,
 		valueName: 'C',
+	}),
+	dataDir: stringFlag({
+		description:
+			"Measure the cluster a third time with each replica's log on disk in DIR (fsync on): ops/s and fsyncs per op",
+		valueName: 'DIR',
 	}),
 	json: booleanFlag({description: 'Print the result as one JSON object'}),
 };

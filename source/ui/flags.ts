@@ -20,7 +20,7 @@ export const operatorFlags = {
 	paused: booleanFlag({description: 'Start with time stopped (space starts it)'}),
 	dataDir: stringFlag({
 		description:
-			"Keep each replica's log on disk in DIR (created if missing); X then crashes every replica and R restarts them all",
+			"Keep each replica's log on disk in DIR (created if missing): the cluster survives every replica crashed at once (X)",
 		valueName: 'DIR',
 	}),
 	otlp: urlFlag({
