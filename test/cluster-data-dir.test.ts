@@ -90,7 +90,10 @@ test('a new cluster in a missing directory: one formatted directory per replica,
 test('a directory that holds something else, a cluster of another size, or a stranger file is refused with one line', async (t) => {
 	const root = temporaryDirectory(t);
 	writeFileSync(path.join(root, 'notes.txt'), 'mine\n');
-	t.regex(await refused(t, root, 3), /notes\.txt is in the way: .* holds no vsr-tui cluster, and a new cluster needs an empty directory$/v);
+	t.regex(
+		await refused(t, root, 3),
+		/notes\.txt is in the way: .* holds no vsr-tui cluster, and a new cluster needs an empty directory$/v,
+	);
 
 	const cluster = temporaryDirectory(t);
 	await openDataDir(cluster, 3);
@@ -107,11 +110,17 @@ test('a directory that holds something else, a cluster of another size, or a str
 	rmSync(path.join(cluster, 'stray'));
 
 	writeFileSync(path.join(replicaDirectory(cluster, 1), 'mine.log'), 'x');
-	t.regex(await refused(t, cluster, 3), /replica-1\/mine\.log was not written by vsr-tui; refusing to use a data directory that holds it$/v);
+	t.regex(
+		await refused(t, cluster, 3),
+		/replica-1\/mine\.log was not written by vsr-tui; refusing to use a data directory that holds it$/v,
+	);
 	rmSync(path.join(replicaDirectory(cluster, 1), 'mine.log'));
 
 	writeFileSync(path.join(cluster, clusterFileName), '{"format":"something else"}');
-	t.regex(await refused(t, cluster, 3), /vsr-tui-cluster\.json is not a vsr-tui cluster file; refusing to use or overwrite it$/v);
+	t.regex(
+		await refused(t, cluster, 3),
+		/vsr-tui-cluster\.json is not a vsr-tui cluster file; refusing to use or overwrite it$/v,
+	);
 });
 
 test("another cluster's replica directory is refused: the cluster id is in every file's header", async (t) => {
@@ -129,10 +138,13 @@ test("another cluster's replica directory is refused: the cluster id is in every
 	// Another replica's directory of the same cluster, under the wrong name, too.
 	rmSync(replicaDirectory(ours, 1), {recursive: true});
 	cpSync(replicaDirectory(ours, 2), replicaDirectory(ours, 1), {recursive: true});
-	t.regex(await refused(t, ours, 3), /belongs to replica 2 of a 3-replica cluster, not to replica 1 of 3; refusing to use or overwrite it$/v);
+	t.regex(
+		await refused(t, ours, 3),
+		/belongs to replica 2 of a 3-replica cluster, not to replica 1 of 3; refusing to use or overwrite it$/v,
+	);
 });
 
-test("a replica whose directory is gone gets an empty one: it will recover from its peers", async (t) => {
+test('a replica whose directory is gone gets an empty one: it will recover from its peers', async (t) => {
 	const root = temporaryDirectory(t);
 	const dataDir = await openDataDir(root, 3);
 	rmSync(replicaDirectory(root, 2), {recursive: true});
@@ -152,14 +164,17 @@ test('--power-cut K[:MS]: 500 ms by default, at most 60 s; every replica is back
 	t.deepEqual(parsePowerCut('0:1000'), {at: 0, ms: 1000});
 	t.deepEqual(parsePowerCut('7:0'), {at: 7, ms: 0});
 	for (const bad of ['', 'x', '5:', ':5', '5:60001', '-1', '05', '5:1.5']) {
-		t.is(parsePowerCut(bad), undefined, bad);
+		t.is(parsePowerCut(bad), undefined, `refused: ${bad}`);
 	}
 
 	// A crash before a power cut does not count against the one after it: all restart.
 	const faults = scheduleFaults({
 		replicas: 3,
 		requests: 100,
-		crash: [{node: 0, at: 10}, {node: 1, at: 30}],
+		crash: [
+			{node: 0, at: 10},
+			{node: 1, at: 30},
+		],
 		restart: [],
 		partition: [],
 		powerCut: [{at: 20, ms: 300}],

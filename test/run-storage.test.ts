@@ -51,7 +51,6 @@ async function until(what: string, condition: () => boolean, timeoutMs = 60_000)
 			throw new Error(`timed out waiting for ${what}`);
 		}
 
-		// eslint-disable-next-line no-await-in-loop
 		await new Promise((resolve) => {
 			setTimeout(resolve, 25);
 		});
@@ -60,14 +59,29 @@ async function until(what: string, condition: () => boolean, timeoutMs = 60_000)
 
 type RunJson = {acked: number; failed: number; requests: number; linearizable: boolean};
 
+function parseRun(stdout: unknown): RunJson {
+	return JSON.parse(String(stdout)) as RunJson; // eslint-disable-line @typescript-eslint/no-unsafe-type-assertion
+}
+
 test('run --data-dir --power-cut: every replica killed twice at once, every request acknowledged, the history linearizable; the next run goes on from the disks', async (t) => {
 	const data = path.join(temporaryDirectory(t), 'data');
 	const first = await spawnCli(
-		['run', '--data-dir', data, '--requests', '200', '--power-cut', '60', '--power-cut', '140:300', '--json'],
+		[
+			'run',
+			'--data-dir',
+			data,
+			'--requests',
+			'200',
+			'--power-cut',
+			'60',
+			'--power-cut',
+			'140:300',
+			'--json',
+		],
 		slow,
 	);
-	t.is(first.exitCode, 0, String(first.stderr));
-	t.like(JSON.parse(String(first.stdout)) as RunJson, {
+	t.is(first.exitCode, 0, `stderr: ${String(first.stderr)}`);
+	t.like(parseRun(first.stdout), {
 		requests: 200,
 		acked: 200,
 		failed: 0,
@@ -81,8 +95,8 @@ test('run --data-dir --power-cut: every replica killed twice at once, every requ
 	]);
 
 	const second = await spawnCli(['run', '--data-dir', data, '--requests', '50', '--json'], slow);
-	t.is(second.exitCode, 0, String(second.stderr));
-	t.like(JSON.parse(String(second.stdout)) as RunJson, {acked: 50, linearizable: true});
+	t.is(second.exitCode, 0, `stderr: ${String(second.stderr)}`);
+	t.like(parseRun(second.stdout), {acked: 50, linearizable: true});
 	t.like(JSON.parse(readFileSync(path.join(data, clusterFileName), 'utf8')), {sessions: 2});
 });
 
@@ -91,7 +105,6 @@ test('every replica crashed at once and restarted: each acknowledged write reads
 	let cluster = await ProcessCluster.start({replicas: 3, dataDir: data});
 	t.teardown(async () => cluster.stop());
 	for (let n = 1; n <= 20; n++) {
-		// eslint-disable-next-line no-await-in-loop
 		await cluster.submit({op: 'put', key: `k${n}`, value: `v${n}`});
 	}
 
@@ -106,7 +119,6 @@ test('every replica crashed at once and restarted: each acknowledged write reads
 	cluster.restartAll();
 	const read = async (n: number) => cluster.submit({op: 'get', key: `k${n}`});
 	for (let n = 1; n <= 20; n++) {
-		// eslint-disable-next-line no-await-in-loop
 		const outcome = await read(n);
 		t.deepEqual(outcome.result, {ok: true, value: `v${n}`}, `k${n} after the crash of all`);
 	}
@@ -114,7 +126,6 @@ test('every replica crashed at once and restarted: each acknowledged write reads
 	await cluster.stop();
 	cluster = await ProcessCluster.start({replicas: 3, dataDir: data});
 	for (let n = 1; n <= 20; n += 19) {
-		// eslint-disable-next-line no-await-in-loop
 		const outcome = await read(n);
 		t.deepEqual(outcome.result, {ok: true, value: `v${n}`}, `k${n} in the next session`);
 	}
@@ -129,8 +140,10 @@ test('a data directory that is not ours, or holds another cluster’s replica, i
 	writeFileSync(path.join(foreign, 'notes.txt'), 'mine\n');
 	const before = snapshot(foreign);
 	// `run`, and the operator (which checks before it looks for a terminal).
-	for (const args of [['run', '--data-dir', foreign, '--requests', '5'], ['--data-dir', foreign]]) {
-		// eslint-disable-next-line no-await-in-loop
+	for (const args of [
+		['run', '--data-dir', foreign, '--requests', '5'],
+		['--data-dir', foreign],
+	]) {
 		const result = await spawnCli(args);
 		t.is(result.exitCode, 2);
 		t.deepEqual(lines(result.stderr), [
@@ -140,9 +153,11 @@ test('a data directory that is not ours, or holds another cluster’s replica, i
 	}
 
 	for (const directory of [ours, theirs]) {
-		// eslint-disable-next-line no-await-in-loop
-		const made = await spawnCli(['run', '--data-dir', directory, '--requests', '3', '--json'], slow);
-		t.is(made.exitCode, 0, String(made.stderr));
+		const made = await spawnCli(
+			['run', '--data-dir', directory, '--requests', '3', '--json'],
+			slow,
+		);
+		t.is(made.exitCode, 0, `stderr: ${String(made.stderr)}`);
 	}
 
 	rmSync(replicaDirectory(ours, 2), {recursive: true});
@@ -151,7 +166,10 @@ test('a data directory that is not ours, or holds another cluster’s replica, i
 	const result = await spawnCli(['run', '--data-dir', ours, '--requests', '3']);
 	t.is(result.exitCode, 2);
 	const [line, ...rest] = lines(result.stderr);
-	t.regex(line ?? '', /^vsr-tui: .*replica-2\/wal-[\da-f]{16}\.log belongs to cluster [\da-f]{32}, not to this cluster \([\da-f]{32}\); refusing to use or overwrite it$/v);
+	t.regex(
+		line ?? '',
+		/^vsr-tui: .*replica-2\/wal-[\da-f]{16}\.log belongs to cluster [\da-f]{32}, not to this cluster \([\da-f]{32}\); refusing to use or overwrite it$/v,
+	);
 	t.deepEqual(rest, []);
 	t.deepEqual(snapshot(ours), mixed, 'nothing was overwritten');
 });
@@ -162,7 +180,13 @@ test('--power-cut needs --data-dir, and --data-dir does not go with --seed: one 
 	t.deepEqual(lines(cut.stderr), [
 		'vsr-tui: --power-cut needs --data-dir: without disks, every replica killed at once loses every committed write',
 	]);
-	const seeded = await spawnCli(['run', '--data-dir', path.join(temporaryDirectory(t), 'd'), '--seed', '3']);
+	const seeded = await spawnCli([
+		'run',
+		'--data-dir',
+		path.join(temporaryDirectory(t), 'd'),
+		'--seed',
+		'3',
+	]);
 	t.is(seeded.exitCode, 2);
 	t.deepEqual(lines(seeded.stderr), [
 		"vsr-tui: --data-dir does not go with --seed: a disk's timing is not seeded",

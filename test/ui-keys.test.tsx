@@ -199,10 +199,14 @@ const cases: Record<Action, Case> = {
 	async crashAll(h, key, t) {
 		h.press(key);
 		await h.waitFor((current) =>
-			current.includes('y crashes every node: 10 committed ops lost (no --data-dir); other keys cancel'),
+			current.includes(
+				'y crashes every node: 10 committed ops lost (no --data-dir); other keys cancel',
+			),
 		);
 		h.press('s');
-		await h.waitFor((current) => current.includes('crash of every node cancelled: nothing changed'));
+		await h.waitFor((current) =>
+			current.includes('crash of every node cancelled: nothing changed'),
+		);
 		t.deepEqual(calls(h, 'crashAll'), []);
 		t.deepEqual(calls(h, 'submit'), [], 'the key that cancels does nothing else');
 		h.operator.state.dataDir = '/data';
@@ -216,7 +220,10 @@ const cases: Record<Action, Case> = {
 			[1, 2, 3].every((row) => nodeLine(current, row).includes('crashed')),
 		);
 		t.deepEqual(calls(h, 'crashAll'), [[]]);
-		t.regex(frame, /crashed every node \(SIGKILL\); their logs are on disk \(R restarts them all\)/v);
+		t.regex(
+			frame,
+			/crashed every node \(SIGKILL\); their logs are on disk \(R restarts them all\)/v,
+		);
 		h.press(key);
 		await h.waitFor((current) => current.includes('every node is down already'));
 		t.is(calls(h, 'crashAll').length, 1);
@@ -234,7 +241,8 @@ const cases: Record<Action, Case> = {
 		);
 		h.press(key);
 		const frame = await h.waitFor(
-			(current) => !nodeLine(current, 1).includes('crashed') && !nodeLine(current, 3).includes('crashed'),
+			(current) =>
+				!nodeLine(current, 1).includes('crashed') && !nodeLine(current, 3).includes('crashed'),
 		);
 		t.deepEqual(calls(h, 'restartAll'), [[]]);
 		t.regex(frame, /restarting 2 nodes from their disks/v);

@@ -47,7 +47,11 @@ export type BenchResult = {
 	readonly disk?: DiskResult;
 };
 
-type Measured = {readonly opsPerSecond: number; readonly latency: LatencySummary; readonly syncsPerOp: number};
+type Measured = {
+	readonly opsPerSecond: number;
+	readonly latency: LatencySummary;
+	readonly syncsPerOp: number;
+};
 
 /** Keys spread over a fixed set, so the state machine (and its checkpoints) stays small. */
 const keySpace = 1024;

@@ -16,6 +16,7 @@ import {FileDisk} from '../storage/file-disk.js';
 import {StorageRefused, readBack} from '../storage/read-back.js';
 import type {Identity} from '../storage/records.js';
 import {ReplicaStorage} from '../storage/replica-storage.js';
+import {isRecord} from './ipc.js';
 
 /** The file that names a data directory's cluster: its id and size. */
 export const clusterFileName = 'vsr-tui-cluster.json';
@@ -67,10 +68,7 @@ function readClusterFile(root: string): {cluster: string; replicas: number; sess
 		refuse(`${where} is not a vsr-tui cluster file; refusing to use or overwrite it`);
 	}
 
-	const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<
-		string,
-		unknown
-	>;
+	const record = isRecord(parsed) ? parsed : {};
 	const {format, cluster, replicas, sessions = 1} = record;
 	if (
 		format !== clusterFormat ||
@@ -130,7 +128,6 @@ async function create(root: string, replicaCount: number): Promise<DataDir> {
 	const cluster = randomBytes(16).toString('hex');
 	const dataDir: DataDir = {root, cluster, replicaCount, created: true, session: 0};
 	for (let id = 0; id < replicaCount; id++) {
-		// eslint-disable-next-line no-await-in-loop -- one directory after the other, in order
 		await format(replicaDirectory(root, id), identityOf(dataDir, id));
 	}
 

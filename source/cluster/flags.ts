@@ -106,7 +106,7 @@ export const runFlags = {
 	}),
 	dataDir: stringFlag({
 		description:
-			'Keep each replica\'s log on disk in DIR (created if missing): a cluster that survives losing every process',
+			"Keep each replica's log on disk in DIR (created if missing): a cluster that survives losing every process",
 		valueName: 'DIR',
 	}),
 	drop: rateFlag({description: 'Drop this share of all messages', default: 0}),

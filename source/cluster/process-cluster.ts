@@ -280,28 +280,6 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 	}
 
 	/**
-	Kills the node's process if it runs, and starts a new one: without a data directory it
-	recovers its state from the others (a lone replica has no one to recover from: it starts
-	empty, reported as `data_lost`); with one, it starts from its disk.
-	*/
-	private restartNode(state: NodeState): void {
-		const lone = this.processes.nodes.length === 1;
-		const durable = this.dataDir !== undefined;
-		const lost = lone && !durable ? state.commit : 0;
-		this.kill(state);
-		state.restarts++;
-		this.processes.spawn(state, !lone && !durable, this.virtualNow());
-		this.emit(operatorEvents.operatorRestart, {
-			node: state.id,
-			...this.pidOf(state.child?.pid),
-			incarnation: this.processes.incarnationOf(state),
-		});
-		if (lost > 0) {
-			this.emit(clusterEvents.dataLost, {node: state.id, commit: lost});
-		}
-	}
-
-	/**
 	Replaces every replica with a fresh, empty one (a new cluster, view 0, nothing committed): the
 	way out when fewer than a quorum hold their state. Requests in flight fail; messages in
 	flight are forgotten; the network's fault settings and the steady load stay as they are.
@@ -663,6 +641,28 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 	waits for the round's end. Seeded, its time is where the rounds are (the end of the last one),
 	so a replay takes it at the same point of the run.
 	*/
+	/**
+	Kills the node's process if it runs, and starts a new one: without a data directory it
+	recovers its state from the others (a lone replica has no one to recover from: it starts
+	empty, reported as `data_lost`); with one, it starts from its disk.
+	*/
+	private restartNode(state: NodeState): void {
+		const lone = this.processes.nodes.length === 1;
+		const durable = this.dataDir !== undefined;
+		const lost = lone && !durable ? state.commit : 0;
+		this.kill(state);
+		state.restarts++;
+		this.processes.spawn(state, !lone && !durable, this.virtualNow());
+		this.emit(operatorEvents.operatorRestart, {
+			node: state.id,
+			...this.pidOf(state.child?.pid),
+			incarnation: this.processes.incarnationOf(state),
+		});
+		if (lost > 0) {
+			this.emit(clusterEvents.dataLost, {node: state.id, commit: lost});
+		}
+	}
+
 	private act(action: ActionName, args: readonly unknown[], apply: () => void): void {
 		if (this.playing) {
 			this.waitingActions.push(() => {

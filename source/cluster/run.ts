@@ -15,6 +15,7 @@ import type {EventName, Metadata} from '../telemetry/telemetry.js';
 import type {KvOperation} from '../vsr/kv-store.js';
 import {Prng, mixSeed} from '../vsr/prng.js';
 import type {Result} from '../vsr/state-machine.js';
+import {StorageRefused} from '../storage/read-back.js';
 import {
 	type CrashSpec,
 	type CutSpec,
@@ -28,7 +29,6 @@ import {
 import {clusterEvents} from './events.js';
 import {Nemesis, type NemesisCounts} from './nemesis.js';
 import {type LatencySummary, latencyMs} from './histograms.js';
-import {StorageRefused} from '../storage/read-back.js';
 import {checkDataDir} from './data-dir.js';
 import {ProcessCluster} from './process-cluster.js';
 
@@ -289,6 +289,16 @@ export async function runWorkload(
 			finish = resolve;
 		});
 
+		// No acknowledgement can come while every replica is down: the restart goes by time.
+		const powerBackIn = (ms: number) => {
+			const timer = setTimeout(() => {
+				powerOn.delete(timer);
+				lastProgress = Date.now();
+				cluster.restartAll();
+			}, ms);
+			powerOn.add(timer);
+		};
+
 		const cuts = new Map<string, {sender: number; receiver: number}>();
 		let lastFault: ScheduledFault | undefined;
 		const fire = () => {
@@ -351,14 +361,8 @@ export async function runWorkload(
 					}
 
 					case 'power_cut': {
-						// No acknowledgement can come while every replica is down: the restart goes by time.
 						cluster.crashAll();
-						const timer = setTimeout(() => {
-							powerOn.delete(timer);
-							lastProgress = Date.now();
-							cluster.restartAll();
-						}, fault.ms);
-						powerOn.add(timer);
+						powerBackIn(fault.ms);
 						break;
 					}
 				}

@@ -117,14 +117,14 @@ export function linkFaults(mix: FaultMix): LinkFaults {
 export type ClusterView = {
 	readonly replicaCount: number;
 	readonly f: number;
+	/** Replicas keep their logs on (simulated) disks. */
+	readonly storage: boolean;
 	/** Crashed, or restarted and still recovering. */
 	isDown(replica: number): boolean;
 	isCrashed(replica: number): boolean;
 	downCount(): number;
 	primary(): number | undefined;
 	partitioned(): boolean;
-	/** Replicas keep their logs on (simulated) disks. */
-	readonly storage: boolean;
 	/** With storage: a power cut has every replica down. */
 	powerIsOff(): boolean;
 	/**

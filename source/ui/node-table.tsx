@@ -145,9 +145,7 @@ export function rowCells(node: NodeRow, row: number, selected: boolean, durable 
 		number(node.op, 7),
 		number(node.commit, 7),
 		// What is on disk stays there while the replica is down.
-		...(durable
-			? [node.durableOp === undefined ? '-' : formatCount(node.durableOp, 7)]
-			: []),
+		...(durable ? [node.durableOp === undefined ? '-' : formatCount(node.durableOp, 7)] : []),
 		number(node.lag, 5),
 		node.pid === undefined ? '-' : String(node.pid),
 		networkText(node.network, node.links),
