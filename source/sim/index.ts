@@ -53,3 +53,4 @@ export {
 	ModelHistory,
 	checkModel,
 } from '../check/model.js';
+export type {DiskFault} from './simulated-storage.js';
