@@ -272,7 +272,7 @@ function summaryLines(summary: {
 
 	if (totals.outside_model > 0) {
 		lines.push(
-			`${totals.outside_model} run(s) went outside the failure model (more than f replicas down at once); they are not counted as passes or failures.`,
+			`${totals.outside_model} run(s) went outside the failure model (more than f replicas ${summary.disks ? 'lost their state' : 'down'} at once); they are not counted as passes or failures.`,
 		);
 	}
 
