@@ -699,8 +699,7 @@ export class Simulation {
 	}
 
 	private crash(replica: number, power: boolean): void {
-		this.lostOnRestart[replica] =
-			!this.storage || this.replicas[replica]?.status === 'recovering';
+		this.lostOnRestart[replica] = !this.storage || this.replicas[replica]?.status === 'recovering';
 		this.replicas[replica] = undefined;
 		this.adversary.forget(replica);
 		this.storage?.crash(replica, power);
