@@ -21,6 +21,7 @@ export type {SimulatedService} from './service.js';
 export {
 	type Fault,
 	type FaultCounts,
+	type FaultKind,
 	type FaultMix,
 	faultKinds,
 	faultMixes,
