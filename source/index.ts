@@ -53,7 +53,15 @@ export {
 export {Configuration, maxReplicas, minReplicas} from './vsr/configuration.js';
 export {defaultCheckpointInterval, defaultTimeouts, type Timeouts} from './vsr/options.js';
 export type {Checkpoint} from './vsr/checkpoint.js';
+export type {
+	CheckpointWrite,
+	DurableFacts,
+	DurableState,
+	LogWrite,
+	StorageRequest,
+	StorageStart,
+} from './vsr/storage.js';
 export type {ClientTableSnapshot} from './vsr/client-table.js';
 export {InvariantViolation} from './vsr/assert.js';
 export {Prng} from './vsr/prng.js';
-export {type BugName, bugNames, bugs} from './vsr/bugs.js';
+export {type BugName, bugNames, bugs, storageBugNames} from './vsr/bugs.js';

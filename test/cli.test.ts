@@ -54,15 +54,15 @@ const badArguments: Array<[string[], string]> = [
 	],
 	[
 		['--bogus'],
-		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --otlp, --help, --version)',
+		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --otlp, --help, --version)',
 	],
 	[
 		['--bogus=1', 'sim'],
-		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --otlp, --help, --version)',
+		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --otlp, --help, --version)',
 	],
 	[
 		['-x'],
-		'unknown flag -x (expected one of: --replicas, --drop, --delay, --seed, --paused, --otlp, --help, --version)',
+		'unknown flag -x (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --otlp, --help, --version)',
 	],
 	[['foo'], 'unknown command "foo" (expected one of: sim, run, bench, cluster, replica, client)'],
 	[
@@ -80,7 +80,7 @@ const badArguments: Array<[string[], string]> = [
 	],
 	[
 		['sim', '--inject-bug', 'nope'],
-		'--inject-bug must be one of: commit-without-quorum, ignore-last-normal-view, client-table-forgets-writes, state-transfer-skips-ops, recovery-answers-early, eager-truncation, ack-any-view (got nope)',
+		'--inject-bug must be one of: commit-without-quorum, ignore-last-normal-view, client-table-forgets-writes, state-transfer-skips-ops, recovery-answers-early, eager-truncation, ack-any-view, ack-before-fsync, trust-corrupt-record (got nope)',
 	],
 	[['sim', '--seeds', '0'], '--seeds must be an integer from 1 to 10000000 (got 0)'],
 	[
@@ -89,7 +89,7 @@ const badArguments: Array<[string[], string]> = [
 	],
 	[
 		['run', '--anything'],
-		'unknown flag --anything (expected one of: --replicas, --requests, --clients, --crash, --restart, --partition, --cut, --freeze, --chaos, --drop, --delay, --events, --history, --seed, --json, --otlp, --allow-unknown, --cluster, --help, --version)',
+		'unknown flag --anything (expected one of: --replicas, --requests, --clients, --crash, --restart, --partition, --cut, --freeze, --chaos, --power-cut, --data-dir, --drop, --delay, --events, --history, --seed, --json, --otlp, --allow-unknown, --cluster, --help, --version)',
 	],
 	[['bench', '--seconds', '0'], '--seconds must be an integer from 1 to 3600 (got 0)'],
 ];

@@ -72,6 +72,23 @@ test('no layer reaches upward, and the two drivers import nothing from each othe
 	}
 });
 
+test('storage stands on the core alone, and the core and the checker know nothing of it', (t) => {
+	const imports = importsOf('storage');
+	t.true(imports.length > 0);
+	for (const {file, from} of imports) {
+		const layer = layerOf(from);
+		t.true(layer === undefined || layer === 'vsr', `${file} imports ${from}`);
+	}
+
+	for (const {file, from} of [
+		...importsOf('vsr'),
+		...importsOf('check'),
+		...importsOf('telemetry'),
+	]) {
+		t.not(layerOf(from), 'storage', `${file} imports ${from}`);
+	}
+});
+
 test('the checker stands on the core alone', (t) => {
 	for (const {file, from} of importsOf('check')) {
 		const layer = layerOf(from);

@@ -7,7 +7,7 @@ import {type SimCommandOptions, simCommand} from '../source/sim/command.js';
 import {Simulation} from '../source/sim/simulation.js';
 import {seedEvents} from '../source/telemetry/catalogue.js';
 import {parseEvent} from '../source/telemetry/serialize.js';
-import {bugNames, type BugName} from '../source/vsr/bugs.js';
+import {bugNames, type BugName, storageBugNames} from '../source/vsr/bugs.js';
 import {captureStream, lines, spawnCli} from './helpers/cli.js';
 
 const slow = {timeout: 300_000};
@@ -192,7 +192,7 @@ test('a failure prints the seed, what broke, a shrunk schedule, a trace and the 
 test('--list-bugs prints the bug names, one a line', async (t) => {
 	const result = await spawnCli(['sim', '--list-bugs']);
 	t.is(result.exitCode, 0);
-	t.deepEqual(lines(result.stdout), [...bugNames]);
+	t.deepEqual(lines(result.stdout), [...bugNames, ...storageBugNames]);
 });
 
 test('a run replayed from its recorded fault schedule is the same run', (t) => {
@@ -237,6 +237,7 @@ const simDefaults: SimCommandOptions = {
 	injectBug: undefined,
 	listBugs: false,
 	allowUnknown: false,
+	storage: false,
 };
 
 test('a run whose linearizability search gives up is counted as unknown, not passed; the exit code is 1 unless --allow-unknown', async (t) => {

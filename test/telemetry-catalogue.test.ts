@@ -103,7 +103,7 @@ test('every catalogue constant is a seed event, an addition or a span prefix', (
 		.map(([key]) => key);
 	t.deepEqual(unlisted, []);
 
-	t.is(Object.keys(events).length, 31 + 3 + 7, '31 seed events, 3 span prefixes, 7 additions');
+	t.is(Object.keys(events).length, 31 + 3 + 9, '31 seed events, 3 span prefixes, 9 additions');
 });
 
 test('additions are outside the seed, operator faults under vsr_tui.operator', (t) => {
@@ -123,6 +123,8 @@ test('additions are outside the seed, operator faults under vsr_tui.operator', (
 			'vsr.leadership.stop',
 			'vsr.checkpoint.taken',
 			'vsr.client.retry',
+			'vsr.storage.restored',
+			'vsr.storage.lost',
 		],
 	);
 	t.deepEqual(

@@ -50,6 +50,8 @@ const catalogue = {
 	leadershipStop: 'leadership.stop',
 	checkpoint: 'checkpoint.taken',
 	clientRetry: 'client.retry',
+	storageRestored: 'storage.restored',
+	storageLost: 'storage.lost',
 };
 
 const operator = {

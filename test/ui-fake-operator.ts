@@ -361,6 +361,20 @@ export function createFakeOperator(replicas = 3, telemetry = new Telemetry()): F
 			record('restart', node);
 			fake.setNode(node, {status: 'recovering', pid: 5000 + node});
 		},
+		crashAll() {
+			record('crashAll');
+			for (const node of fake.state.nodes) {
+				fake.setNode(node.id, {status: 'crashed', pid: undefined, isPrimary: false});
+			}
+		},
+		restartAll() {
+			record('restartAll');
+			for (const node of fake.state.nodes) {
+				if (node.status === 'crashed') {
+					fake.setNode(node.id, {status: 'view_change', pid: 5000 + node.id});
+				}
+			}
+		},
 		isolate(node) {
 			record('isolate', node);
 			setNetwork(node, {isolated: true});

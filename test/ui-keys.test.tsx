@@ -196,6 +196,57 @@ const cases: Record<Action, Case> = {
 		await h.waitFor((frame) => frame.includes('restarting node 1 (killed first)'));
 		t.deepEqual(calls(h, 'restart'), [[0], [1]], 'a running node is restarted too');
 	},
+	async crashAll(h, key, t) {
+		h.press(key);
+		await h.waitFor((current) =>
+			current.includes(
+				'y crashes every node: 10 committed ops lost (no --data-dir); other keys cancel',
+			),
+		);
+		h.press('s');
+		await h.waitFor((current) =>
+			current.includes('crash of every node cancelled: nothing changed'),
+		);
+		t.deepEqual(calls(h, 'crashAll'), []);
+		t.deepEqual(calls(h, 'submit'), [], 'the key that cancels does nothing else');
+		h.operator.state.dataDir = '/data';
+		h.store.flush();
+		h.press(key);
+		await h.waitFor((current) =>
+			current.includes('y crashes every node at once (logs stay on disk)'),
+		);
+		h.press('y');
+		const frame = await h.waitFor((current) =>
+			[1, 2, 3].every((row) => nodeLine(current, row).includes('crashed')),
+		);
+		t.deepEqual(calls(h, 'crashAll'), [[]]);
+		t.regex(
+			frame,
+			/crashed every node \(SIGKILL\); their logs are on disk \(R restarts them all\)/v,
+		);
+		h.press(key);
+		await h.waitFor((current) => current.includes('every node is down already'));
+		t.is(calls(h, 'crashAll').length, 1);
+	},
+	async restartAll(h, key, t) {
+		h.press(key);
+		await h.waitFor((frame) => frame.includes('no node is down (X crashes them all)'));
+		t.deepEqual(calls(h, 'restartAll'), []);
+		h.operator.state.dataDir = '/data';
+		h.press('x');
+		h.press('3');
+		h.press('x');
+		await h.waitFor(
+			(frame) => nodeLine(frame, 1).includes('crashed') && nodeLine(frame, 3).includes('crashed'),
+		);
+		h.press(key);
+		const frame = await h.waitFor(
+			(current) =>
+				!nodeLine(current, 1).includes('crashed') && !nodeLine(current, 3).includes('crashed'),
+		);
+		t.deepEqual(calls(h, 'restartAll'), [[]]);
+		t.regex(frame, /restarting 2 nodes from their disks/v);
+	},
 	async isolate(h, key, t) {
 		h.press('3');
 		h.press(key);
@@ -623,7 +674,7 @@ const cases: Record<Action, Case> = {
 	async confirm(h, key, t) {
 		h.press(key);
 		await h.waitFor((frame) =>
-			frame.includes('nothing to confirm (y answers a question, such as W’s)'),
+			frame.includes('nothing to confirm (y answers a question, such as W’s or X’s)'),
 		);
 		t.deepEqual(calls(h, 'reset'), []);
 		h.press('W');
@@ -840,7 +891,7 @@ test('no key means two things in one mode, and the keys later versions need stay
 		shadowed.map((binding) => binding.action),
 		['selectPrevious', 'selectNext', 'selectNode'],
 	);
-	for (const key of ['g', ',', '.', 'X', 'R']) {
+	for (const key of ['g', ',', '.']) {
 		t.is(commandFor(key), undefined, `${key} is free`);
 		t.is(commandFor(key, 'messages'), undefined, `${key} is free`);
 	}

@@ -174,6 +174,25 @@ test('node table: id, role, status, view, op, commit, lag, pid, network; the sel
 	]);
 });
 
+test('node table with --data-dir: each replica’s op on disk, kept while it is down', (t) => {
+	const {store} = storeWith((operator) => {
+		operator.state.dataDir = '/data';
+		operator.state.nodes = [
+			fakeNode(0, {isPrimary: true, op: 42, commit: 41, durableOp: 42}),
+			fakeNode(1, {isPrimary: false, op: 42, commit: 41, durableOp: 40}),
+			fakeNode(2, {status: 'crashed', pid: undefined, isPrimary: false, durableOp: 17}),
+		];
+	});
+	const pane = renderPane(<NodeTable width={80} />, store);
+	t.teardown(pane.dispose);
+	t.deepEqual(lines(pane.frame()), [
+		'     id role     status       view      op  commit    disk   lag     pid network',
+		'>1    0 primary  normal          0      42      41      42     0    4000 ok',
+		' 2    1 backup   normal          0      42      41      40     0    4001 ok',
+		' 3    2 -        crashed         -       -       -      17     -       - ok',
+	]);
+});
+
 test('header: one replica is a replica, with f=0 and a quorum of 1', (t) => {
 	const operator = createFakeOperator(1);
 	const store = new UiStore({operator});

@@ -12,11 +12,13 @@ export class KvCommands {
 	private readonly written = new Map<string, string>();
 	private readonly keys: readonly string[];
 
+	/** `prefix`: before each key's name (a run on a cluster that holds an earlier run's keys uses fresh ones). */
 	constructor(
 		private readonly random: () => number,
 		keyCount: number,
+		prefix = '',
 	) {
-		this.keys = Array.from({length: keyCount}, (_, i) => `k${i}`);
+		this.keys = Array.from({length: keyCount}, (_, i) => `${prefix}k${i}`);
 	}
 
 	/** The next command of client `clientId`: a get, put, append or cas on a random key. */

@@ -8,6 +8,8 @@ export const actionNames = [
 	'setLoad',
 	'crash',
 	'restart',
+	'crashAll',
+	'restartAll',
 	'reset',
 	'isolate',
 	'partition',
@@ -52,6 +54,8 @@ export type ActionTarget = {
 	setLoad(on: boolean): void;
 	crash(node: number): void;
 	restart(node: number): void;
+	crashAll(): void;
+	restartAll(): void;
 	reset(): Promise<void>;
 	isolate(node: number): void;
 	partition(sideA: readonly number[], sideB: readonly number[]): void;
@@ -103,6 +107,16 @@ export function replay(target: ActionTarget, logged: LoggedAction): void {
 
 		case 'restart': {
 			target.restart(a[0] as number);
+			break;
+		}
+
+		case 'crashAll': {
+			target.crashAll();
+			break;
+		}
+
+		case 'restartAll': {
+			target.restartAll();
 			break;
 		}
 

@@ -50,6 +50,12 @@ export type ClientPoolOptions = {
 	readonly requestTimeout?: number;
 	/** The clock of latencies and of `started` and `done`, in ns (default: the monotonic clock). */
 	readonly clock?: () => bigint;
+	/**
+	The first client's id (default 1; the others follow). A cluster that keeps its client table on
+	disk remembers earlier sessions' clients and their request numbers: a new session's clients
+	need ids of their own, or their requests would be taken for old ones.
+	*/
+	readonly firstClientId?: number;
 };
 
 export class ClientPool {
@@ -66,14 +72,16 @@ export class ClientPool {
 	private readonly send: (sends: Send[]) => void;
 	private readonly options: ClientPoolOptions;
 	private idle: Slot[];
+	private readonly firstId: number;
 
 	constructor(options: ClientPoolOptions) {
 		this.options = options;
 		this.send = options.send;
 		this.clock = options.clock ?? (() => process.hrtime.bigint());
 		this.origin = this.clock();
+		this.firstId = options.firstClientId ?? 1;
 		this.slots = Array.from({length: options.count}, (_, index) => ({
-			client: this.newClient(index + 1),
+			client: this.newClient(this.firstId + index),
 			job: undefined,
 			start: 0n,
 		}));
@@ -150,7 +158,7 @@ export class ClientPool {
 	}
 
 	onReply(reply: Reply): void {
-		const slot = this.slots[reply.clientId - 1];
+		const slot = this.slots[reply.clientId - this.firstId];
 		if (slot === undefined) {
 			return; // A reply to a client we do not have (an operator before us, or a forged one).
 		}

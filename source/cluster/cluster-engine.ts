@@ -25,8 +25,15 @@ import type {DeliveryReport} from './operator-api.js';
 import {type NodeState, ReplicaProcesses} from './replica-processes.js';
 import {TelemetryForwarding} from './telemetry-forwarding.js';
 import {VirtualClock} from './virtual-clock.js';
+import {type DataDir, replicaDirectory} from './data-dir.js';
 
 const tickNs = tickMs * 1_000_000;
+
+/** Client ids a session of a cluster on disk takes (`run` has at most 1024 clients, `bench` 4096). */
+export const clientIdsPerSession = 10_000;
+
+/** Incarnations a session of a cluster on disk takes: each session's lives come after the last's. */
+export const incarnationsPerSession = 1_000_000;
 
 /**
 The machinery of the process cluster: one child process per replica, their network (every
@@ -85,6 +92,8 @@ export abstract class ClusterEngine {
 	protected constructor(
 		options: ProcessClusterOptions,
 		protected readonly otlp?: OtlpExport,
+		/** With `--data-dir`: the cluster's directory, opened (and formatted when new). */
+		readonly dataDir?: DataDir,
 	) {
 		this.configuration = new Configuration(options.replicas);
 		const n = options.replicas;
@@ -133,6 +142,8 @@ export abstract class ClusterEngine {
 			replicaCount: n,
 			telemetry: new VsrTelemetry(clientBus),
 			clock: this.seeded ? () => BigInt(Math.round(this.sendTime)) : undefined,
+			// A cluster on disk remembers the clients of its earlier sessions: these are new ones.
+			firstClientId: (dataDir?.session ?? 0) * clientIdsPerSession + 1,
 			send: (sends) => {
 				this.router.sendFromClients(sends);
 			},
@@ -143,6 +154,11 @@ export abstract class ClusterEngine {
 				checkpointInterval: options.checkpointInterval,
 				telemetry: this.telemetryMode,
 				seed: options.seed,
+				storage: dataDir && {
+					directory: (id) => replicaDirectory(dataDir.root, id),
+					cluster: dataDir.cluster,
+				},
+				incarnationBase: (dataDir?.session ?? 0) * incarnationsPerSession,
 			},
 			{
 				batch: (node, batch) => {
@@ -291,7 +307,7 @@ export abstract class ClusterEngine {
 		this.emit(operatorEvents.operatorCrash, {
 			node: node.id,
 			...this.pidOf(child.pid),
-			incarnation: node.restarts,
+			incarnation: this.processes.incarnationOf(node),
 		});
 		return true;
 	}
@@ -349,7 +365,10 @@ export abstract class ClusterEngine {
 			return;
 		}
 
-		const now = standing(this.processes.nodes.map((node) => nodeInfo(node, this.network)));
+		const now = standing(
+			this.processes.nodes.map((node) => nodeInfo(node, this.network)),
+			this.dataDir !== undefined,
+		);
 		if (now.stuck && !this.stuck) {
 			this.emit(clusterEvents.noQuorum, {
 				with_state: [...now.withState],

@@ -12,6 +12,9 @@ whatever the speed of the machine.
   way: B still reaches A).
 - `--freeze NODE@K-L`: at K the replica's process is stopped (SIGSTOP, as by a
   long GC pause); at L it goes on (SIGCONT) with its state.
+- `--power-cut K[:MS]` (with `--data-dir`): at the K-th acknowledgement, SIGKILL
+  every replica at once, and start them all again MS milliseconds later (no
+  acknowledgement can come while all are down, so the restart goes by time).
 
 K = 0 means before the first request.
 */
@@ -30,6 +33,10 @@ export type CutSpec = {
 	readonly to: number;
 };
 export type FreezeSpec = {readonly node: number; readonly from: number; readonly to: number};
+export type PowerCutSpec = {readonly at: number; readonly ms: number};
+
+/** How long every replica stays down after a power cut, unless `--power-cut K:MS` says. */
+export const defaultPowerCutMs = 500;
 
 const count = String.raw`(0|[1-9]\d{0,8})`;
 
@@ -63,6 +70,16 @@ export function parsePartition(raw: string): PartitionSpec | undefined {
 	return {side, from, to};
 }
 
+export function parsePowerCut(raw: string): PowerCutSpec | undefined {
+	const match = new RegExp(String.raw`^${count}(?::(0|[1-9]\d{0,4}))?$`, 'v').exec(raw);
+	if (match === null) {
+		return undefined;
+	}
+
+	const ms = match[2] === undefined ? defaultPowerCutMs : Number(match[2]);
+	return ms > 60_000 ? undefined : {at: Number(match[1]), ms};
+}
+
 export function parseCut(raw: string): CutSpec | undefined {
 	const match = new RegExp(String.raw`^(\d)>(\d)@${count}-${count}$`, 'v').exec(raw);
 	if (match === null) {
@@ -93,6 +110,8 @@ export type ScheduledFault = {readonly at: number; readonly flag: string} & (
 	| {readonly kind: 'heal'}
 	| {readonly kind: 'cut'; readonly sender: number; readonly receiver: number; readonly on: boolean}
 	| {readonly kind: 'freeze'; readonly node: number; readonly on: boolean}
+	/** Every replica killed at once, and started again `ms` later (by time: no ack comes meanwhile). */
+	| {readonly kind: 'power_cut'; readonly ms: number}
 );
 
 /** At the same K, what ends a fault comes before what starts one. */
@@ -118,6 +137,10 @@ const rank = (fault: ScheduledFault): number => {
 		case 'crash': {
 			return 5;
 		}
+
+		case 'power_cut': {
+			return 6;
+		}
 	}
 };
 
@@ -134,6 +157,7 @@ export function scheduleFaults(options: {
 	readonly partition: readonly PartitionSpec[];
 	readonly cut?: readonly CutSpec[];
 	readonly freeze?: readonly FreezeSpec[];
+	readonly powerCut?: readonly PowerCutSpec[];
 }): ScheduledFault[] {
 	const {replicas, requests} = options;
 	const checkNode = (flag: string, node: number) => {
@@ -164,6 +188,11 @@ export function scheduleFaults(options: {
 		checkNode('--restart', node);
 		checkAt('--restart', at);
 		faults.push({at, kind: 'restart', node, flag: `--restart ${node}@${at}`});
+	}
+
+	for (const {at, ms} of options.powerCut ?? []) {
+		checkAt('--power-cut', at);
+		faults.push({at, kind: 'power_cut', ms, flag: `--power-cut ${at}:${ms}`});
 	}
 
 	const partitions = options.partition.toSorted((a, b) => a.from - b.from);
@@ -267,6 +296,19 @@ function checkProgress(
 	const active = new Map<string, ScheduledFault>();
 	for (const [index, fault] of faults.entries()) {
 		switch (fault.kind) {
+			case 'power_cut': {
+				// Every replica starts again, from its disk, the crashed ones too.
+				crashed.clear();
+				primaries = 0;
+				for (const [flag, started] of active) {
+					if (started.kind === 'crash') {
+						active.delete(flag);
+					}
+				}
+
+				break;
+			}
+
 			case 'crash': {
 				if (fault.node === 'primary') {
 					primaries++;

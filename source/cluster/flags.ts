@@ -12,11 +12,13 @@ import {
 	type CutSpec,
 	type FreezeSpec,
 	type PartitionSpec,
+	type PowerCutSpec,
 	type RestartSpec,
 	parseCrash,
 	parseCut,
 	parseFreeze,
 	parsePartition,
+	parsePowerCut,
 	parseRestart,
 } from './fault-schedule.js';
 
@@ -61,7 +63,8 @@ export const runFlags = {
 		parse: parseCrash,
 	}),
 	restart: faultFlag<RestartSpec>({
-		description: 'Start replica NODE again (it recovers) at the K-th acknowledged request',
+		description:
+			'Start replica NODE again (it recovers, or with --data-dir starts from its disk) at the K-th acknowledged request',
 		valueName: 'NODE@K',
 		expected: 'NODE@K, e.g. 0@80',
 		parse: parseRestart,
@@ -93,6 +96,18 @@ export const runFlags = {
 		min: 1,
 		max: 86_400,
 		valueName: 'SECONDS',
+	}),
+	powerCut: faultFlag<PowerCutSpec>({
+		description:
+			'Kill every replica at once at the K-th acknowledged request and start them all MS ms later (default 500; needs --data-dir)',
+		valueName: 'K[:MS]',
+		expected: 'K or K:MS with MS up to 60000, e.g. 50 or 50:1000',
+		parse: parsePowerCut,
+	}),
+	dataDir: stringFlag({
+		description:
+			"Keep each replica's log on disk in DIR (created if missing): a cluster that survives losing every process",
+		valueName: 'DIR',
 	}),
 	drop: rateFlag({description: 'Drop this share of all messages', default: 0}),
 	delay: integerFlag({
@@ -127,7 +142,8 @@ export const runFlags = {
 
 export const benchFlags = {
 	seconds: integerFlag({
-		description: 'Measure for this many seconds (after 1 s of warm-up), once for each of the two',
+		description:
+			'Measure for this many seconds (after 1 s of warm-up), once for each: the relay, the cluster (and the cluster on disk)',
 		min: 1,
 		max: 3600,
 		default: 5,
@@ -139,6 +155,11 @@ export const benchFlags = {
 		max: 4096,
 		default: 256,
 		valueName: 'C',
+	}),
+	dataDir: stringFlag({
+		description:
+			"Measure the cluster a third time with each replica's log on disk in DIR (fsync on): ops/s and fsyncs per op",
+		valueName: 'DIR',
 	}),
 	json: booleanFlag({description: 'Print the result as one JSON object'}),
 };

@@ -34,3 +34,4 @@ export {
 export {type ActionName, type LoggedAction, actionNames} from './action-log.js';
 export type {ChildExit} from './child-process.js';
 export {clusterEvents} from './events.js';
+export type {DataDir} from './data-dir.js';

@@ -60,6 +60,8 @@ export type ChildConfig = {
 	readonly time?: number;
 	readonly checkpointInterval?: number;
 	readonly telemetry: TelemetryMode;
+	/** The replica keeps its log in this directory, every file naming this cluster id (`--data-dir`). */
+	readonly storage?: {readonly directory: string; readonly cluster: string} | undefined;
 };
 
 export const defaultTelemetryMode: TelemetryMode = {
@@ -96,6 +98,8 @@ export type StatusTuple = [
 	commit: number,
 	primary: number,
 	digest: number,
+	/** With storage, the highest op of its log a restart would find; -1 without storage. */
+	durable: number,
 ];
 
 export const statusCodes = ['normal', 'view_change', 'recovering'] as const;
@@ -135,6 +139,8 @@ export type FromChild = {
 	flushed?: number;
 	/** With `flushed`: every event raised since the child started, by name. */
 	raised?: Record<string, number>;
+	/** With storage, sent with the telemetry: the log's fdatasyncs since the process started. */
+	syncs?: number;
 };
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -164,6 +170,7 @@ export function parseChildConfig(text: string | undefined): ChildConfig {
 		time,
 		checkpointInterval,
 		telemetry,
+		storage,
 	} = value;
 	const integer = (x: unknown): x is number =>
 		typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
@@ -202,12 +209,26 @@ export function parseChildConfig(text: string | undefined): ChildConfig {
 		throw new TypeError('the child needs a telemetry mode');
 	}
 
+	if (
+		storage !== undefined &&
+		(!isRecord(storage) ||
+			typeof storage.directory !== 'string' ||
+			typeof storage.cluster !== 'string' ||
+			!/^[\da-f]{32}$/v.test(storage.cluster))
+	) {
+		throw new TypeError('storage needs a directory and a cluster id of 32 hexadecimal digits');
+	}
+
 	return {
 		mode,
 		id,
 		replicaCount,
 		incarnation,
 		recovering,
+		storage:
+			storage === undefined
+				? undefined
+				: {directory: String(storage.directory), cluster: String(storage.cluster)},
 		seed,
 		time,
 		checkpointInterval,

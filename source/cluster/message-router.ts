@@ -158,7 +158,7 @@ export class MessageRouter {
 				: message.type !== 'request' &&
 					message.type !== 'reply' &&
 					message.from === node.id &&
-					message.incarnation === node.restarts &&
+					message.incarnation === this.parts.processes.incarnationOf(node) &&
 					to >= 0 &&
 					to < this.parts.processes.nodes.length;
 		if (!ok) {

@@ -28,6 +28,7 @@ export function nodeInfo(node: NodeState, network: NetworkModel): NodeInfo {
 		op: node.op,
 		commit: node.commit,
 		restarts: node.restarts,
+		durableOp: node.durable,
 		network: {
 			isolated,
 			partitioned: side !== undefined && !isolated,

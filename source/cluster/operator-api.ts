@@ -41,6 +41,8 @@ export type NodeInfo = {
 	readonly commit: number;
 	/** How many times this replica was started before (its incarnation). */
 	readonly restarts: number;
+	/** With a data directory, the highest op of its log that a restart would find (as last reported); undefined without one. */
+	readonly durableOp?: number | undefined;
 	readonly network: NodeNetwork;
 };
 
@@ -70,6 +72,8 @@ export type ClusterSnapshot = {
 	readonly load: boolean;
 	/** Requests acknowledged since the start. */
 	readonly acked: number;
+	/** The cluster's data directory (`--data-dir`): its replicas keep their logs on disk. Undefined: in memory. */
+	readonly dataDir?: string | undefined;
 	/** More than f replicas are crashed or recovering: VR promises nothing now (no stable storage). */
 	readonly outsideFailureModel: boolean;
 };
@@ -162,8 +166,12 @@ export type OperatorControls = {
 	setLoad(on: boolean): void;
 	/** Kills a replica's process at once (SIGKILL): it loses its memory. */
 	crash(node: number): void;
-	/** A new process for the replica, which recovers its state from the others. */
+	/** A new process for the replica, which recovers its state from the others (with a data directory, from its disk). */
 	restart(node: number): void;
+	/** Kills every replica's process at once (SIGKILL), as a power cut would. */
+	crashAll(): void;
+	/** A new process for every crashed replica. */
+	restartAll(): void;
 	/** Cuts a replica off from the others, both ways (clients still reach it). */
 	isolate(node: number): void;
 	/** Splits the replicas into two sides that cannot reach each other. */

@@ -38,6 +38,11 @@ export type ProcessClusterOptions = {
 	in `vsr-tui/otel`); every replica then sends every event in full, so that every span is whole.
 	*/
 	readonly otlp?: string | undefined;
+	/**
+	Each replica keeps its log and checkpoints in a directory of its own under this one (created
+	if missing; see `openDataDir`): the cluster survives losing every process at once. Live only.
+	*/
+	readonly dataDir?: string | undefined;
 };
 
 /** What the network did to the messages so far. */

@@ -24,9 +24,10 @@ import type {
 	RequestOutcome,
 	TelemetrySummary,
 } from './operator-api.js';
-import {type FlushResult} from './replica-processes.js';
+import {type FlushResult, type NodeState} from './replica-processes.js';
 import {type SpanTiming} from './telemetry-forwarding.js';
 import {ClusterEngine} from './cluster-engine.js';
+import {type DataDir, openDataDir} from './data-dir.js';
 
 /**
 The process cluster: it starts one child process per replica, is their network and their clock,
@@ -43,13 +44,22 @@ done: until then its replicas and their IPC keep the process alive.
 export class ProcessCluster extends ClusterEngine implements OperatorControls {
 	/** Starts the replicas and resolves once every one has reported (rejects if one cannot start). */
 	static async start(options: ProcessClusterOptions): Promise<ProcessCluster> {
+		if (options.dataDir !== undefined && options.seed !== undefined) {
+			throw new Error('a seeded session keeps no data directory: its disks are not seeded');
+		}
+
+		// Refuses (StorageRefused, one line) a directory that is not this cluster's, before anything starts.
+		const dataDir =
+			options.dataDir === undefined
+				? undefined
+				: await openDataDir(options.dataDir, options.replicas);
 		const telemetry = options.telemetry ?? new Telemetry();
 		// Listening before the first replica reports, so that no span's start is missed.
 		const otlp: OtlpExport | undefined =
 			options.otlp === undefined
 				? undefined
 				: await ProcessCluster.exportOtlp(options.otlp, telemetry, () => cluster.eventCounts());
-		const cluster: ProcessCluster = new ProcessCluster({...options, telemetry}, otlp);
+		const cluster: ProcessCluster = new ProcessCluster({...options, telemetry}, otlp, dataDir);
 		try {
 			await cluster.waitUntilReady(cluster.startTimeoutMs);
 			cluster.startTime();
@@ -75,8 +85,8 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 	private readonly replayLog: readonly LoggedAction[];
 	private replayed = 0;
 
-	private constructor(options: ProcessClusterOptions, otlp?: OtlpExport) {
-		super(options, otlp);
+	private constructor(options: ProcessClusterOptions, otlp?: OtlpExport, dataDir?: DataDir) {
+		super(options, otlp, dataDir);
 		this.replayLog = options.actions ?? [];
 	}
 
@@ -105,8 +115,9 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 			delayMs: global.delayMs,
 			load: this.load,
 			acked: this.clients.acked,
+			dataDir: this.dataDir?.root,
 			// While the cluster (re)starts, its processes are starting, not down.
-			outsideFailureModel: this.started && standing(nodes).stuck,
+			outsideFailureModel: this.started && standing(nodes, this.dataDir !== undefined).stuck,
 		};
 	}
 
@@ -137,6 +148,11 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 			digest: node.digest,
 			up: node.child !== undefined,
 		}));
+	}
+
+	/** With a data directory: the fdatasyncs of every replica's log so far, as last reported (see `flushTelemetry`). */
+	storageSyncs(): number {
+		return this.processes.nodes.reduce((sum, node) => sum + node.syncsBefore + node.syncs, 0);
 	}
 
 	/** Why a replica's last process ended, when it was not crashed by the operator. */
@@ -227,18 +243,36 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 		}
 
 		this.act('restart', [node], () => {
-			const lone = this.processes.nodes.length === 1;
-			const lost = lone ? state.commit : 0;
-			this.kill(state);
-			state.restarts++;
-			this.processes.spawn(state, !lone, this.virtualNow());
-			this.emit(operatorEvents.operatorRestart, {
-				node,
-				...this.pidOf(state.child?.pid),
-				incarnation: state.restarts,
-			});
-			if (lost > 0) {
-				this.emit(clusterEvents.dataLost, {node, commit: lost});
+			this.restartNode(state);
+			this.checkStanding();
+		});
+	}
+
+	/** SIGKILLs every replica at once, as a power cut would (with a data directory, they keep their logs). */
+	crashAll(): void {
+		this.act('crashAll', [], () => {
+			let crashed = false;
+			for (const node of this.processes.nodes) {
+				crashed = this.kill(node) || crashed;
+			}
+
+			if (crashed) {
+				this.checkStanding();
+			}
+		});
+	}
+
+	/** A new process for every crashed replica (with a data directory, each starts from its disk). */
+	restartAll(): void {
+		if (this.stopped) {
+			return;
+		}
+
+		this.act('restartAll', [], () => {
+			for (const node of this.processes.nodes) {
+				if (node.child === undefined) {
+					this.restartNode(node);
+				}
 			}
 
 			this.checkStanding();
@@ -253,6 +287,12 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 	async reset(): Promise<void> {
 		if (this.stopped) {
 			throw new Error('the operator has stopped');
+		}
+
+		if (this.dataDir !== undefined) {
+			throw new Error(
+				'a cluster with a data directory is not reset: its replicas restart from their disks',
+			);
 		}
 
 		this.resetting ??= new Promise<void>((resolve, reject) => {
@@ -601,6 +641,28 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 	waits for the round's end. Seeded, its time is where the rounds are (the end of the last one),
 	so a replay takes it at the same point of the run.
 	*/
+	/**
+	Kills the node's process if it runs, and starts a new one: without a data directory it
+	recovers its state from the others (a lone replica has no one to recover from: it starts
+	empty, reported as `data_lost`); with one, it starts from its disk.
+	*/
+	private restartNode(state: NodeState): void {
+		const lone = this.processes.nodes.length === 1;
+		const durable = this.dataDir !== undefined;
+		const lost = lone && !durable ? state.commit : 0;
+		this.kill(state);
+		state.restarts++;
+		this.processes.spawn(state, !lone && !durable, this.virtualNow());
+		this.emit(operatorEvents.operatorRestart, {
+			node: state.id,
+			...this.pidOf(state.child?.pid),
+			incarnation: this.processes.incarnationOf(state),
+		});
+		if (lost > 0) {
+			this.emit(clusterEvents.dataLost, {node: state.id, commit: lost});
+		}
+	}
+
 	private act(action: ActionName, args: readonly unknown[], apply: () => void): void {
 		if (this.playing) {
 			this.waitingActions.push(() => {

@@ -157,5 +157,5 @@ export function runRelay(config: ChildConfig, send: (message: FromChild) => void
 		schedule();
 	});
 
-	send({type: 'batch', status: [0, 0, 0, 0, primary ? 1 : 0, 0]});
+	send({type: 'batch', status: [0, 0, 0, 0, primary ? 1 : 0, 0, -1]});
 }

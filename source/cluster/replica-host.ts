@@ -7,6 +7,7 @@ import {Replica} from '../vsr/replica.js';
 import {SendBatch} from '../vsr/send-batch.js';
 import {isMessage, messageProblem, type ValidateOptions} from '../vsr/validate.js';
 import {TelemetryCollector, loadHistograms} from './child-telemetry.js';
+import {ReplicaDisk} from './replica-disk.js';
 import {clusterEvents, replicaEventNames} from './events.js';
 import {
 	type ChildConfig,
@@ -68,7 +69,9 @@ export class ReplicaHost {
 	/** What the replica sent since the last batch went out (live). */
 	private readonly batch: SendBatch;
 	private batchScheduled = false;
-	private last: StatusTuple = [-1, -1, -1, -1, -1, -1];
+	private last: StatusTuple = [-1, -1, -1, -1, -1, -1, -1];
+	/** With storage (`ChildConfig.storage`): the replica's directory. */
+	private readonly disk: ReplicaDisk | undefined;
 	private telemetryDue = true;
 	/** The id of a telemetry flush the cluster asked for, answered with the next batch. */
 	private telemetryFlush: number | undefined;
@@ -100,16 +103,38 @@ export class ReplicaHost {
 			random = () => prng.next();
 		}
 
+		const {storage} = config;
+		// Throws `StorageRefused` (one line) for a directory that is not this replica's.
+		this.disk =
+			storage === undefined
+				? undefined
+				: new ReplicaDisk(storage.directory, {
+						cluster: storage.cluster,
+						replica: config.id,
+						replicaCount: config.replicaCount,
+					});
 		this.replica = new Replica({
 			id: config.id,
 			replicaCount: config.replicaCount,
 			telemetry: vsrTelemetry,
 			incarnation: config.incarnation,
-			recovering: config.recovering,
+			// With a disk, the disk says whether it recovers (a lost or unreadable one).
+			recovering: this.disk ? false : config.recovering,
+			storage: this.disk?.start,
 			checkpointInterval: config.checkpointInterval,
 			timeouts: processTimeouts,
 			random,
 		});
+		this.disk?.attach(
+			this.replica,
+			(sends) => {
+				this.batchSends(sends);
+				this.scheduleBatch(); // Its durable op moved, at least.
+			},
+			(error) => {
+				this.fail(error);
+			},
+		);
 		this.validation = {replicaCount: config.replicaCount, receiver: this.replica};
 		this.batch = new SendBatch(config.replicaCount);
 		setInterval(() => {
@@ -239,6 +264,7 @@ export class ReplicaHost {
 				return;
 			}
 
+			this.disk?.persist();
 			for (const send of sends) {
 				sent.push([index, send.to === 'client' ? -1 : send.replica, send.message]);
 			}
@@ -277,6 +303,12 @@ export class ReplicaHost {
 			return false;
 		}
 
+		this.disk?.persist();
+		this.batchSends(sends);
+		return true;
+	}
+
+	private batchSends(sends: readonly Send[]): void {
 		for (const send of sends) {
 			this.batch.add(send);
 		}
@@ -284,8 +316,6 @@ export class ReplicaHost {
 		if (sends.length > 0) {
 			this.scheduleBatch();
 		}
-
-		return true;
 	}
 
 	private reject(reason: string, input: unknown): void {
@@ -319,13 +349,15 @@ export class ReplicaHost {
 		const {replica, last} = this;
 		const status = statusCode[replica.status];
 		const primary = replica.isPrimary ? 1 : 0;
+		const durable = replica.durableOp ?? -1;
 		if (
 			last[0] === replica.view &&
 			last[1] === status &&
 			last[2] === replica.opNumber &&
 			last[3] === replica.commitNumber &&
 			last[4] === primary &&
-			last[5] === replica.digest
+			last[5] === replica.digest &&
+			last[6] === durable
 		) {
 			return undefined;
 		}
@@ -337,6 +369,7 @@ export class ReplicaHost {
 			replica.commitNumber,
 			primary,
 			replica.digest,
+			durable,
 		];
 		return this.last;
 	}
@@ -376,6 +409,10 @@ export class ReplicaHost {
 
 		if (this.telemetryDue || this.telemetryFlush !== undefined) {
 			this.telemetryDue = false;
+			if (this.disk !== undefined) {
+				message.syncs = this.disk.stats.syncs;
+			}
+
 			const report = collector.report(!this.seeded);
 			if (report !== undefined) {
 				message.telemetry = report;
@@ -395,7 +432,8 @@ export class ReplicaHost {
 			message.replies !== undefined ||
 			message.status !== undefined ||
 			message.telemetry !== undefined ||
-			message.flushed !== undefined
+			message.flushed !== undefined ||
+			message.syncs !== undefined
 		) {
 			// JSON is written synchronously by send: the batch's lists can be reused at once.
 			this.send(message);

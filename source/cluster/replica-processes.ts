@@ -23,6 +23,11 @@ export type NodeState = {
 	isPrimary: boolean;
 	/** The execution digest at `commit` (replicas at the same commit agree on it). */
 	digest: number;
+	/** With storage, the highest op of its log that a restart would find (as last reported). */
+	durable: number | undefined;
+	/** With storage, the log's fdatasyncs: by the running process (as last reported), and by the ones before it. */
+	syncs: number;
+	syncsBefore: number;
 	/** How the last process ended, when it ended on its own. */
 	lastExit: ChildExit | undefined;
 	/**
@@ -69,6 +74,13 @@ export type ProcessOptions = {
 	readonly checkpointInterval: number | undefined;
 	readonly telemetry: TelemetryMode;
 	readonly seed: number | undefined;
+	/** With storage: each replica's directory, and the cluster id its files name. */
+	readonly storage?: {readonly directory: (id: number) => string; readonly cluster: string};
+	/**
+	Added to every incarnation (default 0). A replica on disk remembers the incarnations of
+	earlier sessions, and must start each life above them (`clientIdsPerSession`-like spacing).
+	*/
+	readonly incarnationBase?: number;
 };
 
 /**
@@ -99,6 +111,9 @@ export class ReplicaProcesses {
 			commit: 0,
 			isPrimary: false,
 			digest: 0,
+			durable: undefined,
+			syncs: 0,
+			syncsBefore: 0,
 			lastExit: undefined,
 			frozen: false,
 		}));
@@ -124,12 +139,16 @@ export class ReplicaProcesses {
 			mode: 'replica',
 			id: node.id,
 			replicaCount: this.nodes.length,
-			incarnation: node.restarts,
+			incarnation: this.incarnationOf(node),
 			recovering,
 			seed: this.options.seed,
 			time: this.options.seed === undefined ? undefined : time,
 			checkpointInterval: this.options.checkpointInterval,
 			telemetry: this.options.telemetry,
+			storage: this.options.storage && {
+				directory: this.options.storage.directory(node.id),
+				cluster: this.options.storage.cluster,
+			},
 		};
 		// A new process starts empty: what the last one reported no longer holds.
 		node.reported = false;
@@ -141,6 +160,8 @@ export class ReplicaProcesses {
 		node.digest = 0;
 		node.lastExit = undefined;
 		node.frozen = false;
+		node.syncsBefore += node.syncs;
+		node.syncs = 0;
 		const child: ChildProcess = new ChildProcess(config, (message) => {
 			if (node.child === child) {
 				this.onMessage(node, message);
@@ -150,6 +171,11 @@ export class ReplicaProcesses {
 		void child.exited.then((exit) => {
 			this.onExit(node, child, exit);
 		});
+	}
+
+	/** The incarnation of the node's running (or last) process: what its messages carry. */
+	incarnationOf(node: NodeState): number {
+		return (this.options.incarnationBase ?? 0) + node.restarts;
 	}
 
 	/** SIGKILLs the node's process, if it runs; returns it. */
@@ -303,17 +329,17 @@ export class ReplicaProcesses {
 		}
 	}
 
-	/** A status a replica reported ([view, status, op, commit, primary, digest]). */
+	/** A status a replica reported ([view, status, op, commit, primary, digest, durable]). */
 	takeStatus(node: NodeState, status: unknown): void {
 		if (
 			!Array.isArray(status) ||
-			status.length !== 6 ||
+			status.length !== 7 ||
 			!status.every((value): value is number => typeof value === 'number')
 		) {
 			return;
 		}
 
-		const [view, code, op, commit, primary, digest] = status;
+		const [view, code, op, commit, primary, digest, durable] = status;
 		const before = node.reported ? node.status : undefined;
 		node.view = view!;
 		node.status = statusCodes[code!] ?? node.status;
@@ -321,6 +347,7 @@ export class ReplicaProcesses {
 		node.commit = commit!;
 		node.isPrimary = primary === 1;
 		node.digest = digest!;
+		node.durable = durable === -1 ? undefined : durable;
 		const first = !node.reported;
 		if (first) {
 			node.reported = true;
@@ -376,6 +403,10 @@ export class ReplicaProcesses {
 
 		if (batch.status !== undefined) {
 			this.takeStatus(node, batch.status);
+		}
+
+		if (typeof batch.syncs === 'number') {
+			node.syncs = batch.syncs;
 		}
 
 		this.listener.batch(node, batch);

@@ -15,11 +15,13 @@ import type {EventName, Metadata} from '../telemetry/telemetry.js';
 import type {KvOperation} from '../vsr/kv-store.js';
 import {Prng, mixSeed} from '../vsr/prng.js';
 import type {Result} from '../vsr/state-machine.js';
+import {StorageRefused} from '../storage/read-back.js';
 import {
 	type CrashSpec,
 	type CutSpec,
 	type FreezeSpec,
 	type PartitionSpec,
+	type PowerCutSpec,
 	type RestartSpec,
 	type ScheduledFault,
 	scheduleFaults,
@@ -27,6 +29,7 @@ import {
 import {clusterEvents} from './events.js';
 import {Nemesis, type NemesisCounts} from './nemesis.js';
 import {type LatencySummary, latencyMs} from './histograms.js';
+import {checkDataDir} from './data-dir.js';
 import {ProcessCluster} from './process-cluster.js';
 
 /**
@@ -51,6 +54,10 @@ export type RunOptions = {
 	readonly freeze?: readonly FreezeSpec[];
 	/** A nemesis for this many seconds, under load, instead of a fixed number of requests. */
 	readonly chaos?: number | undefined;
+	/** Kill every replica at once at K acknowledgements, restart them all MS ms later (needs `dataDir`). */
+	readonly powerCut?: readonly PowerCutSpec[];
+	/** Each replica keeps its log on disk under this directory. */
+	readonly dataDir?: string | undefined;
 	readonly drop: number;
 	readonly delay: number;
 	/** A file name, or `-` for standard output. */
@@ -182,10 +189,24 @@ function check(options: RunOptions): ScheduledFault[] {
 		}
 	}
 
+	if (options.dataDir !== undefined && options.seed !== undefined) {
+		throw new UsageError("--data-dir does not go with --seed: a disk's timing is not seeded");
+	}
+
+	if ((options.powerCut ?? []).length > 0 && options.dataDir === undefined) {
+		throw new UsageError(
+			'--power-cut needs --data-dir: without disks, every replica killed at once loses every committed write',
+		);
+	}
+
 	try {
+		if (options.dataDir !== undefined) {
+			checkDataDir(options.dataDir, options.replicas);
+		}
+
 		return scheduleFaults(options);
 	} catch (error) {
-		if (error instanceof RangeError) {
+		if (error instanceof RangeError || error instanceof StorageRefused) {
 			throw new UsageError(error.message);
 		}
 
@@ -204,6 +225,8 @@ export async function runWorkload(
 	const problems: string[] = [];
 	let started: ProcessCluster | undefined;
 	let stopping = false;
+	/** Power cuts waiting to end (the restarts go by time). */
+	const powerOn = new Set<NodeJS.Timeout>();
 	// `on`, not `once`: execa's exit hook re-raises a signal that has no other listener left.
 	const stopOnSignal = (signal: NodeJS.Signals) => {
 		const code = signal === 'SIGINT' ? 130 : 143;
@@ -228,6 +251,7 @@ export async function runWorkload(
 			events: sink?.write,
 			otlp: options.otlp,
 			seed: options.seed,
+			dataDir: options.dataDir,
 		});
 		const cluster = started;
 		// A replica that ends without being crashed on purpose is news: say which, and why.
@@ -247,7 +271,14 @@ export async function runWorkload(
 		}
 
 		const history = new HistoryRecorder();
-		const workload = new KvCommands(workloadRandom(options.seed), 8);
+		// On a cluster that holds an earlier session's keys, keys of this session's own: the
+		// history is checked from an empty store.
+		const session = cluster.dataDir?.session ?? 0;
+		const workload = new KvCommands(
+			workloadRandom(options.seed),
+			8,
+			session > 0 ? `s${session}.` : '',
+		);
 		let issued = 0;
 		let answered = 0;
 		let acked = 0;
@@ -257,6 +288,16 @@ export async function runWorkload(
 		const finished = new Promise<void>((resolve) => {
 			finish = resolve;
 		});
+
+		// No acknowledgement can come while every replica is down: the restart goes by time.
+		const powerBackIn = (ms: number) => {
+			const timer = setTimeout(() => {
+				powerOn.delete(timer);
+				lastProgress = Date.now();
+				cluster.restartAll();
+			}, ms);
+			powerOn.add(timer);
+		};
 
 		const cuts = new Map<string, {sender: number; receiver: number}>();
 		let lastFault: ScheduledFault | undefined;
@@ -316,6 +357,12 @@ export async function runWorkload(
 
 					case 'freeze': {
 						cluster.freeze(fault.node, fault.on);
+						break;
+					}
+
+					case 'power_cut': {
+						cluster.crashAll();
+						powerBackIn(fault.ms);
 						break;
 					}
 				}
@@ -436,6 +483,10 @@ export async function runWorkload(
 
 		return {summary, problems};
 	} finally {
+		for (const timer of powerOn) {
+			clearTimeout(timer);
+		}
+
 		process.removeListener('SIGINT', stopOnSignal);
 		process.removeListener('SIGTERM', stopOnSignal);
 		await started?.stop();

@@ -1,7 +1,7 @@
 import {createWriteStream, type WriteStream} from 'node:fs';
 import {once} from 'node:events';
 import {UsageError} from '../cli/flags.js';
-import {type BugName, bugNames, bugs} from '../vsr/bugs.js';
+import {type BugName, bugNames, bugs, storageBugNames} from '../vsr/bugs.js';
 import {type CheckCounts, checkNames, checkOf, describeCheck, noCatches} from './checks.js';
 import {
 	type FaultCounts,
@@ -29,6 +29,7 @@ export type SimCommandOptions = {
 	readonly injectBug: BugName | undefined;
 	readonly listBugs: boolean;
 	readonly allowUnknown: boolean;
+	readonly storage: boolean;
 	/** Search steps per key before the linearizability check gives up (the checker's default). */
 	readonly maxSearchSteps?: number;
 };
@@ -47,6 +48,9 @@ type Totals = {
 	faults: FaultCounts & {held: number};
 };
 
+/** With `--storage`: what the disks went through. */
+type StorageTotals = {power_cuts: number; restored: number; storage_lost: number};
+
 /** `vsr-tui sim`: many seeded runs, a summary, and for a failure the seed, what broke and a shrunk trace. */
 export async function simCommand(
 	options: SimCommandOptions,
@@ -54,7 +58,7 @@ export async function simCommand(
 	stderr: NodeJS.WritableStream,
 ): Promise<number> {
 	if (options.listBugs) {
-		for (const name of bugNames) {
+		for (const name of [...bugNames, ...storageBugNames]) {
 			stdout.write(
 				options.json ? `${JSON.stringify({name, description: bugs[name]})}\n` : `${name}\n`,
 			);
@@ -67,6 +71,12 @@ export async function simCommand(
 		// Events and the human summary would interleave on one stream.
 		throw new UsageError(
 			'--events - writes events to standard output; add --json, or give a file name',
+		);
+	}
+
+	if (options.injectBug && storageBugNames.includes(options.injectBug) && !options.storage) {
+		throw new UsageError(
+			`--inject-bug ${options.injectBug} is a bug of replicas with storage: add --storage`,
 		);
 	}
 
@@ -87,6 +97,7 @@ export async function simCommand(
 		checkpointInterval: options.checkpointInterval,
 		bugs: options.injectBug ? [options.injectBug] : [],
 		maxSearchSteps: options.maxSearchSteps,
+		storage: options.storage,
 	};
 	const log = (line: string) => {
 		if (!options.json) {
@@ -95,7 +106,7 @@ export async function simCommand(
 	};
 
 	log(
-		`sim: ${count} seed${count === 1 ? '' : 's'} from ${first}, ${options.replicas} replicas, ${options.ops} ops, ${options.clients} clients, ${options.faults} faults${options.injectBug ? `, bug ${options.injectBug}` : ''}`,
+		`sim: ${count} seed${count === 1 ? '' : 's'} from ${first}, ${options.replicas} replicas, ${options.ops} ops, ${options.clients} clients, ${options.faults} faults${options.storage ? ', storage on simulated disks' : ''}${options.injectBug ? `, bug ${options.injectBug}` : ''}`,
 	);
 	const started = performance.now();
 	const totals: Totals = {
@@ -110,6 +121,7 @@ export async function simCommand(
 		events: 0,
 		faults: {...noFaultCounts(), held: 0},
 	};
+	const disks: StorageTotals = {power_cuts: 0, restored: 0, storage_lost: 0};
 	const failures: RunSummary[] = [];
 	const undecided: number[] = [];
 	const byCheck = noCatches();
@@ -126,6 +138,9 @@ export async function simCommand(
 		}
 
 		totals.faults.held += summary.held;
+		disks.power_cuts += summary.powerCuts;
+		disks.restored += summary.restored;
+		disks.storage_lost += summary.storageLost;
 		if (summary.outsideModel) {
 			totals.outside_model++;
 		}
@@ -174,6 +189,7 @@ export async function simCommand(
 				unknown: undecided.length,
 				unknown_seeds: undecided,
 				by_check: byCheck,
+				...(options.storage ? disks : {}),
 			})}\n`,
 		);
 	} else {
@@ -184,6 +200,7 @@ export async function simCommand(
 			seconds,
 			refused,
 			bug: options.injectBug,
+			disks: options.storage ? disks : undefined,
 		})) {
 			log(line);
 		}
@@ -209,6 +226,7 @@ function summaryLines(summary: {
 	readonly seconds: number;
 	readonly refused: boolean;
 	readonly bug: BugName | undefined;
+	readonly disks: StorageTotals | undefined;
 }): string[] {
 	const {totals, unknown, byCheck, seconds} = summary;
 	const status = totals.violations > 0 ? 'FAILED' : summary.refused ? 'UNDECIDED' : 'ok';
@@ -224,6 +242,13 @@ function summaryLines(summary: {
 
 	if (injected.length > 0) {
 		lines.push(`faults: ${injected.join(' · ')}`);
+	}
+
+	if (summary.disks) {
+		const {power_cuts: cuts, restored, storage_lost: lost} = summary.disks;
+		lines.push(
+			`storage: ${plural(cuts, 'power cut')} · ${restored} restarts from disk · ${lost} from a lost or unreadable disk (recovered from peers)`,
+		);
 	}
 
 	const caught = checkNames
@@ -247,7 +272,7 @@ function summaryLines(summary: {
 
 	if (totals.outside_model > 0) {
 		lines.push(
-			`${totals.outside_model} run(s) went outside the failure model (more than f replicas down at once); they are not counted as passes or failures.`,
+			`${totals.outside_model} run(s) went outside the failure model (more than f replicas ${summary.disks ? 'lost their state' : 'down'} at once); they are not counted as passes or failures.`,
 		);
 	}
 
@@ -284,7 +309,7 @@ function explain(simulation: SimulationOptions, options: SimCommandOptions): str
 		`    ${((shrunk.options.schedule?.faultsEnd ?? 0) / millisecond).toFixed(0)}ms faults stop`,
 		'the last steps before it broke:',
 		...final.trace.map((line) => `    ${line}`),
-		`replay: vsr-tui sim --seed ${simulation.seed} --replicas ${options.replicas} --ops ${options.ops} --clients ${options.clients} --faults ${options.faults} --checkpoint-interval ${options.checkpointInterval}${options.injectBug ? ` --inject-bug ${options.injectBug}` : ''}`,
+		`replay: vsr-tui sim --seed ${simulation.seed} --replicas ${options.replicas} --ops ${options.ops} --clients ${options.clients} --faults ${options.faults} --checkpoint-interval ${options.checkpointInterval}${options.storage ? ' --storage' : ''}${options.injectBug ? ` --inject-bug ${options.injectBug}` : ''}`,
 		'',
 	];
 	return lines.join('\n');

@@ -1,5 +1,6 @@
 import type {LinkFaults} from '../net/network-model.js';
 import type {Prng} from '../vsr/prng.js';
+import type {DiskFault} from './simulated-storage.js';
 
 /**
 The simulator's fault mixes, from none to heavy, and the swarm: faults of every kind, whose
@@ -11,7 +12,8 @@ export type FaultMix = (typeof faultMixes)[number];
 
 /** One scheduled fault; `at` is virtual ns. A run records the faults it injected so that a failing run can be replayed and shrunk. */
 export type Fault =
-	| {readonly at: number; readonly kind: 'crash'; readonly replica: number}
+	/** `power`: with storage, its machine lost power, and its disk what was not synced. */
+	| {readonly at: number; readonly kind: 'crash'; readonly replica: number; readonly power?: true}
 	| {readonly at: number; readonly kind: 'restart'; readonly replica: number}
 	/** A side label per replica (any shape); replicas on different sides cannot talk; -1: on no side, reaches all. */
 	| {readonly at: number; readonly kind: 'partition'; readonly groups: readonly number[]}
@@ -30,9 +32,23 @@ export type Fault =
 	/** The replica takes no input and no tick until `until` (a GC pause, SIGSTOP), then goes on with its state. */
 	| {readonly at: number; readonly kind: 'freeze'; readonly replica: number; readonly until: number}
 	/** Until `until`, this share of the messages sent is held by the network, and released at `until`. */
-	| {readonly at: number; readonly kind: 'hold'; readonly share: number; readonly until: number};
+	| {readonly at: number; readonly kind: 'hold'; readonly share: number; readonly until: number}
+	/** With storage: every replica loses power at once. */
+	| {readonly at: number; readonly kind: 'power_cut'}
+	/** With storage: every crashed replica restarts. */
+	| {readonly at: number; readonly kind: 'power_on'}
+	/** With storage: a fault on a crashed replica's disk. */
+	| {
+			readonly at: number;
+			readonly kind: 'disk_fault';
+			readonly replica: number;
+			readonly fault: DiskFault;
+	  };
 
-/** Every kind of fault, in the order the summaries print them. */
+/**
+Every kind of fault but storage's, in the order the summaries print them (storage's are counted
+apart, with `--storage`, so that a run without storage reports what it always did).
+*/
 export const faultKinds = [
 	'crash',
 	'restart',
@@ -44,8 +60,14 @@ export const faultKinds = [
 	'hold',
 ] as const satisfies ReadonlyArray<Fault['kind']>;
 
+/** One of `faultKinds`. */
+export type FaultKind = (typeof faultKinds)[number];
+
 /** How many faults of each kind a run injected. */
-export type FaultCounts = Record<Fault['kind'], number>;
+export type FaultCounts = Record<FaultKind, number>;
+
+const counted = new Set<string>(faultKinds);
+const isCounted = (kind: Fault['kind']): kind is FaultKind => counted.has(kind);
 
 /** A count of zero for every kind. */
 export function noFaultCounts(): FaultCounts {
@@ -56,7 +78,9 @@ export function noFaultCounts(): FaultCounts {
 export function countFaults(faults: readonly Fault[]): FaultCounts {
 	const counts = noFaultCounts();
 	for (const fault of faults) {
-		counts[fault.kind]++;
+		if (isCounted(fault.kind)) {
+			counts[fault.kind]++;
+		}
 	}
 
 	return counts;
@@ -93,12 +117,24 @@ export function linkFaults(mix: FaultMix): LinkFaults {
 export type ClusterView = {
 	readonly replicaCount: number;
 	readonly f: number;
+	/** Replicas keep their logs on (simulated) disks. */
+	readonly storage: boolean;
 	/** Crashed, or restarted and still recovering. */
 	isDown(replica: number): boolean;
 	isCrashed(replica: number): boolean;
 	downCount(): number;
 	primary(): number | undefined;
 	partitioned(): boolean;
+	/** With storage: a power cut has every replica down. */
+	powerIsOff(): boolean;
+	/**
+	 * Replicas that lost their state: recovering, or crashed and bound to recover (without
+	 * storage every crashed replica; with storage one whose disk is faulty or was written while
+	 * it recovered). More than f at once is outside the fault model.
+	 */
+	impairedCount(): number;
+	/** With storage: a crashed replica whose disk may take a fault (it has none yet). */
+	diskFaultable(replica: number): boolean;
 };
 
 type Rates = {crash: number; primaryBias: number; partition: number; heal: number; restart: number};
@@ -107,6 +143,17 @@ const rates: Record<Exclude<FaultMix, 'swarm'>, Rates> = {
 	none: {crash: 0, primaryBias: 0, partition: 0, heal: 1, restart: 1},
 	light: {crash: 0.004, primaryBias: 0.5, partition: 0.003, heal: 0.03, restart: 0.02},
 	heavy: {crash: 0.015, primaryBias: 0.6, partition: 0.012, heal: 0.02, restart: 0.03},
+};
+
+type StorageRates = {powerCut: number; powerOn: number; diskFault: number; corrupt: number};
+
+/** With storage, per tick: power cuts, the power coming back, faults on crashed replicas' disks. */
+const storageRates: Record<FaultMix, StorageRates> = {
+	none: {powerCut: 0, powerOn: 1, diskFault: 0, corrupt: 0},
+	light: {powerCut: 0.001, powerOn: 0.05, diskFault: 0.01, corrupt: 0.75},
+	heavy: {powerCut: 0.004, powerOn: 0.05, diskFault: 0.03, corrupt: 0.75},
+	// The swarm draws its own faults (`swarm.ts`); with storage it adds none of these yet.
+	swarm: {powerCut: 0, powerOn: 1, diskFault: 0, corrupt: 0},
 };
 
 /**
@@ -123,6 +170,14 @@ export class FaultGenerator {
 
 	next(now: number, cluster: ClusterView): Fault | undefined {
 		const rate = rates[this.mix];
+		// Without storage nothing below draws more than it always did: the same seeds, the same runs.
+		if (cluster.storage) {
+			const fault = this.storageFault(now, cluster);
+			if (fault) {
+				return fault;
+			}
+		}
+
 		const crashed = this.replicas(cluster).filter((replica) => cluster.isCrashed(replica));
 		if (crashed.length > 0 && this.prng.chance(rate.restart)) {
 			return {at: now, kind: 'restart', replica: this.prng.pick(crashed)};
@@ -135,7 +190,9 @@ export class FaultGenerator {
 				primary !== undefined && !cluster.isDown(primary) && this.prng.chance(rate.primaryBias)
 					? primary
 					: this.prng.pick(up);
-			return {at: now, kind: 'crash', replica};
+			return cluster.storage && this.prng.chance(0.5)
+				? {at: now, kind: 'crash', replica, power: true}
+				: {at: now, kind: 'crash', replica};
 		}
 
 		if (cluster.partitioned()) {
@@ -147,6 +204,30 @@ export class FaultGenerator {
 		}
 
 		return undefined;
+	}
+
+	/**
+	 * Power cuts and the power back, and faults on the disks of crashed replicas, within the
+	 * fault model: at most f replicas lose their state at once (a faulty disk makes its replica
+	 * recover from its peers).
+	 */
+	private storageFault(now: number, cluster: ClusterView): Fault | undefined {
+		const rate = storageRates[this.mix];
+		const faultable = this.replicas(cluster).filter((replica) => cluster.diskFaultable(replica));
+		if (
+			faultable.length > 0 &&
+			cluster.impairedCount() < cluster.f &&
+			this.prng.chance(rate.diskFault)
+		) {
+			const fault = this.prng.chance(rate.corrupt) ? 'corrupt' : 'lost';
+			return {at: now, kind: 'disk_fault', replica: this.prng.pick(faultable), fault};
+		}
+
+		if (cluster.powerIsOff()) {
+			return this.prng.chance(rate.powerOn) ? {at: now, kind: 'power_on'} : undefined;
+		}
+
+		return this.prng.chance(rate.powerCut) ? {at: now, kind: 'power_cut'} : undefined;
 	}
 
 	/** 0 .. replicaCount - 1, built once: `next` runs every tick. */
@@ -178,9 +259,24 @@ export function range(n: number): number[] {
 export function describeFault(fault: Fault): string {
 	const at = `${(fault.at / millisecond).toFixed(0)}ms`;
 	switch (fault.kind) {
-		case 'crash':
+		case 'crash': {
+			return `${at} crash replica ${fault.replica}${fault.power ? ' (power lost)' : ''}`;
+		}
+
 		case 'restart': {
-			return `${at} ${fault.kind} replica ${fault.replica}`;
+			return `${at} restart replica ${fault.replica}`;
+		}
+
+		case 'power_cut': {
+			return `${at} power cut: every replica`;
+		}
+
+		case 'power_on': {
+			return `${at} power on: every crashed replica restarts`;
+		}
+
+		case 'disk_fault': {
+			return `${at} disk of replica ${fault.replica}: ${fault.fault === 'lost' ? 'lost' : 'a sector reads back corrupted'}`;
 		}
 
 		case 'partition': {

@@ -1,5 +1,5 @@
 import {booleanFlag, enumFlag, integerFlag, stringFlag} from '../cli/flags.js';
-import {bugNames} from '../vsr/bugs.js';
+import {bugNames, storageBugNames} from '../vsr/bugs.js';
 import {faultMixes} from './faults.js';
 
 /** The flags of `vsr-tui sim` (kept apart from the simulator so that --help loads nothing heavy). */
@@ -48,7 +48,11 @@ export const simFlags = {
 	json: booleanFlag({description: 'Print one JSON object instead of text'}),
 	injectBug: enumFlag({
 		description: 'Turn on a deliberate protocol bug (see --list-bugs)',
-		choices: bugNames,
+		choices: [...bugNames, ...storageBugNames],
+	}),
+	storage: booleanFlag({
+		description:
+			'Replicas keep their logs on simulated disks; faults add power cuts, lost and torn writes, corrupt and lost disks',
 	}),
 	listBugs: booleanFlag({description: 'Print the names of the deliberate bugs, one a line'}),
 	allowUnknown: booleanFlag({

@@ -21,6 +21,7 @@ export type {SimulatedService} from './service.js';
 export {
 	type Fault,
 	type FaultCounts,
+	type FaultKind,
 	type FaultMix,
 	faultKinds,
 	faultMixes,
@@ -53,3 +54,4 @@ export {
 	ModelHistory,
 	checkModel,
 } from '../check/model.js';
+export type {DiskFault} from './simulated-storage.js';

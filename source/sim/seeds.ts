@@ -12,6 +12,8 @@ export type SeedsOptions = {
 	readonly bugs: readonly BugName[];
 	/** Search steps per key before the linearizability check gives up (the checker's default). */
 	readonly maxSearchSteps?: number;
+	/** Replicas keep their logs on simulated disks, with storage faults. */
+	readonly storage?: boolean;
 };
 
 /** What one run contributes to the summary; small enough to post between threads. */
@@ -30,6 +32,9 @@ export type RunSummary = {
 	readonly faultCounts: FaultCounts;
 	/** Messages the swarm held, then released. */
 	readonly held: number;
+	readonly powerCuts: number;
+	readonly restored: number;
+	readonly storageLost: number;
 };
 
 /** One simulation of the key-value store with these settings and this seed. */
@@ -56,5 +61,8 @@ export function summarize(result: SimulationResult): RunSummary {
 		events: result.events,
 		faultCounts: countFaults(result.faults),
 		held: result.held,
+		powerCuts: result.powerCuts,
+		restored: result.restored,
+		storageLost: result.storageLost,
 	};
 }

@@ -36,6 +36,12 @@ export type SimulationOptions = {
 	readonly service?: SimulatedService;
 	/** Search steps per key before the linearizability check gives up (the checker's default). */
 	readonly maxSearchSteps?: number;
+	/**
+	Replicas keep their logs on simulated disks (syncs take 1 or 2 ticks), and the faults
+	include power cuts (every replica at once), machines that lose power, and corrupt or lost
+	disks on crashed replicas.
+	*/
+	readonly storage?: boolean;
 };
 
 /** Which check a run broke (see the readme's list of checks). */
@@ -77,6 +83,12 @@ export type SimulationResult = {
 	readonly checkpoints: number;
 	/** Telemetry events raised. */
 	readonly events: number;
+	/** With storage: power cuts (every replica at once). */
+	readonly powerCuts: number;
+	/** With storage: replicas that restarted from their disks. */
+	readonly restored: number;
+	/** With storage: replicas whose disk was lost or unreadable at a restart, and recovered from their peers. */
+	readonly storageLost: number;
 	/** How long the run took in virtual time, in ns. */
 	readonly virtualTime: number;
 	/** The faults injected, in order (replayable with `SimulationOptions.schedule`). */

@@ -38,6 +38,7 @@ import {drawProfile, SwarmGenerator, type SwarmProfile, type SwarmView} from './
 import {describeAddress, describeMessage} from './describe.js';
 import {RunHistory} from './run-history.js';
 import {SafetyChecks} from './safety-checks.js';
+import {SimulatedStorage} from './simulated-storage.js';
 import type {
 	SimulationOptions,
 	SimulationResult,
@@ -133,6 +134,12 @@ export class Simulation {
 	private readonly faultsApplied: Fault[] = [];
 	private readonly trace: string[] = [];
 	private readonly checks: SafetyChecks;
+	/** With storage: each replica's disk. */
+	private readonly storage: SimulatedStorage | undefined;
+	/** With storage: a crashed replica whose next life recovers from its peers (its disk is faulty, or it crashed recovering). */
+	private readonly lostOnRestart: boolean[];
+	private powerOff = false;
+	private powerCuts = 0;
 	private operatorEvents = 0;
 	private issued = 0;
 	private acked = 0;
@@ -164,6 +171,11 @@ export class Simulation {
 			frozenCount: () => this.adversary.frozenCount(this.now),
 			cut: () => this.network.partitioned || this.anyCut,
 			holding: () => this.adversary.holding(this.now),
+			storage: options.storage === true,
+			powerIsOff: () => this.powerOff,
+			impairedCount: () => this.impairedCount(),
+			diskFaultable: (replica) =>
+				this.replicas[replica] === undefined && !this.lostOnRestart[replica],
 		};
 		const streams = new Prng(options.seed);
 		const networkPrng = new Prng(streams.nextUint32());
@@ -204,6 +216,18 @@ export class Simulation {
 			: options.faults === 'swarm'
 				? new SwarmGenerator(faultPrng, profile!)
 				: new FaultGenerator(faultPrng, options.faults);
+		// Drawn last, so that a run without storage is the same run as before storage existed.
+		this.storage = options.storage
+			? new SimulatedStorage(
+					options.replicas,
+					new Prng(streams.nextUint32()),
+					options.bugs,
+					(replica, seq) => {
+						this.written(replica, seq);
+					},
+				)
+			: undefined;
+		this.lostOnRestart = range(options.replicas).map(() => false);
 		this.bus = new Telemetry({
 			clock: {monotonicTime: () => BigInt(this.now), systemTime: () => BigInt(this.now)},
 		});
@@ -265,6 +289,7 @@ export class Simulation {
 			this.now = round.start;
 			if (round.tick) {
 				this.injectFaults();
+				this.storage?.tick();
 			}
 
 			for (const replica of this.replicas) {
@@ -494,9 +519,7 @@ export class Simulation {
 					return;
 				}
 
-				this.replicas[fault.replica] = undefined;
-				this.adversary.forget(fault.replica);
-				this.operatorEvent(operatorEvents.operatorCrash, {node_id: fault.replica});
+				this.crash(fault.replica, fault.power === true);
 				break;
 			}
 
@@ -505,10 +528,40 @@ export class Simulation {
 					return;
 				}
 
-				this.boots[fault.replica]!++;
-				this.checks.restarted(fault.replica);
-				this.replicas[fault.replica] = this.createReplica(fault.replica, true);
-				this.operatorEvent(operatorEvents.operatorRestart, {node_id: fault.replica});
+				this.restart(fault.replica);
+				break;
+			}
+
+			case 'power_cut': {
+				this.powerOff = true;
+				this.powerCuts++;
+				for (const replica of range(this.options.replicas)) {
+					if (this.replicas[replica] !== undefined) {
+						this.crash(replica, true);
+					}
+				}
+
+				break;
+			}
+
+			case 'power_on': {
+				this.powerOff = false;
+				for (const replica of range(this.options.replicas)) {
+					if (this.replicas[replica] === undefined) {
+						this.restart(replica);
+					}
+				}
+
+				break;
+			}
+
+			case 'disk_fault': {
+				if (this.replicas[fault.replica] !== undefined || !this.storage) {
+					return;
+				}
+
+				this.storage.fault(fault.replica, fault.fault);
+				this.lostOnRestart[fault.replica] = true;
 				break;
 			}
 
@@ -607,6 +660,7 @@ export class Simulation {
 		let sends: readonly Send[] = noSends;
 		try {
 			sends = message === undefined ? replica.tick() : replica.onMessage(message);
+			this.storage?.persist(replica.id, replica.takeWrites());
 		} catch (error) {
 			const message = error instanceof Error ? error.message : String(error);
 			this.fail(
@@ -619,6 +673,56 @@ export class Simulation {
 		// No checkModel here: a step never takes a replica down (only a crash or a restart does,
 		// and applyFault checks then), so the down count cannot have grown.
 		return sends;
+	}
+
+	/** Storage made a replica's writes durable up to `seq`: what waited for them goes out. */
+	private written(id: number, seq: number): void {
+		const replica = this.replicas[id];
+		if (!replica) {
+			return;
+		}
+
+		let sends: readonly Send[] = noSends;
+		try {
+			sends = replica.onWritten(seq);
+			this.storage?.persist(id, replica.takeWrites());
+		} catch (error) {
+			const message = error instanceof Error ? error.message : String(error);
+			this.fail(
+				'assertion',
+				`replica ${id}: ${error instanceof InvariantViolation ? '' : 'crashed: '}${message}`,
+			);
+		}
+
+		this.checks.afterStep(replica);
+		this.route(id, sends);
+	}
+
+	private crash(replica: number, power: boolean): void {
+		this.lostOnRestart[replica] = !this.storage || this.replicas[replica]?.status === 'recovering';
+		this.replicas[replica] = undefined;
+		this.adversary.forget(replica);
+		this.storage?.crash(replica, power);
+		this.operatorEvent(operatorEvents.operatorCrash, {node_id: replica});
+	}
+
+	private restart(replica: number): void {
+		this.boots[replica]!++;
+		this.checks.restarted(replica);
+		this.lostOnRestart[replica] = false;
+		try {
+			this.replicas[replica] = this.createReplica(replica, true);
+		} catch (error) {
+			// A replica that cannot start from what its disk holds (a planted bug trusts a rotten record).
+			const message = error instanceof Error ? error.message : String(error);
+			this.fail('assertion', `replica ${replica} crashed as it restarted: ${message}`);
+		}
+
+		if (this.replicas.every((live) => live !== undefined)) {
+			this.powerOff = false;
+		}
+
+		this.operatorEvent(operatorEvents.operatorRestart, {node_id: replica});
 	}
 
 	private checkHistory(): void {
@@ -642,7 +746,7 @@ export class Simulation {
 	}
 
 	private checkModel(): void {
-		if (this.downCount() > this.configuration.f) {
+		if (this.impairedCount() > this.configuration.f) {
 			this.outsideModel = true;
 		}
 	}
@@ -658,13 +762,15 @@ export class Simulation {
 
 	private createReplica(id: number, recovering: boolean): Replica {
 		const prng = new Prng(this.replicaPrng.nextUint32());
-		return new Replica({
+		const storage = this.storage?.open(id);
+		const replica = new Replica({
 			id,
 			replicaCount: this.options.replicas,
 			telemetry: this.vsr,
 			random: () => prng.next(),
 			incarnation: this.boots[id]!,
-			recovering,
+			recovering: recovering && !storage,
+			storage,
 			stateMachine: this.service?.stateMachine(),
 			checkpointInterval: this.options.checkpointInterval ?? 32,
 			bugs: this.options.bugs,
@@ -677,11 +783,30 @@ export class Simulation {
 				},
 			},
 		});
+		this.storage?.persist(id, replica.takeWrites()); // Its first write: the new life's incarnation.
+		return replica;
 	}
 
 	private isDown(replica: number): boolean {
 		const r = this.replicas[replica];
 		return r === undefined || r.status === 'recovering';
+	}
+
+	/** Replicas that lost their state (see `ClusterView.impairedCount`); without storage, those down. */
+	private impairedCount(): number {
+		if (!this.storage) {
+			return this.downCount();
+		}
+
+		let impaired = 0;
+		for (let replica = 0; replica < this.options.replicas; replica++) {
+			const r = this.replicas[replica];
+			if (r === undefined ? this.lostOnRestart[replica] : r.status === 'recovering') {
+				impaired++;
+			}
+		}
+
+		return impaired;
 	}
 
 	private downCount(): number {
@@ -760,6 +885,9 @@ export class Simulation {
 			stateTransfers: counts.get(vsrEventKey(events.snapshotReceived)) ?? 0,
 			checkpoints: counts.get(vsrEventKey(events.checkpoint)) ?? 0,
 			events: this.vsr.total() + this.operatorEvents,
+			powerCuts: this.powerCuts,
+			restored: counts.get(vsrEventKey(events.storageRestored)) ?? 0,
+			storageLost: counts.get(vsrEventKey(events.storageLost)) ?? 0,
 			virtualTime: this.now,
 			faults: this.faultsApplied,
 			faultsEnd: this.faultsEnd ?? this.now,

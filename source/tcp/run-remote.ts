@@ -229,6 +229,8 @@ export function checkRemoteRunFlags(flags: {
 	readonly cut?: readonly unknown[];
 	readonly freeze?: readonly unknown[];
 	readonly chaos?: number | undefined;
+	readonly powerCut?: readonly unknown[];
+	readonly dataDir?: string | undefined;
 	readonly drop: number;
 	readonly delay: number;
 	readonly events: string | undefined;
@@ -242,6 +244,8 @@ export function checkRemoteRunFlags(flags: {
 		['--cut', (flags.cut?.length ?? 0) > 0],
 		['--freeze', (flags.freeze?.length ?? 0) > 0],
 		['--chaos', flags.chaos !== undefined],
+		['--power-cut', (flags.powerCut ?? []).length > 0],
+		['--data-dir', flags.dataDir !== undefined],
 		['--drop', flags.drop > 0],
 		['--delay', flags.delay > 0],
 		['--events', flags.events !== undefined],

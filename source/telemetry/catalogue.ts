@@ -67,6 +67,8 @@ export const events = Object.freeze({
 	leadershipStop: name('leadership', 'stop'),
 	checkpoint: name('checkpoint', 'taken'),
 	clientRetry: name('client', 'retry'),
+	storageRestored: name('storage', 'restored'),
+	storageLost: name('storage', 'lost'),
 });
 
 /** The type of the catalogue object. */
@@ -180,6 +182,8 @@ export const additionEvents: readonly EventName[] = Object.freeze([
 		events.leadershipStop,
 		events.checkpoint,
 		events.clientRetry,
+		events.storageRestored,
+		events.storageLost,
 	].map((event) => vsrEventName(event)),
 	...Object.values(operatorEvents),
 ]);

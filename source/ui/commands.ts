@@ -162,6 +162,15 @@ function stepFault(context: CommandContext, setting: FaultSetting, direction: 1 
 	}
 }
 
+function crashEveryNode({operator, session}: CommandContext): void {
+	operator.crashAll();
+	session.say(
+		session.snapshot.dataDir === undefined
+			? 'crashed every node (SIGKILL): their memory is gone (R restarts them, empty)'
+			: 'crashed every node (SIGKILL); their logs are on disk (R restarts them all)',
+	);
+}
+
 const nextTarget: Readonly<Record<FaultTarget, FaultTarget>> = {
 	network: 'node',
 	node: 'link',
@@ -237,6 +246,10 @@ function stepFilter({session, tallies, touch}: CommandContext, direction: 1 | -1
 	const filter = tallies.feed.stepFilter(direction);
 	touch('feed');
 	session.say(filter === 'all' ? 'feed: all events' : `feed: ${filter} events`);
+}
+
+function cancelled(question: NonNullable<Session['asking']>): string {
+	return question === 'reset' ? 'reset cancelled' : 'crash of every node cancelled';
 }
 
 /** Every action's command, by the action's name in the keymap. */
@@ -328,6 +341,35 @@ export const commands: Readonly<Record<Action, Run>> = {
 			operator.forceTimeout(node.id);
 			session.say(words);
 		}
+	},
+
+	crashAll({session}) {
+		const up = session.snapshot.nodes.filter((node) => node.status !== 'crashed').length;
+		if (up === 0) {
+			session.say('every node is down already (R restarts them all)', 'warn');
+			return;
+		}
+
+		session.asking = 'crashAll';
+		session.say(
+			session.snapshot.dataDir === undefined
+				? `y crashes every node: ${formatCount(session.snapshot.commit)} committed ops lost (no --data-dir); other keys cancel`
+				: 'y crashes every node at once (logs stay on disk); other keys cancel',
+			'warn',
+		);
+	},
+
+	restartAll({operator, session}) {
+		const crashed = session.snapshot.nodes.filter((node) => node.status === 'crashed');
+		if (crashed.length === 0) {
+			session.say('no node is down (X crashes them all)', 'warn');
+			return;
+		}
+
+		operator.restartAll();
+		session.say(
+			`restarting ${crashed.length === 1 ? `node ${crashed[0]!.id}` : `${crashed.length} nodes`}${session.snapshot.dataDir === undefined ? '' : ' from their disks'}`,
+		);
 	},
 
 	isolate({operator, session}) {
@@ -525,8 +567,11 @@ export const commands: Readonly<Record<Action, Run>> = {
 		if (session.asking === 'reset') {
 			session.asking = undefined;
 			resetCluster(context);
+		} else if (session.asking === 'crashAll') {
+			session.asking = undefined;
+			crashEveryNode(context);
 		} else {
-			session.say('nothing to confirm (y answers a question, such as W’s)', 'warn');
+			session.say('nothing to confirm (y answers a question, such as W’s or X’s)', 'warn');
 		}
 	},
 
@@ -574,8 +619,8 @@ export function perform(context: CommandContext, command: Command): void {
 	}
 
 	if (session.asking !== undefined && command.action !== 'confirm' && command.action !== 'quit') {
+		session.say(`${cancelled(session.asking)}: nothing changed`);
 		session.asking = undefined;
-		session.say('reset cancelled: nothing changed');
 		context.flush();
 		return;
 	}
@@ -600,8 +645,8 @@ export function unknownKey(context: CommandContext, label: string): void {
 	if (session.asking === undefined) {
 		session.say(`${label}: no such key (? shows the keys)`, 'warn');
 	} else {
+		session.say(`${cancelled(session.asking)}: nothing changed`);
 		session.asking = undefined;
-		session.say('reset cancelled: nothing changed');
 	}
 
 	context.flush();

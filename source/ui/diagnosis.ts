@@ -29,7 +29,10 @@ export function stuckWords(snapshot: ClusterSnapshot): string | undefined {
 		return undefined;
 	}
 
-	const {replicas, quorum, withState, crashed, recovering} = standing(snapshot.nodes);
+	const {replicas, quorum, withState, crashed, recovering} = standing(
+		snapshot.nodes,
+		snapshot.dataDir !== undefined,
+	);
 	if (replicas === 1) {
 		return `Node 0 is down, and every op it committed with it: a single replica has no one to recover from. r restarts it empty; ${resetKey} resets the cluster.`;
 	}
@@ -67,6 +70,10 @@ export function restartWords(
 	readonly tone: 'info' | 'warn' | 'error';
 } {
 	const what = node.status === 'crashed' ? `node ${node.id}` : `node ${node.id} (killed first)`;
+	if (snapshot.dataDir !== undefined) {
+		return {text: `restarting ${what} from its disk`, tone: 'info'};
+	}
+
 	if (snapshot.replicas === 1) {
 		return node.commit > 0
 			? {

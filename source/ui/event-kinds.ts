@@ -73,6 +73,7 @@ const categoryAliases: Readonly<Record<string, FeedCategory>> = {
 	leadership: 'state',
 	checkpoint: 'state_machine',
 	client: 'protocol',
+	storage: 'recovery',
 };
 
 function categoryOf(event: EventName): FeedCategory {

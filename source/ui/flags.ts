@@ -1,4 +1,4 @@
-import {booleanFlag, integerFlag, rateFlag, urlFlag} from '../cli/flags.js';
+import {booleanFlag, integerFlag, rateFlag, stringFlag, urlFlag} from '../cli/flags.js';
 
 /** The operator's own flags: the fault settings of `run`, as starting values (keys change them). */
 export const operatorFlags = {
@@ -18,6 +18,11 @@ export const operatorFlags = {
 		valueName: 'S',
 	}),
 	paused: booleanFlag({description: 'Start with time stopped (space starts it)'}),
+	dataDir: stringFlag({
+		description:
+			"Keep each replica's log on disk in DIR (created if missing): the cluster survives every replica crashed at once (X)",
+		valueName: 'DIR',
+	}),
 	otlp: urlFlag({
 		description:
 			'Export spans and metrics over OTLP/HTTP to the collector at URL (e.g. http://localhost:4318)',

@@ -16,6 +16,8 @@ export type Action =
 	| 'crash'
 	| 'restart'
 	| 'forceTimeout'
+	| 'crashAll'
+	| 'restartAll'
 	| 'isolate'
 	| 'partition'
 	| 'deaf'
@@ -200,6 +202,20 @@ export const keymap: readonly Binding[] = [
 		keys: ['z'],
 		label: 'z',
 		description: 'freeze or thaw the node (SIGSTOP)',
+		group: 'nodes',
+	},
+	{
+		action: 'crashAll',
+		keys: ['X'],
+		label: 'X',
+		description: 'crash every node at once (asks)',
+		group: 'nodes',
+	},
+	{
+		action: 'restartAll',
+		keys: ['R'],
+		label: 'R',
+		description: 'restart every crashed node',
 		group: 'nodes',
 	},
 	{

@@ -3,6 +3,7 @@ The `operator` mode of the CLI (no sub-command): checks for a terminal, starts t
 cluster, and hands both to the UI. Imports Ink and the cluster lazily, so that
 `--help` and the no-terminal message stay fast.
 */
+import {UsageError} from '../cli/flags.js';
 import type {OperatorSettings, StartCluster} from './operator-settings.js';
 
 export type OperatorModeContext = {
@@ -27,6 +28,22 @@ export async function runOperatorMode(
 	terminal: Terminal = process,
 ): Promise<number> {
 	const {stdin, stdout} = terminal;
+	const {dataDir, seed, replicas} = context.flags;
+	if (dataDir !== undefined) {
+		if (seed !== undefined) {
+			throw new UsageError("--data-dir does not go with --seed: a disk's timing is not seeded");
+		}
+
+		// A directory that is not this cluster's is refused before anything starts (read only).
+		const {checkDataDir} = await import('../cluster/data-dir.js');
+		const {StorageRefused} = await import('../storage/read-back.js');
+		try {
+			checkDataDir(dataDir, replicas);
+		} catch (error) {
+			throw error instanceof StorageRefused ? new UsageError(error.message) : error;
+		}
+	}
+
 	if (!stdin.isTTY || !stdout.isTTY) {
 		context.stderr.write(noTerminalMessage);
 		return 2;

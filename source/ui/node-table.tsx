@@ -17,7 +17,7 @@ type Column = {
 };
 
 // The network column, last, takes the rest of the line.
-const columns = [
+const inMemory = [
 	{title: '', roomy: 3, align: 'left'},
 	{title: 'id', roomy: 3, align: 'right'},
 	{title: 'role', roomy: 8, align: 'left'},
@@ -28,6 +28,15 @@ const columns = [
 	{title: 'lag', roomy: 5, align: 'right'},
 	{title: 'pid', roomy: 8, align: 'right'},
 ] as const satisfies readonly Column[];
+
+/** With `--data-dir`, `disk` after `commit`: the highest op a restart would find in the replica's log. */
+const onDisk: readonly Column[] = [
+	...inMemory.slice(0, 7),
+	{title: 'disk', roomy: 7, align: 'right'},
+	...inMemory.slice(7),
+];
+
+const columnsOf = (durable: boolean): readonly Column[] => (durable ? onDisk : inMemory);
 
 /** A node's network state: cut off (isolated, a side of a partition, deaf, mute), its own faults, its links'. */
 export function networkText(network: NodeNetwork, links = ''): string {
@@ -118,21 +127,26 @@ export function roleOf(node: NodeRow): string {
 	return node.isPrimary ? 'primary' : 'backup';
 }
 
-/** The cells of one row, before padding: row key (`*` when marked), id, role, status, view, op, commit, lag, pid, network. */
-export function rowCells(node: NodeRow, row: number, selected: boolean): string[] {
+/**
+The cells of one row, before padding: row key (`*` when marked), id, role, status, view, op,
+commit, (with `durable`, the op on disk,) lag, pid, network.
+*/
+export function rowCells(node: NodeRow, row: number, selected: boolean, durable = false): string[] {
 	const down = node.status === 'crashed';
 	// A number shortens beyond its column's roomy width (`10.35M`), so a long run keeps its table.
-	const number = (value: number | undefined, column: 4 | 5 | 6 | 7): string =>
-		down || value === undefined ? '-' : formatCount(value, columns[column].roomy);
+	const number = (value: number | undefined, roomy: number): string =>
+		down || value === undefined ? '-' : formatCount(value, roomy);
 	return [
 		`${selected ? '>' : ' '}${row + 1}${node.marked ? '*' : ''}`,
 		String(node.id),
 		roleOf(node),
 		node.status,
-		number(node.view, 4),
-		number(node.op, 5),
-		number(node.commit, 6),
-		number(node.lag, 7),
+		number(node.view, 5),
+		number(node.op, 7),
+		number(node.commit, 7),
+		// What is on disk stays there while the replica is down.
+		...(durable ? [node.durableOp === undefined ? '-' : formatCount(node.durableOp, 7)] : []),
+		number(node.lag, 5),
 		node.pid === undefined ? '-' : String(node.pid),
 		networkText(node.network, node.links),
 	];
@@ -143,7 +157,11 @@ Column widths for these rows in `width` columns: roomy while the line has room, 
 not, the padding goes first (each column down to its widest cell), so the network column keeps
 what it says.
 */
-export function columnWidths(rows: ReadonlyArray<readonly string[]>, width: number): number[] {
+export function columnWidths(
+	rows: ReadonlyArray<readonly string[]>,
+	width: number,
+	columns: readonly Column[] = inMemory,
+): number[] {
 	const needed = columns.map((column, index) =>
 		Math.max(column.title.length, ...rows.map((cells) => cells[index]?.length ?? 0)),
 	);
@@ -160,7 +178,13 @@ export function columnWidths(rows: ReadonlyArray<readonly string[]>, width: numb
 	return widths;
 }
 
-const line = (cells: readonly string[], widths: readonly number[], from: number, to: number) =>
+const line = (
+	cells: readonly string[],
+	widths: readonly number[],
+	from: number,
+	to: number,
+	columns: readonly Column[],
+) =>
 	widths
 		.slice(from, to)
 		.map(
@@ -175,8 +199,10 @@ function NodeLine(props: {
 	readonly widths: readonly number[];
 	readonly isSelected: boolean;
 	readonly theme: Theme;
+	readonly columns: readonly Column[];
 }) {
-	const {node, cells, widths, isSelected: selected, theme} = props;
+	const {node, cells, widths, isSelected: selected, theme, columns} = props;
+	const last = columns.length;
 	const primary = node.isPrimary && node.status !== 'crashed' && !node.stalePrimary;
 	const roleColour = primary
 		? theme.color('primary')
@@ -185,19 +211,19 @@ function NodeLine(props: {
 			: undefined;
 	const statusColour = statusTone(node);
 	const networkColour = networkTone(node.network, node.links);
-	// Cells 0-1, 2 (role), 3 (status), 4-8 (numbers), 9 (network), each with its own colour.
+	// Cells 0-1, 2 (role), 3 (status), the numbers and the pid, the network (last), each with its own colour.
 	return (
 		<Text wrap="truncate" inverse={selected} bold={selected}>
-			{line(cells, widths, 0, 2)}
+			{line(cells, widths, 0, 2, columns)}
 			<Text bold={primary} color={roleColour}>
-				{line(cells, widths, 2, 3)}
+				{line(cells, widths, 2, 3, columns)}
 			</Text>
 			<Text color={statusColour === undefined ? undefined : theme.color(statusColour)}>
-				{line(cells, widths, 3, 4)}
+				{line(cells, widths, 3, 4, columns)}
 			</Text>
-			{line(cells, widths, 4, 9)}
+			{line(cells, widths, 4, last, columns)}
 			<Text color={networkColour === undefined ? undefined : theme.color(networkColour)}>
-				{cells[9]}
+				{cells[last]}
 			</Text>
 		</Text>
 	);
@@ -205,10 +231,11 @@ function NodeLine(props: {
 
 /** One row per replica: id, role, status, view, op, commit, lag behind the primary, pid, network. */
 export const NodeTable = memo((props: {readonly width: number}) => {
-	const {nodes, selected} = useSlice('nodes');
+	const {nodes, selected, durable} = useSlice('nodes');
 	const theme = useTheme();
-	const cells = nodes.map((node, index) => rowCells(node, index, index === selected));
-	const widths = columnWidths(cells, props.width);
+	const columns = columnsOf(durable);
+	const cells = nodes.map((node, index) => rowCells(node, index, index === selected, durable));
+	const widths = columnWidths(cells, props.width, columns);
 	return (
 		<Box flexDirection="column">
 			<Text bold wrap="truncate" color={theme.color('muted')}>
@@ -216,7 +243,8 @@ export const NodeTable = memo((props: {readonly width: number}) => {
 					columns.map((column) => column.title),
 					widths,
 					0,
-					9,
+					columns.length,
+					columns,
 				)}
 				network
 			</Text>
@@ -228,6 +256,7 @@ export const NodeTable = memo((props: {readonly width: number}) => {
 					widths={widths}
 					isSelected={index === selected}
 					theme={theme}
+					columns={columns}
 				/>
 			))}
 		</Box>

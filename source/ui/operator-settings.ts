@@ -14,6 +14,8 @@ export type OperatorSettings = {
 	readonly paused?: boolean;
 	/** Export spans and metrics over OTLP/HTTP to this collector URL. */
 	readonly otlp?: string | undefined;
+	/** Each replica keeps its log on disk under this directory. */
+	readonly dataDir?: string | undefined;
 };
 
 /** Starts the cluster on the given bus, so that the UI listens from the first event. */

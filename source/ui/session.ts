@@ -1,7 +1,7 @@
 /**
 What the operator's screen holds between frames that is not a tally: the cluster as last polled,
 the selected row and the marked ones, the last request, the status line, the overlay, a question
-asked (W: reset?), the rates of the header, what the network keys act on, the message pane (shown,
+asked (W: reset? X: crash every node?), the rates of the header, what the network keys act on, the message pane (shown,
 focused, its selection and the messages in flight as last listed), and which view the lower part
 of the screen shows (the feed, narrated or not, or the diagram, and how far it is scrolled back).
 Commands (`commands.ts`) change it; the view builders read it.
@@ -55,6 +55,7 @@ const sameNode = (a: NodeInfo, b: NodeInfo): boolean =>
 	a.op === b.op &&
 	a.commit === b.commit &&
 	a.restarts === b.restarts &&
+	a.durableOp === b.durableOp &&
 	sameNetwork(a.network, b.network);
 
 const sameMessage = (a: InFlightMessage, b: InFlightMessage): boolean =>
@@ -86,13 +87,14 @@ export function sameSnapshot(a: ClusterSnapshot, b: ClusterSnapshot): boolean {
 		a.speed === b.speed &&
 		a.virtualTimeMs === b.virtualTimeMs &&
 		a.inFlight === b.inFlight &&
+		a.dataDir === b.dataDir &&
 		a.nodes.length === b.nodes.length &&
 		a.nodes.every((node, index) => sameNode(node, b.nodes[index]!))
 	);
 }
 
 /** A question the status line asked, answered by y; any other key cancels it. */
-export type Question = 'reset';
+export type Question = 'reset' | 'crashAll';
 
 /** Messages the pane lists at most (and asks the cluster for). */
 export const messagesListed = 200;

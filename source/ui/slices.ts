@@ -73,6 +73,8 @@ export type NodesSlice = {
 	readonly nodes: readonly NodeRow[];
 	/** The selected row. */
 	readonly selected: number;
+	/** The replicas keep their logs on disk (`--data-dir`): the table shows each one's durable op. */
+	readonly durable: boolean;
 };
 
 export type SpansSlice = {readonly rows: readonly SpanRow[]};

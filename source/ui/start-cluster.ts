@@ -14,6 +14,7 @@ export async function startCluster(
 		otlp: settings.otlp,
 		seed: settings.seed,
 		paused: settings.paused,
+		dataDir: settings.dataDir,
 	});
 	if (settings.drop > 0) {
 		cluster.setDropRate(settings.drop);

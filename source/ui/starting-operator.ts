@@ -119,6 +119,14 @@ export class StartingOperator implements OperatorControls {
 		this.#up().restart(node);
 	}
 
+	crashAll(): void {
+		this.#up().crashAll();
+	}
+
+	restartAll(): void {
+		this.#up().restartAll();
+	}
+
 	isolate(node: number): void {
 		this.#up().isolate(node);
 	}

@@ -140,6 +140,7 @@ export const viewBuilders: ViewBuilders = {
 				links: session.links.size === 0 ? '' : linksText(session, node.id),
 			})),
 			selected: session.selected,
+			durable: session.snapshot.dataDir !== undefined,
 		};
 	},
 

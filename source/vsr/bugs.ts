@@ -1,7 +1,7 @@
 /**
- * Deliberate protocol bugs that the simulator must catch. Each is off unless a
- * test or `vsr-tui sim --inject-bug NAME` turns it on; they prove that the
- * checker is able to fail.
+ * Deliberate bugs that the checks must catch. Each is off unless a test or
+ * `vsr-tui sim --inject-bug NAME` turns it on; they prove that the checks are
+ * able to fail.
  */
 export const bugs = {
 	'commit-without-quorum':
@@ -18,12 +18,16 @@ export const bugs = {
 		"on a Prepare or Commit of a newer view, a replica truncates its log to the commit number, adopts the view, then asks for the state (the paper's rule)",
 	'ack-any-view':
 		'the primary counts a PrepareOk of any view, not only of its own (wrong when views v and v+n share a primary)',
+	'ack-before-fsync':
+		'a replica with storage acks a prepare (and a primary counts its own ack) before the entry is durable',
+	'trust-corrupt-record':
+		'storage reads back a record that fails its checksum as if it were intact, when it still parses',
 } as const;
 
 /** The name of a planted bug. */
 export type BugName = keyof typeof bugs;
 
-/** Every planted bug's name, in a fixed order. */
+/** The planted bugs of the protocol in memory, in a fixed order: the simulator runs these. */
 export const bugNames: readonly BugName[] = [
 	'commit-without-quorum',
 	'ignore-last-normal-view',
@@ -33,3 +37,6 @@ export const bugNames: readonly BugName[] = [
 	'eager-truncation',
 	'ack-any-view',
 ];
+
+/** The planted bugs of replicas with storage (scripted tests drive them with a simulated disk). */
+export const storageBugNames: readonly BugName[] = ['ack-before-fsync', 'trust-corrupt-record'];

@@ -10,6 +10,7 @@ import type {Checkpoint} from './checkpoint.js';
 import {ClientTable} from './client-table.js';
 import {Configuration} from './configuration.js';
 import {digestExecution} from './digest.js';
+import {Durability} from './durability.js';
 import {KvStore} from './kv-store.js';
 import {Log} from './log.js';
 import {Prng} from './prng.js';
@@ -36,6 +37,7 @@ import type {
 import {defaultCheckpointInterval, defaultTimeouts, type Timeouts} from './options.js';
 import {Acks, ViewVotes, Votes} from './quorum.js';
 import type {Result, StateMachine} from './state-machine.js';
+import type {DurableFacts, DurableState, StorageRequest, StorageStart} from './storage.js';
 import {Timeout} from './timeout.js';
 
 /** A replica's status: normal, in a view change, or recovering after a restart. */
@@ -73,6 +75,25 @@ function assertShippedLog(
 	);
 }
 
+/** Whose log a new primary chose, and why (its view change's `complete` event says so). */
+type ChosenLog = Pick<DoViewChange, 'from' | 'lastNormalView' | 'opNumber'>;
+
+/** A life restored from disk comes after every life the disk remembers. */
+function livesRemembered(storage: StorageStart | undefined): number {
+	return storage?.kind === 'restored' ? storage.state.facts.incarnation + 1 : 0;
+}
+
+/** With storage, what a restart would find now: what it was restored from (`head`: its log's last op). */
+function durabilityOf(storage: StorageStart | undefined, head: number): Durability | undefined {
+	if (!storage) {
+		return undefined;
+	}
+
+	return new Durability(
+		storage.kind === 'restored' ? {facts: storage.state.facts, head} : undefined,
+	);
+}
+
 /** How to make a `Replica`; only `id` and `replicaCount` are required. */
 export type ReplicaOptions = {
 	/** This replica's id, 0 to replicaCount - 1; the primary of view v is v mod replicaCount. */
@@ -93,6 +114,11 @@ export type ReplicaOptions = {
 	readonly incarnation?: number;
 	/** A restarted replica has lost its memory: it runs the recovery protocol before anything else. */
 	readonly recovering?: boolean;
+	/**
+	 * The replica keeps its log and facts on a disk (see `takeWrites` and `onWritten`): how it
+	 * starts. Without it the replica keeps everything in memory, as the paper's protocol does.
+	 */
+	readonly storage?: StorageStart;
 	/** A checkpoint every this many committed ops (default `defaultCheckpointInterval`). */
 	readonly checkpointInterval?: number;
 	/** Timeouts in ticks, over `defaultTimeouts`. */
@@ -153,6 +179,8 @@ export class Replica implements VsrStateView {
 	private readonly bugs: ReadonlySet<BugName>;
 	private readonly observer: ReplicaObserver | undefined;
 	private outbox: Send[] = [];
+	/** With storage: what a restart would find, and the writes that will make more of it durable. */
+	private readonly durability: Durability | undefined;
 
 	/** The latest known incarnation of every replica (crash vector). */
 	private readonly incarnations: number[];
@@ -204,6 +232,10 @@ export class Replica implements VsrStateView {
 	/** The votes of a view change are resent this often. */
 	private readonly viewChangeResendTimeout: Timeout;
 	private viewChangeStartedAt = 0n;
+	/** Our vote for this view waits for the view to be durable (see `mayVote`). */
+	private votesHeld = false;
+	/** With storage: the new primary chose its log and waits for it to be durable (the DoViewChange quorum's commit, the log chosen). */
+	private establishing: {readonly commit: number; readonly chosen: ChosenLog} | undefined;
 
 	// Recovery and state transfer.
 	private readonly recoveryNonce: number = 0;
@@ -222,7 +254,13 @@ export class Replica implements VsrStateView {
 			`replica id ${options.id} is outside 0..${options.replicaCount - 1}`,
 		);
 		this.id = options.id;
-		this.incarnation = options.incarnation ?? 0;
+		const {storage} = options;
+		const recovering = options.recovering === true || storage?.kind === 'lost';
+		assert(
+			!(options.recovering === true && storage !== undefined && storage.kind !== 'lost'),
+			'a replica that restarts from its disk does not run the recovery protocol',
+		);
+		this.incarnation = Math.max(options.incarnation ?? 0, livesRemembered(storage));
 		this.stateMachine = options.stateMachine ?? new KvStore();
 		this.telemetry = options.telemetry;
 		// Deterministic even when nobody injects a generator; a new incarnation draws new nonces.
@@ -255,14 +293,19 @@ export class Replica implements VsrStateView {
 		this.recoveryTimeout = new Timeout(timeouts.recoveryResend);
 		this.stateTransferTimeout = new Timeout(timeouts.stateTransferResend);
 
-		if (options.recovering) {
+		if (storage?.kind === 'restored') {
+			this.restore(storage.state);
+		}
+
+		this.durability = durabilityOf(storage, this.log.opNumber);
+		if (recovering) {
 			this.status = 'recovering';
 			this.recoveryNonce = this.nonce();
-			this.emit(events.recoveryStart, undefined, {incarnation: this.incarnation});
-			this.broadcastRecovery();
-		} else if (this.isPrimary) {
-			this.startLeadership();
 		}
+
+		this.begin(storage);
+		// The new life's first write: its incarnation (and, for a new disk, view 0).
+		this.durability?.seal(this.facts(), this.log.opNumber);
 	}
 
 	// --- State, as telemetry and the operator see it -------------------------
@@ -364,6 +407,36 @@ export class Replica implements VsrStateView {
 		}
 
 		return this.flush();
+	}
+
+	/**
+	With storage: what to persist, in order, since the last call (empty without storage). Call it
+	after every input (the constructor, `tick`, `onMessage`, `onWritten`) and hand the writes to
+	storage; send what the input returned at once: the replica holds back every message that
+	needs a write to be durable first, and sends it from `onWritten`.
+	*/
+	takeWrites(): StorageRequest[] {
+		return this.durability?.take() ?? [];
+	}
+
+	/**
+	With storage: every `LogWrite` up to `seq` is durable (storage completes them in order).
+	Returns what the replica may now send: acks for the ops now durable, votes for a view now
+	durable, and, after the first write of a life, everything it held back until then.
+	*/
+	onWritten(seq: number): Send[] {
+		const {durability} = this;
+		assert(durability, 'onWritten on a replica without storage');
+		if (durability.written(seq)) {
+			this.onDurable();
+		}
+
+		return this.flush();
+	}
+
+	/** With storage: the highest op of its log that a restart would find (undefined without storage). */
+	get durableOp(): number | undefined {
+		return this.durability?.durableOp;
 	}
 
 	private dispatch(message: ReplicaMessage): void {
@@ -508,7 +581,7 @@ export class Replica implements VsrStateView {
 			);
 		}
 
-		this.acks.set(this.id, entry.op);
+		this.acks.set(this.id, this.ackableOp() ?? 0);
 		this.broadcast({
 			type: 'prepare',
 			view: this.view,
@@ -636,7 +709,7 @@ export class Replica implements VsrStateView {
 
 	/** Commits every op that a quorum (the primary included) holds in this view. */
 	private advanceCommit(): void {
-		this.acks.set(this.id, this.log.opNumber);
+		this.acks.set(this.id, this.ackableOp() ?? 0);
 		const committable = this.acks.committable();
 		if (committable <= this.commitNumber) {
 			return;
@@ -684,6 +757,7 @@ export class Replica implements VsrStateView {
 
 	private append(entry: LogEntry): void {
 		this.log.append(entry);
+		this.durability?.appended(entry);
 		const inLog = this.uncommitted.get(entry.clientId);
 		if (inLog === undefined || inLog < entry.requestNumber) {
 			this.uncommitted.set(entry.clientId, entry.requestNumber);
@@ -792,8 +866,13 @@ export class Replica implements VsrStateView {
 		});
 	}
 
+	/** Acks every op it holds durably in this view (cumulative); nothing while none is durable. */
 	private sendPrepareOk(): void {
-		const op = this.log.opNumber;
+		const op = this.ackableOp();
+		if (op === undefined) {
+			return; // The view is not durable yet: onWritten acks.
+		}
+
 		this.send(this.primary, {type: 'prepare_ok', view: this.view, op});
 		// One that acks no more than the last (the answer to a heartbeat, a repeat) is no news.
 		if (this.view !== this.ackedView || op > this.ackedOp) {
@@ -801,6 +880,27 @@ export class Replica implements VsrStateView {
 			this.ackedOp = op;
 			this.emitField(events.prepareOkSent, 'op', op);
 		}
+	}
+
+	/**
+	 * The op up to which this replica may say it holds the log of its view: all of it without
+	 * storage; with storage, what a restart would still find in this view, or nothing while the
+	 * view itself (or its being normal in it) is not durable.
+	 */
+	private ackableOp(): number | undefined {
+		const {durability} = this;
+		if (!durability || this.bugs.has('ack-before-fsync')) {
+			return this.log.opNumber;
+		}
+
+		return durability.holds(this.view)
+			? Math.min(this.log.opNumber, durability.durableOp)
+			: undefined;
+	}
+
+	/** Whether it may vote in its view: without storage always; with storage once the view is durable. */
+	private mayVote(): boolean {
+		return this.durability?.entered(this.view) ?? true;
 	}
 
 	// --- Checkpoints ----------------------------------------------------------
@@ -815,6 +915,7 @@ export class Replica implements VsrStateView {
 			clientTable: this.clientTable.snapshot(),
 		};
 		this.log.collectUpTo(op);
+		this.durability?.tookCheckpoint(this.checkpoint);
 		this.emit(events.checkpoint, undefined, {op});
 	}
 
@@ -824,6 +925,7 @@ export class Replica implements VsrStateView {
 			() =>
 				`installing checkpoint ${checkpoint.op} would move commit back from ${this.commitNumber}`,
 		);
+		this.durability?.installed(checkpoint, this.commitNumber);
 		this.stateMachine.restore(checkpoint.stateMachine);
 		this.clientTable.restore(checkpoint.clientTable);
 		this.digest = checkpoint.digest;
@@ -885,9 +987,14 @@ export class Replica implements VsrStateView {
 		}
 
 		const dropped = this.log.truncateAfter(keep);
+		if (dropped.length > 0) {
+			this.durability?.truncated(keep);
+		}
+
 		for (const entry of slice.entries) {
 			if (entry.op > keep) {
 				this.log.append(entry);
+				this.durability?.appended(entry);
 			}
 		}
 
@@ -924,6 +1031,8 @@ export class Replica implements VsrStateView {
 		this.leaving = false;
 		this.doViewChanges.clear();
 		this.doViewChangeSent = false;
+		this.votesHeld = false;
+		this.establishing = undefined;
 		this.viewChangeTimeout.backoff(this.random);
 		this.viewChangeStartedAt = this.now();
 		this.stateTransfer = undefined;
@@ -1000,6 +1109,11 @@ export class Replica implements VsrStateView {
 	}
 
 	private sendDoViewChange(): void {
+		if (!this.mayVote()) {
+			this.votesHeld = true; // Sent once the view is durable (onDurable).
+			return;
+		}
+
 		const message: Unstamped<DoViewChange> = {
 			type: 'do_view_change',
 			view: this.view,
@@ -1049,7 +1163,11 @@ export class Replica implements VsrStateView {
 	}
 
 	private maybeCompleteViewChange(): void {
-		if (!this.doViewChanges.reached || !this.doViewChanges.has(this.id)) {
+		if (
+			this.establishing !== undefined ||
+			!this.doViewChanges.reached ||
+			!this.doViewChanges.has(this.id)
+		) {
 			return;
 		}
 
@@ -1070,10 +1188,24 @@ export class Replica implements VsrStateView {
 		}
 
 		this.lastNormalView = this.view;
+		if (this.durability && !this.durability.holds(this.view)) {
+			// Nobody hears of the view before its log is durable here: a primary that restarted and
+			// found it had not been would otherwise complete the view a second time, with a log
+			// that may lack ops its first StartView and Prepares gave out.
+			this.establishing = {commit, chosen: best};
+			return;
+		}
+
+		this.establishView(commit, best);
+	}
+
+	/** The new primary is normal in its view: it commits what the chosen log holds committed and tells the others. */
+	private establishView(commit: number, best: ChosenLog): void {
+		this.establishing = undefined;
 		this.setStatus('normal', false);
 		this.leaving = false;
 		this.acks.clear();
-		this.acks.set(this.id, this.log.opNumber);
+		this.acks.set(this.id, this.ackableOp() ?? 0);
 		this.heartbeatTimeout.reset();
 		this.prepareTimeout.reset();
 		this.doViewChanges.clear();
@@ -1508,9 +1640,17 @@ export class Replica implements VsrStateView {
 		}
 	}
 
-	/** Our vote, to every replica; repeated while it stands (others forget votes not repeated). */
+	/**
+	 * Our vote, to every replica; repeated while it stands (others forget votes not repeated).
+	 * A vote for the view we are changing to waits until that view is durable.
+	 */
 	private broadcastStartViewChange(): void {
 		this.viewChangeResendTimeout.reset();
+		if (this.status === 'view_change' && !this.leaving && !this.mayVote()) {
+			this.votesHeld = true;
+			return;
+		}
+
 		this.broadcast({type: 'start_view_change', view: this.ownVote});
 	}
 
@@ -1561,6 +1701,125 @@ export class Replica implements VsrStateView {
 		}
 	}
 
+	// --- Storage -------------------------------------------------------------
+
+	/** A new life's first steps: recover from the peers, rejoin from disk, or lead view 0. */
+	private begin(storage: StorageStart | undefined): void {
+		if (this.status === 'recovering') {
+			if (storage?.kind === 'lost') {
+				this.emit(events.storageLost, undefined, {reason: storage.reason});
+			}
+
+			this.emit(events.recoveryStart, undefined, {incarnation: this.incarnation});
+			this.broadcastRecovery();
+		} else if (storage?.kind === 'restored') {
+			this.rejoin();
+		} else if (this.isPrimary) {
+			this.startLeadership();
+		}
+	}
+
+	/** What must survive a crash besides the log, as it stands now. */
+	private facts(): DurableFacts {
+		return {
+			view: this.view,
+			lastNormalView: this.lastNormalView,
+			incarnation: this.incarnation,
+			recovering: this.status === 'recovering',
+		};
+	}
+
+	/** Takes up the state its disk held: the checkpoint, the log after it, the view facts. */
+	private restore(state: DurableState): void {
+		const {facts, checkpoint, entries} = state;
+		assert(
+			!facts.recovering,
+			'a disk written while recovering holds no state to restart from: start it as lost',
+		);
+		assert(
+			facts.lastNormalView <= facts.view,
+			() => `restored last normal view ${facts.lastNormalView} is after view ${facts.view}`,
+		);
+		if (checkpoint) {
+			this.stateMachine.restore(checkpoint.stateMachine);
+			this.clientTable.restore(checkpoint.clientTable);
+			this.digest = checkpoint.digest;
+			this.commitNumber = checkpoint.op;
+			this.checkpoint = checkpoint;
+			this.log.reset(checkpoint.op);
+		}
+
+		for (const entry of entries) {
+			this.log.append(entry); // Asserts that the entries follow the checkpoint with no gap.
+			this.uncommitted.set(entry.clientId, entry.requestNumber);
+		}
+
+		this.view = facts.view;
+		this.lastNormalView = facts.lastNormalView;
+		this.status = facts.view === facts.lastNormalView ? 'normal' : 'view_change';
+	}
+
+	/**
+	 * A life restored from disk takes up where the last one stopped, short of what it had not
+	 * made durable: a backup goes on following its view's primary (and fetches what it lacks); a
+	 * replica in a view change goes on voting. A primary does not take up its view again: it
+	 * may have lost prepares that its backups acked, and would give their op numbers to new
+	 * requests; it moves to the next view instead (as TigerBeetle's does).
+	 */
+	private rejoin(): void {
+		this.emit(
+			events.storageRestored,
+			{entries: this.log.length},
+			{op: this.log.opNumber, checkpoint: this.log.base, view: this.view},
+		);
+		if (this.status === 'view_change') {
+			this.viewChangeTimeout.backoff(this.random);
+			this.viewChangeStartedAt = this.now();
+			this.broadcastStartViewChange();
+		} else if (this.primary === this.id) {
+			this.status = 'view_change'; // It was primary; it is not in this life.
+			this.startViewChange(this.view + 1);
+		} else {
+			this.primaryCommit = this.commitNumber;
+		}
+	}
+
+	/** More is durable: send the acks and votes that waited for it. */
+	private onDurable(): void {
+		switch (this.status) {
+			case 'normal': {
+				if (this.isPrimary) {
+					this.advanceCommit(); // Its own ack counts for what it now holds durably.
+				} else {
+					this.sendPrepareOk();
+				}
+
+				break;
+			}
+
+			case 'view_change': {
+				if (this.establishing !== undefined && this.durability?.holds(this.view)) {
+					this.establishView(this.establishing.commit, this.establishing.chosen);
+					break;
+				}
+
+				if (this.votesHeld && this.mayVote()) {
+					this.votesHeld = false;
+					this.broadcastStartViewChange();
+					if (this.doViewChangeSent) {
+						this.sendDoViewChange();
+					}
+				}
+
+				break;
+			}
+
+			case 'recovering': {
+				break;
+			}
+		}
+	}
+
 	// --- Plumbing ------------------------------------------------------------
 
 	/**
@@ -1587,6 +1846,14 @@ export class Replica implements VsrStateView {
 
 	private flush(): Send[] {
 		this.checkInvariants();
+		const {durability} = this;
+		if (durability) {
+			durability.seal(this.facts(), this.log.opNumber);
+			if (!durability.booted) {
+				return []; // Nothing leaves a new life before its incarnation is durable (onWritten).
+			}
+		}
+
 		const sent = this.outbox;
 		this.outbox = [];
 		return sent;

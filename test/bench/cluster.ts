@@ -1,3 +1,6 @@
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {formatBench, runBench} from '../../source/cluster/bench.js';
 import {ProcessCluster} from '../../source/cluster/process-cluster.js';
@@ -5,15 +8,23 @@ import {ProcessCluster} from '../../source/cluster/process-cluster.js';
 /**
 The process cluster against its raw relay, as `vsr-tui bench` measures it:
 256 requests in flight (throughput and the ratio to the relay's ceiling), then
-one in flight (latency against the relay's round trip). Then steady load (the
+one in flight (latency against the relay's round trip), each also with the replicas' logs on
+disk (`--data-dir`, fsync on: ops a second and fsyncs per op). Then steady load (the
 operator's `l`, its 8 clients) on a live cluster and on a seeded one, side by
 side. The figures depend on the machine and on what else runs on it.
 */
 export async function benchCluster(): Promise<void> {
 	console.log('cluster (3 replica processes, telemetry forwarded as the UI receives it)');
 	for (const clients of [256, 1]) {
-		const options = {replicas: 3, seconds: 5, clients};
-		const result = await runBench(options);
+		const dataDir = mkdtempSync(path.join(tmpdir(), 'vsr-tui-bench-'));
+		const options = {replicas: 3, seconds: 5, clients, dataDir: path.join(dataDir, 'data')};
+		let result;
+		try {
+			result = await runBench(options);
+		} finally {
+			rmSync(dataDir, {recursive: true, force: true});
+		}
+
 		const report = formatBench(result, options)
 			.split('\n')
 			.map((line) => `  ${line}`)

@@ -76,6 +76,8 @@ function benchOperator(
 		setLoad: noop,
 		crash: noop,
 		restart: noop,
+		crashAll: noop,
+		restartAll: noop,
 		isolate: noop,
 		partition: noop,
 		heal: noop,

@@ -7,7 +7,18 @@ selectively, and ticks replicas one by one. A crash discards the Replica
 object (its memory is lost; messages it sent are still in flight); a
 restart builds a new one that runs the recovery protocol with the next
 incarnation. Telemetry goes to one bus on a virtual clock and is recorded.
+
+With `storage`, every replica keeps its log on a simulated disk of its own:
+after each input its writes go to its storage, the disks' syncs complete as
+`run` and `tick` let time pass (or as the test says, see `holdDisk`), and
+completions come back to the replica. A crash then leaves the disk (a
+power cut can also lose or tear what was not synced, see `powerCut`), and a
+restart starts the replica from what its disk holds.
 */
+import type {ReadBack} from '../../source/storage/read-back.js';
+import {ReplicaStorage} from '../../source/storage/replica-storage.js';
+import type {Identity} from '../../source/storage/records.js';
+import {type CrashFaults, SimulatedDisk} from '../../source/storage/simulated-disk.js';
 import type {BugName} from '../../source/vsr/bugs.js';
 import {Client, type Completion} from '../../source/vsr/client.js';
 import {KvStore} from '../../source/vsr/kv-store.js';
@@ -24,6 +35,7 @@ import type {Timeouts} from '../../source/vsr/options.js';
 import {Prng} from '../../source/vsr/prng.js';
 import {Replica} from '../../source/vsr/replica.js';
 import type {Result, StateMachine} from '../../source/vsr/state-machine.js';
+import type {StorageStart} from '../../source/vsr/storage.js';
 import {
 	type VsrEventName,
 	vsrEventName,
@@ -77,7 +89,15 @@ export type HarnessOptions = {
 	readonly seed?: number;
 	readonly bugs?: ReadonlySet<BugName>;
 	readonly stateMachine?: () => StateMachine;
+	/** Each replica keeps its log on a simulated disk (syncs take `syncLatency` ticks, default 1 to 3). */
+	readonly storage?: {
+		readonly syncLatency?: {readonly min: number; readonly max: number};
+		readonly segmentBytes?: number;
+	};
 };
+
+/** The cluster id the harness's disks are written for. */
+export const clusterId = '0123456789abcdef0123456789abcdef';
 
 /** What a user of a replica can see, for before/after comparisons. */
 export type ReplicaState = {
@@ -183,6 +203,16 @@ export class Cluster {
 	readonly sent: Envelope[] = [];
 	queue: Envelope[] = [];
 	now = 0n;
+	/** With storage: each replica's disk, which outlives its lives. */
+	readonly disks: SimulatedDisk[] = [];
+	/** With storage: each replica's storage in its current life. */
+	readonly storages: Array<ReplicaStorage | undefined> = [];
+	/** With storage: how each replica's current life started. */
+	readonly starts: Array<StorageStart | undefined> = [];
+	/** With storage: what each replica's disk read back when its current life started. */
+	readonly readBacks: Array<ReadBack | undefined> = [];
+	/** Disks whose syncs do not complete until released (`holdDisk`). */
+	readonly heldDisks = new Set<number>();
 
 	private readonly options: HarnessOptions;
 	private readonly clients = new Map<number, Client>();
@@ -204,7 +234,33 @@ export class Cluster {
 		);
 		this.incarnations = Array.from({length: this.replicaCount}, () => 0);
 		this.executions = Array.from({length: this.replicaCount}, () => []);
+		if (options.storage) {
+			for (const id of this.ids()) {
+				const prng = new Prng((options.seed ?? 1) * 7727 + id * 131);
+				const disk = new SimulatedDisk({
+					random: () => prng.next(),
+					syncLatency: options.storage.syncLatency,
+					name: `replica-${id}`,
+				});
+				// A cluster formats every disk before it starts a replica: from then on an empty
+				// disk is a lost one.
+				ReplicaStorage.format(disk, this.identity(id), (error) => {
+					if (error) {
+						throw error;
+					}
+				});
+				while (disk.advance()) {
+					// Until the format is durable.
+				}
+
+				this.disks.push(disk);
+			}
+		}
+
 		this.replicas = Array.from({length: this.replicaCount}, (_, id) => this.create(id, false));
+		for (const id of this.ids()) {
+			this.persist(id);
+		}
 	}
 
 	// --- Replicas ------------------------------------------------------------
@@ -239,9 +295,65 @@ export class Cluster {
 		return best;
 	}
 
-	/** The replica forgets everything; what it sent is still in flight. */
-	crash(id: number): void {
+	/**
+	The replica forgets everything; what it sent is still in flight. Its disk stays as it is (a
+	killed process: the kernel keeps and syncs what it wrote) unless `disk` faults are given: then
+	its machine lost power, and the disk loses or tears what was not synced.
+	*/
+	crash(id: number, disk?: CrashFaults): void {
 		this.replicas[id] = undefined;
+		this.storages[id]?.close();
+		this.storages[id] = undefined;
+		if (disk) {
+			this.disk(id).crash(disk);
+		}
+	}
+
+	/** Every replica loses power at once: each disk loses or tears what was not synced. */
+	powerCut(faults: CrashFaults): void {
+		for (const id of this.ids()) {
+			this.crash(id, faults);
+		}
+
+		this.queue = []; // The network went down with them.
+	}
+
+	/** Replica `id`'s disk. */
+	disk(id: number): SimulatedDisk {
+		const disk = this.disks[id];
+		if (!disk) {
+			throw new Error('the cluster has no storage');
+		}
+
+		return disk;
+	}
+
+	/** Replica `id`'s disk completes no sync until `releaseDisk`. */
+	holdDisk(id: number): void {
+		this.heldDisks.add(id);
+	}
+
+	releaseDisk(id: number): void {
+		this.heldDisks.delete(id);
+	}
+
+	/**
+	Completes the next sync of a disk that is not held (the earliest due, ties by id); false if
+	there is none. Replies to completions are queued like any other sends.
+	*/
+	advanceDisk(): boolean {
+		let next: SimulatedDisk | undefined;
+		for (const [id, disk] of this.disks.entries()) {
+			if (
+				!this.heldDisks.has(id) &&
+				disk.pendingSyncs > 0 &&
+				(!next || disk.nextDue < next.nextDue)
+			) {
+				next = disk;
+			}
+		}
+
+		return next?.advance() ?? false;
 	}
 
 	/**
@@ -257,8 +369,10 @@ export class Cluster {
 		this.executions[id] = [];
 		const replica = this.create(id, true);
 		this.replicas[id] = replica;
+		this.incarnations[id] = replica.incarnation;
 		// What the constructor sends (its Recovery) leaves with its first output: a boot tick.
 		this.enqueue(id, replica.incarnation, replica.tick());
+		this.persist(id);
 		return replica;
 	}
 
@@ -271,6 +385,13 @@ export class Cluster {
 				const replica = this.replicas[id];
 				if (replica) {
 					this.enqueue(id, replica.incarnation, replica.tick());
+					this.persist(id);
+				}
+			}
+
+			for (const [id, disk] of this.disks.entries()) {
+				if (!this.heldDisks.has(id)) {
+					disk.tick();
 				}
 			}
 		}
@@ -462,12 +583,20 @@ export class Cluster {
 		return batch.length;
 	}
 
-	/** Delivers matching messages, including the ones their delivery produces, until none is left. */
+	/**
+	Delivers matching messages, including the ones their delivery produces, until none is left.
+	With storage, disks that are not held complete their syncs whenever no message is left to
+	deliver (the network is faster than the disks), until neither has anything left.
+	*/
 	run(selector: Selector = everything, limit = 100_000): number {
 		let delivered = 0;
 		for (;;) {
 			const index = this.queue.findIndex((envelope) => matches(selector, envelope));
 			if (index === -1) {
+				if (this.advanceDisk()) {
+					continue;
+				}
+
 				return delivered;
 			}
 
@@ -478,6 +607,28 @@ export class Cluster {
 			const [envelope] = this.queue.splice(index, 1);
 			this.handOver(envelope!);
 		}
+	}
+
+	/**
+	Like `run` (everything is delivered, disks complete their syncs when the network is quiet),
+	but stops as soon as `until` holds, checked after each delivery and each completed sync.
+	Throws if everything went quiet first.
+	*/
+	runUntil(until: () => boolean, limit = 100_000): void {
+		for (let steps = 0; steps < limit; steps++) {
+			if (until()) {
+				return;
+			}
+
+			const next = this.queue.shift();
+			if (next) {
+				this.handOver(next);
+			} else if (!this.advanceDisk()) {
+				throw new Error('the cluster went quiet before the condition held');
+			}
+		}
+
+		throw new Error(`the condition did not hold within ${limit} steps`);
 	}
 
 	/**
@@ -546,7 +697,51 @@ export class Cluster {
 
 	// --- Plumbing ------------------------------------------------------------
 
+	/** Hands a replica's writes to its storage (after each of its inputs). */
+	persist(id: number): void {
+		const replica = this.replicas[id];
+		const storage = this.storages[id];
+		if (replica && storage) {
+			storage.submit(replica.takeWrites());
+			storage.flush();
+		}
+	}
+
+	private identity(id: number): Identity {
+		return {cluster: clusterId, replica: id, replicaCount: this.replicaCount};
+	}
+
+	private open(id: number): StorageStart | undefined {
+		if (!this.options.storage) {
+			return undefined;
+		}
+
+		const {storage, start, readBack} = ReplicaStorage.open(this.disk(id), {
+			identity: this.identity(id),
+			existing: true,
+			segmentBytes: this.options.storage.segmentBytes,
+			bugs: this.options.bugs,
+		});
+		storage.onDurable = (seq) => {
+			const replica = this.replicas[id];
+			if (replica && this.storages[id] === storage) {
+				this.enqueue(id, replica.incarnation, replica.onWritten(seq));
+				this.persist(id);
+			}
+		};
+
+		storage.onFailure = (error) => {
+			throw error;
+		};
+
+		this.storages[id] = storage;
+		this.starts[id] = start;
+		this.readBacks[id] = readBack;
+		return start;
+	}
+
 	private create(id: number, recovering: boolean): Replica {
+		const storage = this.open(id);
 		const incarnation = this.incarnations[id] ?? 0;
 		const prng = new Prng((this.options.seed ?? 1) * 1009 + id * 31 + incarnation * 7919);
 		const executions = this.executions[id]!;
@@ -557,7 +752,8 @@ export class Cluster {
 			telemetry: this.telemetry,
 			random: () => prng.next(),
 			incarnation,
-			recovering,
+			recovering: recovering && !storage,
+			storage,
 			checkpointInterval: this.options.checkpointInterval,
 			timeouts: this.options.timeouts,
 			bugs: this.options.bugs,
@@ -589,7 +785,9 @@ export class Cluster {
 			return [];
 		}
 
-		return this.enqueue(replica.id, replica.incarnation, replica.onMessage(send.message));
+		const sends = this.enqueue(replica.id, replica.incarnation, replica.onMessage(send.message));
+		this.persist(replica.id);
+		return sends;
 	}
 
 	private enqueue(
