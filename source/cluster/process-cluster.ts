@@ -523,13 +523,13 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 			await this.untilUp();
 
 			const reports = await this.lockstep.serially(async () => {
-				this.replayDue();
-				if (this.stopped) {
-					return [];
+				if (this.replayDue()) {
+					// Actions first: what they queued (a delivery, a forced timeout) comes before the round.
+					return undefined;
 				}
 
-				if (this.processes.starting || this.resetting !== undefined) {
-					return undefined; // A replayed action started a replica: the round waits for it.
+				if (this.stopped) {
+					return [];
 				}
 
 				const round = this.scheduler.takeRound(this.scheduler.nextStart());
@@ -544,6 +544,14 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 				return reports;
 			}
 		}
+	}
+
+	/** Takes the replayed actions whose time has come now, without a round (a replay's last ones). */
+	async applyDueActions(): Promise<void> {
+		await this.untilUp();
+		await this.lockstep.serially(async () => {
+			this.replayDue();
+		});
 	}
 
 	/** Virtual ns where the next round would start (infinity when nothing is due). */
@@ -630,8 +638,9 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 		}
 	}
 
-	/** Takes the replayed actions whose time has come: once the rounds before it have run. */
-	protected replayDue(): void {
+	/** Takes the replayed actions whose time has come: once the rounds before it have run. True when it took any. */
+	protected replayDue(): boolean {
+		const before = this.replayed;
 		for (
 			let next = this.replayLog[this.replayed];
 			next !== undefined && next.at <= this.scheduler.now;
@@ -640,6 +649,8 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 			this.replayed++;
 			replay(this, next);
 		}
+
+		return this.replayed > before;
 	}
 
 	// --- Inside: actions and rounds -------------------------------------------
