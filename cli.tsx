@@ -88,32 +88,6 @@ const modes: Mode[] = [
 		},
 	}),
 	defineMode(globalFlags, {
-		name: 'learn',
-		command: true,
-		summary:
-			"List the lessons, or play one (guided scenarios on replica processes, each step captioned with the run's own numbers)",
-		example: 'learn view-change --record class.ndjson',
-		flags: learnFlags,
-		inputUsage: '[NAME]',
-		async run({flags, input, stdout, stderr}) {
-			const {learnCommand} = await import('./source/lessons/learn-command.js');
-			return learnCommand(input, flags, {stdout, stderr});
-		},
-	}),
-	defineMode(globalFlags, {
-		name: 'replay',
-		command: true,
-		summary:
-			'Play a recorded session (--record) back on fresh replicas and check that the run is identical',
-		example: 'replay class.ndjson',
-		flags: {},
-		inputUsage: 'FILE',
-		async run({input, stdout, stderr}) {
-			const {replayCommand} = await import('./source/cluster/replay-command.js');
-			return replayCommand(input, {stdout, stderr});
-		},
-	}),
-	defineMode(globalFlags, {
 		name: 'bench',
 		command: true,
 		summary:
@@ -166,6 +140,32 @@ const modes: Mode[] = [
 		async run({flags, input, stdout, stderr}) {
 			const {clientCommand} = await import('./source/tcp/client-command.js');
 			return clientCommand(input, flags, stdout, stderr);
+		},
+	}),
+	defineMode(globalFlags, {
+		name: 'learn',
+		command: true,
+		summary:
+			"List the lessons, or play one (guided scenarios on replica processes, each step captioned with the run's own numbers)",
+		example: 'learn view-change --record class.ndjson',
+		flags: learnFlags,
+		inputUsage: '[NAME]',
+		async run({flags, input, stdout, stderr}) {
+			const {learnCommand} = await import('./source/lessons/learn-command.js');
+			return learnCommand(input, flags, {stdout, stderr});
+		},
+	}),
+	defineMode(globalFlags, {
+		name: 'replay',
+		command: true,
+		summary:
+			'Play a recorded session (--record) back on fresh replicas and check that the run is identical',
+		example: 'replay class.ndjson',
+		flags: {},
+		inputUsage: 'FILE',
+		async run({input, stdout, stderr}) {
+			const {replayCommand} = await import('./source/cluster/replay-command.js');
+			return replayCommand(input, {stdout, stderr});
 		},
 	}),
 ];

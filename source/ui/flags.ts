@@ -1,4 +1,4 @@
-import {booleanFlag, integerFlag, rateFlag, urlFlag} from '../cli/flags.js';
+import {booleanFlag, integerFlag, rateFlag, stringFlag, urlFlag} from '../cli/flags.js';
 
 /** The operator's own flags: the fault settings of `run`, as starting values (keys change them). */
 export const operatorFlags = {
@@ -18,6 +18,10 @@ export const operatorFlags = {
 		valueName: 'S',
 	}),
 	paused: booleanFlag({description: 'Start with time stopped (space starts it)'}),
+	record: stringFlag({
+		description:
+			'Record the session to FILE (NDJSON: seed, settings, every action with its virtual time) for vsr-tui replay; seeded (a random seed without --seed)',
+	}),
 	otlp: urlFlag({
 		description:
 			'Export spans and metrics over OTLP/HTTP to the collector at URL (e.g. http://localhost:4318)',
