@@ -7,6 +7,7 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
+import {parseSession} from '../source/cluster/session-file.js';
 import {lines, spawnCli} from './helpers/cli.js';
 import {repoRoot} from './helpers/paths.js';
 
@@ -15,7 +16,7 @@ test.after.always(() => {
 	rmSync(directory, {recursive: true, force: true});
 });
 
-const file = (name: string) => path.join(directory, name);
+const file = (name: string) => path.join(directory, `${name}`);
 const slow = {timeout: 180_000};
 
 test('learn lists the seven lessons in class order, each with what it shows', async (t) => {
@@ -52,7 +53,7 @@ test('an unknown lesson, or two names, is one line and exit 2', async (t) => {
 		],
 	] as const) {
 		const result = await spawnCli(args);
-		t.is(result.exitCode, 2, args.join(' '));
+		t.is(result.exitCode, 2, `${args.join(' ')}`);
 		t.is(lines(result.stderr).length, 1);
 		t.regex(String(result.stderr).trim(), message);
 	}
@@ -61,7 +62,7 @@ test('an unknown lesson, or two names, is one line and exit 2', async (t) => {
 test("a lesson plays with its captions in the run's numbers, is recorded, and replays identically", async (t) => {
 	const recording = file('duplicate.ndjson');
 	const played = await spawnCli(['learn', 'duplicate-request', '--record', recording], slow);
-	t.is(played.exitCode, 0, String(played.stderr));
+	t.is(played.exitCode, 0, `${String(played.stderr)}`);
 	const out = String(played.stdout);
 	t.regex(out, /^Lesson duplicate-request: /v);
 	t.regex(out, /watch: View 0, primary n0/v);
@@ -69,24 +70,21 @@ test("a lesson plays with its captions in the run's numbers, is recorded, and re
 	t.regex(out, /The client retried request 1 \(retries: \d+\)\. n1, primary of view 1/v);
 	t.regex(out, /recorded to .*duplicate\.ndjson: replay it with vsr-tui replay /v);
 
-	const written = readFileSync(recording, 'utf8')
-		.trim()
-		.split('\n')
-		.map((line) => JSON.parse(line) as Record<string, unknown>);
-	t.like(written[0], {
+	const written = parseSession(readFileSync(recording, 'utf8'), recording);
+	t.like(written.header, {
 		vsr_tui_session: 1,
 		seed: 7,
 		settings: {replicas: 3, clients: 1, lesson: 'duplicate-request'},
 	});
 	t.deepEqual(
-		written.slice(1, -1).map((line) => line.action),
+		written.actions.map((line) => line.action),
 		['submit', 'drop', 'crash'],
 	);
-	const end = written.at(-1)!;
+	const {end} = written;
 	t.true(Number(end.events) > 20, `${String(end.events)} events`);
 
 	const replayed = await spawnCli(['replay', recording], slow);
-	t.is(replayed.exitCode, 0, String(replayed.stderr));
+	t.is(replayed.exitCode, 0, `${String(replayed.stderr)}`);
 	t.is(lines(replayed.stdout).length, 1);
 	t.regex(
 		String(replayed.stdout),
@@ -113,7 +111,7 @@ test("a lesson plays with its captions in the run's numbers, is recorded, and re
 test('a recording made on another machine replays identically here', async (t) => {
 	const fixture = path.join(repoRoot, 'test', 'fixtures', 'lesson-normal.ndjson');
 	const result = await spawnCli(['replay', fixture], slow);
-	t.is(result.exitCode, 0, String(result.stderr));
+	t.is(result.exitCode, 0, `${String(result.stderr)}`);
 	t.regex(
 		String(result.stdout),
 		/^identical: \d+ events up to [\d.]+ ms, digest [\da-f]{16} \(seed 1, 3 replicas, lesson normal, 1 actions; /v,
@@ -165,10 +163,10 @@ test('bad session files: missing, empty, foreign, truncated, from another format
 		}
 
 		const result = await spawnCli(['replay', file(name)]);
-		t.is(result.exitCode, 2, name);
-		t.is(lines(result.stderr).length, 1, name);
-		t.regex(String(result.stderr).trim(), message, name);
-		t.is(String(result.stdout), '', name);
+		t.is(result.exitCode, 2, `${name}`);
+		t.is(lines(result.stderr).length, 1, `${name}`);
+		t.regex(String(result.stderr).trim(), message, `${name}`);
+		t.is(String(result.stdout), '', `${name}`);
 	}
 
 	const none = await spawnCli(['replay']);
