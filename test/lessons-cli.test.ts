@@ -37,6 +37,18 @@ test('learn lists the seven lessons in class order, each with what it shows', as
 	t.regex(String(result.stdout), /log-choice +A view change where the longest log is not chosen/v);
 });
 
+test('--help lists learn and replay with their flags and an example each', async (t) => {
+	const result = await spawnCli(['--help']);
+	const output = String(result.stdout);
+	t.regex(output, /\n {4}learn {2}List the lessons, or play one/v);
+	t.regex(output, /--record FILE {2}Write the session/v);
+	t.regex(output, /Example: \$ vsr-tui learn view-change --record class\.ndjson/v);
+	t.regex(output, /\n {4}replay {2}Play a recorded session \(--record\) back on fresh replicas/v);
+	t.regex(output, /Example: \$ vsr-tui replay class\.ndjson/v);
+	const learn = await spawnCli(['learn', '--help']);
+	t.regex(String(learn.stdout), /\$ vsr-tui learn \[flags\] \[NAME\]/v);
+});
+
 test('an unknown lesson, or two names, is one line and exit 2', async (t) => {
 	for (const [args, message] of [
 		[
