@@ -38,6 +38,9 @@ test('recorded at the keyboard, replayed identically', async (t) => {
 		(current) => rowsOf(current).find((row) => row.id === 2)?.status === 'crashed',
 	);
 	await session.keys('s');
+	await session.waitFor('the second request committed without node 2', (current) =>
+		rowsOf(current).some((row) => row.role === 'primary' && (row.commit ?? 0) >= 2),
+	);
 	await session.keys('r');
 	await session.waitFor('node 2 back, caught up', (current) => {
 		const rows = rowsOf(current);
