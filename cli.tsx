@@ -14,6 +14,7 @@ import {
 	clusterFlags,
 	replicaFlags,
 } from './source/tcp/flags.js';
+import {learnFlags} from './source/lessons/flags.js';
 
 // dist/cli.js → the package root, in the repository and in an installed package alike.
 const packageJson: unknown = JSON.parse(
@@ -139,6 +140,32 @@ const modes: Mode[] = [
 		async run({flags, input, stdout, stderr}) {
 			const {clientCommand} = await import('./source/tcp/client-command.js');
 			return clientCommand(input, flags, stdout, stderr);
+		},
+	}),
+	defineMode(globalFlags, {
+		name: 'learn',
+		command: true,
+		summary:
+			"List the lessons, or play one (guided scenarios on replica processes, each step captioned with the run's own numbers)",
+		example: 'learn view-change --record class.ndjson',
+		flags: learnFlags,
+		inputUsage: '[NAME]',
+		async run({flags, input, stdout, stderr}) {
+			const {learnCommand} = await import('./source/lessons/learn-command.js');
+			return learnCommand(input, flags, {stdout, stderr});
+		},
+	}),
+	defineMode(globalFlags, {
+		name: 'replay',
+		command: true,
+		summary:
+			'Play a recorded session (--record) back on fresh replicas and check that the run is identical',
+		example: 'replay class.ndjson',
+		flags: {},
+		inputUsage: 'FILE',
+		async run({input, stdout, stderr}) {
+			const {replayCommand} = await import('./source/cluster/replay-command.js');
+			return replayCommand(input, {stdout, stderr});
 		},
 	}),
 ];

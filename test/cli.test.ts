@@ -54,20 +54,23 @@ const badArguments: Array<[string[], string]> = [
 	],
 	[
 		['--bogus'],
-		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --otlp, --help, --version)',
+		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --record, --otlp, --help, --version)',
 	],
 	[
 		['--bogus=1', 'sim'],
-		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --otlp, --help, --version)',
+		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --record, --otlp, --help, --version)',
 	],
 	[
 		['-x'],
-		'unknown flag -x (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --otlp, --help, --version)',
+		'unknown flag -x (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --record, --otlp, --help, --version)',
 	],
-	[['foo'], 'unknown command "foo" (expected one of: sim, run, bench, cluster, replica, client)'],
+	[
+		['foo'],
+		'unknown command "foo" (expected one of: sim, run, bench, cluster, replica, client, learn, replay)',
+	],
 	[
 		['--replicas', '5', 'foo'],
-		'unknown command "foo" (expected one of: sim, run, bench, cluster, replica, client)',
+		'unknown command "foo" (expected one of: sim, run, bench, cluster, replica, client, learn, replay)',
 	],
 	// The operator needs a terminal (these tests run the bin without one).
 	[[], noTerminal],

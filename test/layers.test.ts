@@ -56,11 +56,13 @@ test('no layer reaches upward, and the two drivers import nothing from each othe
 		net: ['sim', 'cluster', 'ui', 'tcp'],
 		// Siblings: what both drivers use lives in check/ (history, checker, command mix) and net/
 		// (the network model, the messages in flight, the round scheduler).
-		sim: ['cluster', 'ui', 'tcp'],
-		cluster: ['sim', 'ui', 'tcp'],
+		sim: ['cluster', 'ui', 'tcp', 'lessons'],
+		cluster: ['sim', 'ui', 'tcp', 'lessons'],
 		// Replica servers over TCP: a host of the core beside the process cluster, which it may
 		// borrow from (histograms, the bench's IPC half) but which knows nothing of it.
-		tcp: ['sim', 'ui'],
+		tcp: ['sim', 'ui', 'lessons'],
+		// Lessons drive the process cluster; the screen shows them.
+		lessons: ['sim', 'ui', 'tcp'],
 	};
 	for (const [folder, layers] of Object.entries(forbidden)) {
 		const imports = importsOf(folder);

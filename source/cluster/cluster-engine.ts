@@ -88,6 +88,7 @@ export abstract class ClusterEngine {
 	/** The cluster was below a quorum at the last look (`failure-model.ts`). */
 	protected stuck = false;
 	protected resetting: Promise<void> | undefined;
+	private readonly beforeStop: (() => Promise<void>) | undefined;
 
 	protected constructor(
 		options: ProcessClusterOptions,
@@ -98,6 +99,7 @@ export abstract class ClusterEngine {
 		this.configuration = new Configuration(options.replicas);
 		const n = options.replicas;
 		this.seed = options.seed;
+		this.beforeStop = options.beforeStop;
 		this.telemetry = options.telemetry ?? new Telemetry();
 		this.forwarding = new TelemetryForwarding(this.telemetry, options.events);
 		this.telemetryMode = {
@@ -241,9 +243,7 @@ export abstract class ClusterEngine {
 			scheduler: this.scheduler,
 			held: () => this.clock.paused || this.resetting !== undefined || this.processes.starting,
 			stopped: () => this.stopped,
-			replayDue: () => {
-				this.replayDue();
-			},
+			replayDue: () => this.replayDue(),
 			playRound: async (start) =>
 				this.play(async () => this.rounds.playRound(this.scheduler.takeRound(start))),
 		});
@@ -346,6 +346,7 @@ export abstract class ClusterEngine {
 	}
 
 	protected async shutdown(): Promise<void> {
+		await this.beforeStop?.().catch(() => undefined);
 		this.stopped = true;
 		this.live.stop();
 		this.lockstep.wakeUp();
@@ -430,6 +431,6 @@ export abstract class ClusterEngine {
 		);
 	}
 
-	/** Takes the replayed actions whose time has come (between rounds). */
-	protected abstract replayDue(): void;
+	/** Takes the replayed actions whose time has come (between rounds); true when it took any. */
+	protected abstract replayDue(): boolean;
 }

@@ -12,8 +12,8 @@ export type LockstepHost = {
 	/** Time may not move: it is paused, a replica is starting, the cluster is being reset. */
 	held(): boolean;
 	stopped(): boolean;
-	/** Takes the replayed actions whose time has come (between rounds). */
-	replayDue(): void;
+	/** Takes the replayed actions whose time has come (between rounds); true when it took any. */
+	replayDue(): boolean;
 	/** Plays the round of the scheduler that starts at `start`. */
 	playRound(start: number): Promise<unknown>;
 };
@@ -53,8 +53,8 @@ export class Lockstep {
 			}
 
 			const wait = await this.serially(async () => {
-				host.replayDue();
-				if (host.held() || host.stopped()) {
+				// What a replayed action queued (a delivery, a forced timeout) comes before the next round.
+				if (host.replayDue() || host.held() || host.stopped()) {
 					return 0;
 				}
 

@@ -76,6 +76,7 @@ export class MessageFeed {
 			kind,
 			at: at / 1e6,
 			message: this.describe(entry, at),
+			content: entry.message,
 			...(reason === undefined ? {} : {reason}),
 		};
 		for (const listener of this.listeners) {

@@ -109,6 +109,8 @@ export type MessageEvent = {
 	/** Virtual ms since the start. */
 	readonly at: number;
 	readonly message: InFlightMessage;
+	/** The protocol message itself (a DoViewChange's log and last normal view …); optional for other drivers. */
+	readonly content?: Message;
 	/** For drops: `drop rate`, `partition`, `isolated`, `deaf`, `mute`, `cut`, `crashed`, `by operator`. */
 	readonly reason?: string;
 };

@@ -31,6 +31,8 @@ export type ProcessClusterOptions = {
 	readonly speed?: number;
 	/** Seeded: actions to take at their virtual times, as `actions()` logged them (a replay). */
 	readonly actions?: readonly LoggedAction[];
+	/** Called first when the cluster stops, while it still runs (a recording writes its end then). */
+	readonly beforeStop?: () => Promise<void>;
 	/** How long each replica may take to come up (default 15 s). */
 	readonly startTimeoutMs?: number;
 	/**

@@ -552,6 +552,62 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 		});
 	}
 
+	/**
+	Paused: plays the next round of the scheduler (whatever falls due first: a message, or a tick),
+	after the replayed actions whose time has come, as the running loop does between rounds: a
+	driver that plays rounds one by one (a lesson, a replay as fast as it goes) sees the run that
+	running time would give. Waits for starting replicas first, as the loop does.
+	*/
+	async advanceRound(): Promise<readonly DeliveryReport[]> {
+		for (;;) {
+			await this.untilUp();
+
+			const reports = await this.lockstep.serially(async () => {
+				if (this.replayDue()) {
+					// Actions first: what they queued (a delivery, a forced timeout) comes before the round.
+					return undefined;
+				}
+
+				if (this.stopped) {
+					return [];
+				}
+
+				const round = this.scheduler.takeRound(this.scheduler.nextStart());
+				const played = await this.play(async () => this.rounds.playRound(round));
+				if (this.clock.paused) {
+					this.clock.set(this.scheduler.now);
+				}
+
+				return played;
+			});
+			if (reports !== undefined) {
+				return reports;
+			}
+		}
+	}
+
+	/** Takes the replayed actions whose time has come now, without a round (a replay's last ones). */
+	async applyDueActions(): Promise<void> {
+		await this.untilUp();
+		await this.lockstep.serially(async () => {
+			this.replayDue();
+		});
+	}
+
+	/** Virtual ns where the next round would start (infinity when nothing is due). */
+	nextRoundAt(): number {
+		return this.scheduler.nextStart();
+	}
+
+	/**
+	Stops time and waits for the round in flight (if any) to end: then the event stream is whole up
+	to the virtual time it resolves with (ns), and nothing more happens until `resume()`.
+	*/
+	async halt(): Promise<number> {
+		this.pause();
+		return this.lockstep.serially(async () => this.scheduler.now);
+	}
+
 	/** The replica's timeout fires now: a backup asks for a view change, a primary sends its heartbeat. */
 	forceTimeout(node: number): void {
 		this.processes.node(node);
@@ -622,8 +678,9 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 		}
 	}
 
-	/** Takes the replayed actions whose time has come: once the rounds before it have run. */
-	protected replayDue(): void {
+	/** Takes the replayed actions whose time has come: once the rounds before it have run. True when it took any. */
+	protected replayDue(): boolean {
+		const before = this.replayed;
 		for (
 			let next = this.replayLog[this.replayed];
 			next !== undefined && next.at <= this.scheduler.now;
@@ -632,9 +689,20 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 			this.replayed++;
 			replay(this, next);
 		}
+
+		return this.replayed > before;
 	}
 
 	// --- Inside: actions and rounds -------------------------------------------
+
+	/** Resolves once no replica is starting and no reset is under way (as the running loop waits). */
+	private async untilUp(): Promise<void> {
+		while (!this.stopped && (this.processes.starting || this.resetting !== undefined)) {
+			await new Promise<void>((resolve) => {
+				setTimeout(resolve, 5);
+			});
+		}
+	}
 
 	/**
 	Takes an action now, between rounds, and logs it with its virtual time; during a round it

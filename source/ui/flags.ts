@@ -23,6 +23,10 @@ export const operatorFlags = {
 			"Keep each replica's log on disk in DIR (created if missing): the cluster survives every replica crashed at once (X)",
 		valueName: 'DIR',
 	}),
+	record: stringFlag({
+		description:
+			'Record the session to FILE (NDJSON: seed, settings, every action with its virtual time) for vsr-tui replay; seeded (a random seed without --seed)',
+	}),
 	otlp: urlFlag({
 		description:
 			'Export spans and metrics over OTLP/HTTP to the collector at URL (e.g. http://localhost:4318)',

@@ -3,6 +3,7 @@ The `operator` mode of the CLI (no sub-command): checks for a terminal, starts t
 cluster, and hands both to the UI. Imports Ink and the cluster lazily, so that
 `--help` and the no-terminal message stay fast.
 */
+import {randomInt} from 'node:crypto';
 import {UsageError} from '../cli/flags.js';
 import type {OperatorSettings, StartCluster} from './operator-settings.js';
 
@@ -34,6 +35,12 @@ export async function runOperatorMode(
 			throw new UsageError("--data-dir does not go with --seed: a disk's timing is not seeded");
 		}
 
+		if (context.flags.record !== undefined) {
+			throw new UsageError(
+				"--data-dir does not go with --record: a recording is a seeded session, and a disk's timing is not seeded",
+			);
+		}
+
 		// A directory that is not this cluster's is refused before anything starts (read only).
 		const {checkDataDir} = await import('../cluster/data-dir.js');
 		const {StorageRefused} = await import('../storage/read-back.js');
@@ -49,6 +56,24 @@ export async function runOperatorMode(
 		return 2;
 	}
 
+	let settings = context.flags;
+	if (settings.record !== undefined) {
+		const {SessionRecorder} = await import('../cluster/session-recorder.js');
+		try {
+			// A recording replays only when seeded: without --seed, a seed is drawn (the header shows it).
+			const seed = settings.seed ?? randomInt(0x1_00_00_00_00);
+			new SessionRecorder(settings.record, seed, {replicas: 1, clients: 1}).checkWritable();
+			settings = {...settings, seed};
+		} catch (error) {
+			if (error instanceof UsageError) {
+				context.stderr.write(`vsr-tui: ${error.message}\n`);
+				return 2;
+			}
+
+			throw error;
+		}
+	}
+
 	// From now on every key is the operator's: not echoed, and read by the screen once it is up,
 	// so nothing typed while it starts is left on the terminal or for the shell after it.
 	stdin.setRawMode(true);
@@ -56,7 +81,7 @@ export async function runOperatorMode(
 	const {eraseEcho, enterScreen, leaveScreen, openingFrame} = await import('./screen.js');
 	stdout.write(eraseEcho + enterScreen + openingFrame(context.flags.replicas));
 	try {
-		return await runScreen(context, startCluster, terminal);
+		return await runScreen({...context, flags: settings}, startCluster, terminal);
 	} catch (error) {
 		stdout.write(leaveScreen);
 		stdin.setRawMode(false);

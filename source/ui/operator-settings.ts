@@ -12,6 +12,8 @@ export type OperatorSettings = {
 	readonly seed?: number | undefined;
 	/** Start with time stopped. */
 	readonly paused?: boolean;
+	/** Record the session to this file (a seeded session). */
+	readonly record?: string | undefined;
 	/** Export spans and metrics over OTLP/HTTP to this collector URL. */
 	readonly otlp?: string | undefined;
 	/** Each replica keeps its log on disk under this directory. */
