@@ -195,3 +195,16 @@ test('--power-cut needs --data-dir, and --data-dir does not go with --seed: one 
 	t.is(bad.exitCode, 2);
 	t.regex(String(bad.stderr), /^vsr-tui: --power-cut .*K or K:MS with MS up to 60000/v);
 });
+
+test('the operator: --data-dir does not go with --record (a recording is seeded): one line, exit 2', async (t) => {
+	const result = await spawnCli([
+		'--data-dir',
+		path.join(temporaryDirectory(t), 'd'),
+		'--record',
+		path.join(temporaryDirectory(t), 'session.ndjson'),
+	]);
+	t.is(result.exitCode, 2);
+	t.deepEqual(lines(result.stderr), [
+		"vsr-tui: --data-dir does not go with --record: a recording is a seeded session, and a disk's timing is not seeded",
+	]);
+});
