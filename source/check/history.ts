@@ -4,6 +4,7 @@
  * field names below must not change.
  */
 import {formatKvOperation, formatKvValue, type KvOperation} from '../vsr/kv-store.js';
+import type {Result} from '../vsr/state-machine.js';
 
 /** What a key-value operation's reply said, as the history records it (see `HistoryEntry.output`). */
 export type HistoryOutput =
@@ -184,4 +185,18 @@ export function isErrorOutput(output: unknown): output is {error: string} {
 		output !== null &&
 		typeof (output as {error?: unknown}).error === 'string'
 	);
+}
+
+/** What a history records of a key-value operation's result: by its op, as the checker reads it. */
+export function outputOf(command: KvOperation, result: Result): Exclude<HistoryOutput, undefined> {
+	if (!result.ok) {
+		return {error: result.error};
+	}
+
+	const {value} = result;
+	if (command.op === 'get') {
+		return typeof value === 'string' ? value : null;
+	}
+
+	return command.op === 'cas' ? value === true : 'ok';
 }

@@ -2,19 +2,12 @@ import {closeSync, createWriteStream, openSync, writeSync} from 'node:fs';
 import {once} from 'node:events';
 import process from 'node:process';
 import {UsageError} from '../cli/flags.js';
-import {
-	describeEntry,
-	type HistoryEntry,
-	type HistoryOutput,
-	HistoryRecorder,
-} from '../check/history.js';
+import {describeEntry, type HistoryEntry, HistoryRecorder, outputOf} from '../check/history.js';
 import {KvCommands} from '../check/kv-commands.js';
 import {checkLinearizable} from '../check/linearizability.js';
 import {events, vsrEventKey} from '../telemetry/catalogue.js';
 import type {EventName, Metadata} from '../telemetry/telemetry.js';
-import type {KvOperation} from '../vsr/kv-store.js';
 import {Prng, mixSeed} from '../vsr/prng.js';
-import type {Result} from '../vsr/state-machine.js';
 import {StorageRefused} from '../storage/read-back.js';
 import {
 	type CrashSpec,
@@ -95,23 +88,6 @@ export type RunSummary = {
 export const stallMs = 30_000;
 
 type Io = {readonly stdout: NodeJS.WritableStream; readonly stderr: NodeJS.WritableStream};
-
-function outputOf(command: KvOperation, result: Result): Exclude<HistoryOutput, undefined> {
-	if (!result.ok) {
-		return {error: result.error};
-	}
-
-	const {value} = result;
-	if (command.op === 'get') {
-		return typeof value === 'string' ? value : null;
-	}
-
-	if (command.op === 'cas') {
-		return value === true;
-	}
-
-	return 'ok';
-}
 
 /** Opens a file for writing now, so that a bad path is a usage error before anything starts. */
 function openOutput(flag: string, file: string): number {

@@ -2,12 +2,10 @@ import {randomBytes} from 'node:crypto';
 import {closeSync, openSync, writeSync} from 'node:fs';
 import process from 'node:process';
 import {UsageError} from '../cli/flags.js';
-import {describeEntry, type HistoryOutput, HistoryRecorder} from '../check/history.js';
+import {describeEntry, HistoryRecorder, outputOf} from '../check/history.js';
 import {KvCommands} from '../check/kv-commands.js';
 import {checkLinearizable} from '../check/linearizability.js';
 import {events, vsrEventKey} from '../telemetry/catalogue.js';
-import type {KvOperation} from '../vsr/kv-store.js';
-import type {Result} from '../vsr/state-machine.js';
 import {latencyMs} from '../cluster/histograms.js';
 import {type RunSummary, formatSummary, stallMs} from '../cluster/run.js';
 import type {ClusterFile} from './cluster-file.js';
@@ -36,19 +34,6 @@ export type RemoteRunOptions = {
 };
 
 type Io = {readonly stdout: NodeJS.WritableStream; readonly stderr: NodeJS.WritableStream};
-
-function outputOf(command: KvOperation, result: Result): Exclude<HistoryOutput, undefined> {
-	if (!result.ok) {
-		return {error: result.error};
-	}
-
-	const {value} = result;
-	if (command.op === 'get') {
-		return typeof value === 'string' ? value : null;
-	}
-
-	return command.op === 'cas' ? value === true : 'ok';
-}
 
 async function statuses(cluster: ClusterFile): Promise<Array<StatusReport | string>> {
 	return Promise.all(cluster.replicas.map(async (_, id) => probeStatus(cluster, id, 2000)));
