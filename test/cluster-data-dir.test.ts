@@ -19,32 +19,9 @@ import {
 import {parsePowerCut, scheduleFaults} from '../source/cluster/fault-schedule.js';
 import {StorageRefused} from '../source/storage/read-back.js';
 import {openFileStorage} from '../source/storage/file-storage.js';
+import {temporaryDirectory as makeTemporaryDirectory, snapshot} from './helpers/files.js';
 
-function temporaryDirectory(t: ExecutionContext): string {
-	const directory = mkdtempSync(path.join(tmpdir(), 'vsr-tui-data-dir-'));
-	t.teardown(() => {
-		rmSync(directory, {recursive: true, force: true});
-	});
-	return directory;
-}
-
-/** Every file under a directory with its bytes, to show that nothing changed. */
-function snapshot(root: string): Record<string, string> {
-	const files: Record<string, string> = {};
-	const walk = (directory: string) => {
-		for (const name of readdirSync(directory).toSorted()) {
-			const where = path.join(directory, name);
-			if (statSync(where).isDirectory()) {
-				walk(where);
-			} else {
-				files[path.relative(root, where)] = readFileSync(where).toString('hex');
-			}
-		}
-	};
-
-	walk(root);
-	return files;
-}
+const temporaryDirectory = (t: ExecutionContext) => makeTemporaryDirectory(t, 'vsr-tui-data-dir-');
 
 async function refused(t: ExecutionContext, root: string, replicas: number): Promise<string> {
 	const before = snapshot(root);

@@ -15,34 +15,12 @@ import test, {type ExecutionContext} from 'ava';
 import {clusterFileName, replicaDirectory} from '../source/cluster/data-dir.js';
 import {ProcessCluster} from '../source/cluster/process-cluster.js';
 import {lines, spawnCli} from './helpers/cli.js';
+import {temporaryDirectory as makeTemporaryDirectory, snapshot} from './helpers/files.js';
 
 const slow = {timeout: 240_000};
 
-function temporaryDirectory(t: ExecutionContext): string {
-	const directory = mkdtempSync(path.join(tmpdir(), 'vsr-tui-run-storage-'));
-	t.teardown(() => {
-		rmSync(directory, {recursive: true, force: true});
-	});
-	return directory;
-}
-
-/** Every file under a directory with its bytes, to show that nothing changed. */
-function snapshot(root: string): Record<string, string> {
-	const files: Record<string, string> = {};
-	const walk = (directory: string) => {
-		for (const name of readdirSync(directory).toSorted()) {
-			const where = path.join(directory, name);
-			if (statSync(where).isDirectory()) {
-				walk(where);
-			} else {
-				files[path.relative(root, where)] = readFileSync(where).toString('hex');
-			}
-		}
-	};
-
-	walk(root);
-	return files;
-}
+const temporaryDirectory = (t: ExecutionContext) =>
+	makeTemporaryDirectory(t, 'vsr-tui-run-storage-');
 
 async function until(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
