@@ -75,6 +75,8 @@ export abstract class ClusterEngine {
 	protected roundTime: number | undefined;
 	/** A round (or a step) is being played: actions wait for its end. */
 	protected playing = false;
+	/** The round being played (settled when none is): what a flush of telemetry waits for first. */
+	protected roundInPlay: Promise<unknown> = Promise.resolve();
 	protected readonly waitingActions: Array<() => void> = [];
 	protected loopDone: Promise<void> = Promise.resolve();
 	protected load = false;
@@ -283,8 +285,10 @@ export abstract class ClusterEngine {
 	*/
 	protected async play(round: () => Promise<DeliveryReport[]>): Promise<DeliveryReport[]> {
 		this.playing = true;
+		const played = round();
+		this.roundInPlay = played;
 		try {
-			return await round();
+			return await played;
 		} finally {
 			this.roundTime = undefined;
 			this.playing = false;

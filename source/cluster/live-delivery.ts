@@ -82,6 +82,13 @@ export class LiveDelivery {
 	}
 
 	/** Wakes when the first message in flight is due. */
+	/** Sends at once what waits for this turn's batch (ticks and messages of the time before now). */
+	sendNow(): void {
+		if (this.outboxScheduled) {
+			this.sendOutbox();
+		}
+	}
+
 	armRelease(): void {
 		if (!this.running) {
 			return;

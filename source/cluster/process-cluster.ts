@@ -642,6 +642,9 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 	 * that moment. Resolves with what each replica says it raised since it started.
 	 */
 	async flushTelemetry(timeoutMs = 5000): Promise<FlushResult> {
+		// What was sent or played before this call is answered before the flush is.
+		this.live.sendNow();
+		await this.roundInPlay.catch(() => undefined);
 		return this.processes.flushTelemetry(timeoutMs);
 	}
 
