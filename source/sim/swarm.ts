@@ -334,7 +334,7 @@ export class SwarmGenerator {
 	commits an op that no backup knows is committed; from then on what it sends that carries a
 	commit number or a log is lost, one backup (the laggard) hears of no view change, and only the
 	primary of v + n gets DoViewChanges, so the others change view until it leads again. Its
-	StartView is lost; its Prepares and Commits reach the laggard, which asks it for the state in
+	StartView and Prepares are lost; its Commits reach the laggard, which asks it for the state in
 	vain; it crashes (with f - 1 of the others, so that the laggard is needed) and everything heals.
 	The correct laggard keeps its log; the paper's rule cuts it to its commit number, and its
 	short log, now of the newest normal view, wins the next view change.
@@ -381,7 +381,8 @@ export class SwarmGenerator {
 				patience: 10 * second,
 				fault: (at) => [
 					{at, kind: 'heal'},
-					filter(at, [primary], [laggard], ['start_view', 'new_state']),
+					// Its Commits reach the laggard; its Prepares (it resends its whole log) would mend it.
+					filter(at, [primary], [laggard], ['prepare', 'start_view', 'new_state']),
 					filter(at, [primary], rest, fromPrimary),
 					...aside(at),
 				],
