@@ -86,7 +86,7 @@ export function drawProfile(prng: Prng): SwarmProfile {
 		holdFor: Math.floor(between(prng, 1000, 6000) * millisecond),
 		window: Math.floor(between(prng, 2, 30) * second),
 		// Drawn last, so that every other rate of a seed is what it was before it existed.
-		replay: off(prng, 0.5, () => between(prng, 0.002, 0.01)),
+		replay: off(prng, 0.5, () => between(prng, 0.0005, 0.003)),
 	};
 }
 
