@@ -120,7 +120,7 @@ export class Adversary {
 		}
 
 		const released: Held[] = [];
-		for (let index = 0; index < this.detained.length; ) {
+		for (let index = 0; index < this.detained.length;) {
 			const held = this.detained[index]!;
 			if (held.hold.until <= now) {
 				released.push(held);

@@ -119,7 +119,12 @@ const everyMessage: readonly MessageType[] = replicaMessageTypes;
 /** What carries a commit number or a log from the primary of a view. */
 const fromPrimary: readonly MessageType[] = ['prepare', 'commit', 'start_view', 'new_state'];
 
-const filter = (at: number, from: number[], to: number[], messages: readonly MessageType[]): Fault => ({
+const filter = (
+	at: number,
+	from: number[],
+	to: number[],
+	messages: readonly MessageType[],
+): Fault => ({
 	at,
 	kind: 'filter',
 	select: {from, to, messages},
@@ -132,7 +137,11 @@ function leads(cluster: SwarmView, replica: number, after = -1): boolean {
 }
 
 /** The replica has committed an op that no other live replica knows is committed. */
-function aheadInCommits(cluster: SwarmView, replica: number, except: readonly number[] = []): boolean {
+function aheadInCommits(
+	cluster: SwarmView,
+	replica: number,
+	except: readonly number[] = [],
+): boolean {
 	const own = cluster.state(replica)?.commitNumber ?? 0;
 	return (
 		own > 0 &&
@@ -181,8 +190,8 @@ export class SwarmGenerator {
 	private campaign: CampaignStep[] = [];
 	/** Faults of a campaign's step due now, after the one `next` returned. */
 	private readonly due: Fault[] = [];
-	/** What ends the campaign under way early (heals, releases what it holds). */
-	private abort: (now: number) => Fault[] = () => [];
+	/** What the campaign under way holds by type, released if it ends early. */
+	private holds: MessageSelector | undefined;
 
 	constructor(
 		private readonly prng: Prng,
@@ -282,19 +291,8 @@ export class SwarmGenerator {
 					? this.depose(now, primary, cluster.replicaCount)
 					: this.staleView(now, primary, cluster);
 				this.campaign = steps.toSorted((a, b) => a.at - b.at); // Stable: ties keep their order.
-				this.abort = (at) => [{at, kind: 'heal'}];
-			} else if (
-				primary !== undefined &&
-				profile.replay > 0 &&
-				cluster.downCount() === 0 &&
-				cluster.frozenCount() === 0 &&
-				prng.chance(profile.replay)
-			) {
-				// The same replica leading views v and v + n can hurt only at 5 replicas or more.
-				this.campaign =
-					cluster.f >= 2 && prng.chance(0.5)
-						? this.staleAck(now, primary, cluster)
-						: this.leadAgain(now, primary, cluster);
+			} else if (primary !== undefined) {
+				this.maybeReplay(now, primary, cluster);
 			}
 		}
 
@@ -308,8 +306,14 @@ export class SwarmGenerator {
 				return undefined;
 			}
 
+			// Its moment never came: it ends, and lets go of what it cut and held.
 			this.campaign = [];
-			return this.some(this.abort(now));
+			const {holds} = this;
+			this.holds = undefined;
+			return this.some([
+				{at: now, kind: 'heal'},
+				...(holds ? [{at: now, kind: 'hold', share: 1, until: now, select: holds} as const] : []),
+			]);
 		}
 
 		this.campaign.shift();
@@ -320,6 +324,24 @@ export class SwarmGenerator {
 
 		const faults = step.fault(now, cluster);
 		return faults === undefined || 'kind' in faults ? faults : this.some(faults);
+	}
+
+	/** Now and then, from a healthy cluster, one of the campaigns that replay the paper's rules. */
+	private maybeReplay(now: number, primary: number, cluster: SwarmView): void {
+		const {prng, profile} = this;
+		if (
+			profile.replay > 0 &&
+			cluster.downCount() === 0 &&
+			cluster.frozenCount() === 0 &&
+			prng.chance(profile.replay)
+		) {
+			this.holds = undefined;
+			// The same replica leading views v and v + n can hurt only at 5 replicas or more.
+			this.campaign =
+				cluster.f >= 2 && prng.chance(0.5)
+					? this.staleAck(now, primary, cluster)
+					: this.leadAgain(now, primary, cluster);
+		}
 	}
 
 	/** The first of several faults due now; the rest wait in `due`. */
@@ -354,15 +376,14 @@ export class SwarmGenerator {
 		const fromOthers = all.filter((replica) => replica !== laggard);
 		// No view change reaches the laggard; only the primary of v + n completes one.
 		const aside = (at: number): Fault[] => [
-			filter(at, fromOthers, [laggard], [
-				'start_view_change',
-				'do_view_change',
-				'start_view',
-				'new_state',
-			]),
+			filter(
+				at,
+				fromOthers,
+				[laggard],
+				['start_view_change', 'do_view_change', 'start_view', 'new_state'],
+			),
 			filter(at, all, others, ['do_view_change']),
 		];
-		this.abort = (at) => [{at, kind: 'heal'}];
 		const settle = Math.floor(between(prng, 0.15, 0.5) * second);
 		return [
 			{
@@ -420,7 +441,7 @@ export class SwarmGenerator {
 			until,
 			select: acks,
 		});
-		this.abort = (at) => [{at, kind: 'heal'}, hold(at, at)];
+		this.holds = acks;
 		const settle = Math.floor(between(prng, 0.03, 0.3) * second);
 		return [
 			{
@@ -477,7 +498,10 @@ export class SwarmGenerator {
 					);
 				},
 				patience: 10 * second,
-				fault: (at) => hold(at, at),
+				fault: (at) => {
+					this.holds = undefined;
+					return hold(at, at);
+				},
 			},
 			{
 				at: now + settle,
