@@ -206,3 +206,56 @@ for (const {bug, replicas, first, seeds} of windows) {
 		t.true(byOutcome > 0, `caught by ${JSON.stringify(summary.by_check)}`);
 	});
 }
+
+/** The lines of a trace that show a delivery from `from` to `to` of a message of `type`, with their time (ms). */
+function deliveries(trace: readonly string[], from: number, to: number, type: string): number[] {
+	return trace
+		.filter((line) => line.includes(` ${from} → ${to} ${type} `))
+		.map((line) => Number.parseFloat(line));
+}
+
+test('a campaign cuts messages by type on chosen links, and holds others until a later hold of the same messages lets them go', (t) => {
+	const acks = {from: [1], to: [0], messages: ['prepare_ok']} as const;
+	const result = new Simulation({
+		seed: 4,
+		replicas: 3,
+		ops: 40,
+		faults: 'swarm',
+		trace: 1_000_000,
+		schedule: {
+			faults: [
+				{at: 0, kind: 'filter', select: {from: [0], to: [2], messages: ['prepare', 'commit']}},
+				{at: 0, kind: 'hold', share: 1, until: 5 * second, select: acks},
+				{at: second, kind: 'hold', share: 1, until: second, select: acks},
+			],
+			faultsEnd: 2 * second,
+		},
+	}).run();
+	t.is(result.violation, undefined);
+	const {trace} = result;
+	const cutEnds = 2000;
+	t.deepEqual(
+		[...deliveries(trace, 0, 2, 'prepare'), ...deliveries(trace, 0, 2, 'commit')].filter(
+			(at) => at < cutEnds,
+		),
+		[],
+		'no Prepare or Commit from 0 reaches 2 while the cut lasts',
+	);
+	t.true(
+		deliveries(trace, 0, 1, 'prepare').some((at) => at < cutEnds),
+		'Prepares still reach 1',
+	);
+	const held = deliveries(trace, 1, 0, 'prepare_ok');
+	t.deepEqual(
+		held.filter((at) => at < 1000),
+		[],
+		'no PrepareOk of 1 reaches 0 before the hold ends',
+	);
+	t.true(
+		held.some((at) => at >= 1000 && at < cutEnds),
+		'the held PrepareOks arrive after',
+	);
+	t.true(result.held > 0);
+	t.true(trace.includes('0ms cut prepare,commit 0>2'), 'the trace names the cut');
+	t.true(trace.includes('0ms hold prepare_ok 1>0 for 5000ms'));
+});
