@@ -61,7 +61,7 @@ test('seeds differ in kind: each draws which faults it makes and how often', (t)
 
 		return profile;
 	});
-	for (const key of ['crash', 'partition', 'cut', 'freeze', 'hold'] as const) {
+	for (const key of ['crash', 'partition', 'cut', 'freeze', 'hold', 'replay'] as const) {
 		t.true(
 			profiles.some((profile) => profile[key] === 0),
 			`some seed never makes ${key}`,
