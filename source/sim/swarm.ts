@@ -137,19 +137,12 @@ function leads(cluster: SwarmView, replica: number, after = -1): boolean {
 }
 
 /** The replica has committed an op that no other live replica knows is committed. */
-function aheadInCommits(
-	cluster: SwarmView,
-	replica: number,
-	except: readonly number[] = [],
-): boolean {
+function aheadInCommits(cluster: SwarmView, replica: number): boolean {
 	const own = cluster.state(replica)?.commitNumber ?? 0;
 	return (
 		own > 0 &&
 		range(cluster.replicaCount).every(
-			(other) =>
-				other === replica ||
-				except.includes(other) ||
-				(cluster.state(other)?.commitNumber ?? 0) < own,
+			(other) => other === replica || (cluster.state(other)?.commitNumber ?? 0) < own,
 		)
 	);
 }
@@ -367,7 +360,8 @@ export class SwarmGenerator {
 		const others = all.filter((replica) => replica !== primary);
 		const laggard = prng.pick(others);
 		const rest = others.filter((replica) => replica !== laggard);
-		const spared = rest
+		// Crashed with the primary, so that the laggard is in every quorum left.
+		const withIt = rest
 			.map((replica) => ({replica, key: prng.next()}))
 			.toSorted((a, b) => a.key - b.key)
 			.slice(0, cluster.f - 1)
@@ -388,7 +382,7 @@ export class SwarmGenerator {
 		return [
 			{
 				at: now,
-				when: (view) => leads(view, primary) && aheadInCommits(view, primary),
+				when: (cluster) => leads(cluster, primary) && aheadInCommits(cluster, primary),
 				patience: 3 * second,
 				fault: (at) => [
 					{at, kind: 'heal'},
@@ -410,7 +404,7 @@ export class SwarmGenerator {
 			},
 			{
 				at: now + 500 * millisecond + settle,
-				fault: (at, cluster) => [...crashes(at, cluster, [primary, ...spared]), {at, kind: 'heal'}],
+				fault: (at, cluster) => [...crashes(at, cluster, [primary, ...withIt]), {at, kind: 'heal'}],
 			},
 		];
 	}
