@@ -4,6 +4,7 @@ import {InvariantViolation} from '../source/vsr/assert.js';
 import type {BugName} from '../source/vsr/bugs.js';
 import {
 	Cluster,
+	type Envelope,
 	among,
 	get,
 	logOf,
@@ -348,5 +349,91 @@ test('Vanlightly’s case with the planted bug eager-truncation: replica 2 claim
 			cluster.settle(() => cluster.replica(2).isPrimary, {selector: among(0, 2)});
 		},
 		{instanceOf: InvariantViolation, message: /the chosen log \(op 0\) lacks committed op 1/v},
+	);
+});
+
+/**
+The paper's rule loses a committed op at three replicas too, when the primary that committed it
+leads again and then fails: op 1 is committed by {0, 1} and only 0 knows; 0 and 1 change view
+until 0 leads again (views 1 and 2 fail for want of DoViewChanges; replica 2 hears no vote);
+view 3's StartView is lost; replica 2 hears view 3's Commit and its GetState is lost; 0 crashes.
+Left are 1 (holding op 1, changing view, last normal view 0) and 2 (which never held it).
+*/
+function leadAgain(bugs?: ReadonlySet<BugName>) {
+	const cluster = new Cluster({replicaCount: 3, bugs});
+	cluster.request(1, 1, put('x', '1'));
+	cluster.deliver({from: 'client'});
+	cluster.drop({type: 'prepare', to: 2});
+	cluster.run({type: ['prepare', 'prepare_ok']});
+	const [reply] = cluster.take({to: 'client'});
+	cluster.queue = [];
+	if (reply?.message.type !== 'reply' || cluster.replica(0).commitNumber !== 1) {
+		throw new Error('setup: op 1 should be committed by the primary, with a reply');
+	}
+
+	// What 0 sends that carries its commit number or its log never reaches 1; DoViewChanges reach 0 only.
+	const kept = (envelope: Envelope) =>
+		matches(among(0, 1), envelope) &&
+		!matches({from: 0, to: 1, type: ['prepare', 'commit', 'start_view', 'new_state']}, envelope) &&
+		!matches({type: 'do_view_change', to: 1}, envelope);
+	for (let round = 0; !(cluster.replica(0).isPrimary && cluster.replica(0).view === 3); round++) {
+		if (round === 5000) {
+			throw new Error('setup: 0 should lead view 3 within 5000 rounds');
+		}
+
+		cluster.run(kept);
+		cluster.drop((envelope) => !kept(envelope));
+		cluster.tick([0, 1]);
+	}
+
+	cluster.drop((envelope) => !kept(envelope));
+	if (cluster.replica(1).status !== 'view_change' || cluster.replica(2).view !== 0) {
+		throw new Error('setup: 1 should still be changing view, and 2 in view 0');
+	}
+
+	// View 3's heartbeat reaches replica 2, and 2's GetState is lost.
+	cluster.tickUntil(0, () => cluster.pending({type: 'commit', to: 2}).length > 0);
+	cluster.deliver({type: 'commit', to: 2});
+	if (cluster.take({type: 'get_state', from: 2}).length !== 1) {
+		throw new Error('setup: replica 2 should have sent one GetState');
+	}
+
+	cluster.queue = [];
+	cluster.crash(0);
+	return cluster;
+}
+
+test('the primary of views 0 and 3 of three replicas fails after a Commit of view 3 reached the replica without op 1: the view change keeps op 1', (t) => {
+	const cluster = leadAgain();
+	t.like(stateOf(cluster.replica(2)), {view: 0, lastNormalView: 0, opNumber: 0, commitNumber: 0});
+	t.like(stateOf(cluster.replica(1)), {lastNormalView: 0, opNumber: 1, commitNumber: 0});
+	cluster.settle(
+		() =>
+			[1, 2].every((id) => cluster.replica(id).status === 'normal') &&
+			cluster.primary !== undefined,
+		{selector: among(1, 2)},
+	);
+	for (const id of [1, 2]) {
+		t.deepEqual(logOf(cluster.replica(id)), [[1, 0, 1, 1]], `replica ${id} keeps op 1`);
+	}
+
+	t.deepEqual(cluster.commit(3, 1, get('x')).result, {ok: true, value: '1'});
+});
+
+test('with the planted bug eager-truncation, the same schedule loses committed op 1 at three replicas, and no replica notices: neither of the two left knew op 1 was committed', (t) => {
+	const cluster = leadAgain(new Set(['eager-truncation']));
+	t.like(stateOf(cluster.replica(2)), {view: 3, lastNormalView: 3, opNumber: 0, commitNumber: 0});
+	t.like(stateOf(cluster.replica(1)), {lastNormalView: 0, opNumber: 1, commitNumber: 0});
+	cluster.settle(
+		() =>
+			[1, 2].every((id) => cluster.replica(id).status === 'normal') &&
+			cluster.primary !== undefined,
+		{selector: among(1, 2)},
+	);
+	t.deepEqual(logOf(cluster.replica(1)), [], 'the log of last normal view 3 won: empty');
+	t.deepEqual(
+		cluster.commit(3, 1, get('x')).result,
+		{ok: true, value: null},
+		'the acknowledged put is gone',
 	);
 });

@@ -1,5 +1,15 @@
+import type {Message, MessageType} from '../vsr/messages.js';
 import type {Prng} from '../vsr/prng.js';
-import {type Fault, millisecond} from './faults.js';
+import {type Fault, type MessageSelector, millisecond} from './faults.js';
+
+/** A hold of the messages a selector picks, until `until`. */
+type LinkHold = {readonly key: string; readonly select: MessageSelector; until: number};
+
+/** A message the network holds for a `LinkHold`. */
+export type Held = {readonly from: number; readonly to: number; readonly message: Message};
+
+const selects = (select: MessageSelector, from: number, to: number, type: MessageType): boolean =>
+	select.messages.includes(type) && select.from.includes(from) && select.to.includes(to);
 
 /**
 The faults that are about time rather than links, which the network model leaves to the
@@ -14,6 +24,10 @@ export class Adversary {
 	private holdUntil = 0;
 	private holdShare = 0;
 	private holds = 0;
+	/** Cuts of some message types (`filter` faults), until a heal. */
+	private filters: MessageSelector[] = [];
+	private linkHolds: LinkHold[] = [];
+	private readonly detained: Array<Held & {readonly hold: LinkHold}> = [];
 
 	constructor(
 		replicaCount: number,
@@ -24,9 +38,19 @@ export class Adversary {
 		this.frozenUntil = Array.from({length: replicaCount}, () => 0);
 	}
 
-	apply(fault: Extract<Fault, {kind: 'freeze' | 'hold'}>): void {
+	apply(fault: Extract<Fault, {kind: 'freeze' | 'hold' | 'filter'}>): void {
 		if (fault.kind === 'freeze') {
 			this.frozenUntil[fault.replica] = Math.max(this.frozenUntil[fault.replica]!, fault.until);
+		} else if (fault.kind === 'filter') {
+			this.filters.push(fault.select);
+		} else if (fault.select) {
+			const key = JSON.stringify(fault.select);
+			const held = this.linkHolds.find((hold) => hold.key === key);
+			if (held) {
+				held.until = fault.until;
+			} else {
+				this.linkHolds.push({key, select: fault.select, until: fault.until});
+			}
 		} else {
 			this.holdUntil = fault.until;
 			this.holdShare = fault.share;
@@ -57,11 +81,73 @@ export class Adversary {
 		return this.holds;
 	}
 
+	/** Some message is cut or held by type (a campaign's): `intercept` has something to say. */
+	get selective(): boolean {
+		return this.filters.length > 0 || this.linkHolds.length > 0;
+	}
+
+	/** Lost (a filter's), held (a link hold's: true, kept here until released), or passed (false). */
+	intercept(from: number, to: number, message: Message): 'lost' | boolean {
+		if (this.filters.some((select) => selects(select, from, to, message.type))) {
+			return 'lost';
+		}
+
+		const hold = this.linkHolds.find((hold) => selects(hold.select, from, to, message.type));
+		if (hold) {
+			this.holds++;
+			this.detained.push({from, to, message, hold});
+		}
+
+		return hold !== undefined;
+	}
+
+	/** The highest op among the held messages from `from` to `to` that carry one (0: none). */
+	heldOp(from: number, to: number): number {
+		let op = 0;
+		for (const held of this.detained) {
+			if (held.from === from && held.to === to && 'op' in held.message) {
+				op = Math.max(op, held.message.op);
+			}
+		}
+
+		return op;
+	}
+
+	/** The held messages whose hold has ended by `now`, in the order they were sent. */
+	release(now: number): Held[] {
+		if (this.linkHolds.length === 0) {
+			return [];
+		}
+
+		const released: Held[] = [];
+		for (let index = 0; index < this.detained.length;) {
+			const held = this.detained[index]!;
+			if (held.hold.until <= now) {
+				released.push(held);
+				this.detained.splice(index, 1);
+			} else {
+				index++;
+			}
+		}
+
+		this.linkHolds = this.linkHolds.filter((hold) => hold.until > now);
+		return released;
+	}
+
+	/** A heal ends the cuts by type too. */
+	heal(): void {
+		this.filters = [];
+	}
+
 	/** Faults stop: every replica thaws, no more messages are held or sent the long way (those on their way arrive when due). */
 	end(now: number): void {
 		this.frozenUntil.fill(0);
 		this.tail = {rate: 0, ms: 0};
 		this.holdUntil = Math.min(this.holdUntil, now);
+		this.filters = [];
+		for (const hold of this.linkHolds) {
+			hold.until = Math.min(hold.until, now);
+		}
 	}
 
 	/** A message that waited for a frozen replica arrives up to `jitterMs` after it thaws. */

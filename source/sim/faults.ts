@@ -1,4 +1,5 @@
 import type {LinkFaults} from '../net/network-model.js';
+import type {MessageType} from '../vsr/messages.js';
 import type {Prng} from '../vsr/prng.js';
 import type {DiskFault} from './simulated-storage.js';
 
@@ -9,6 +10,13 @@ kinds and rates each seed draws (see the readme for what each injects).
 export const faultMixes = ['none', 'light', 'heavy', 'swarm'] as const;
 /** One of `faultMixes`. */
 export type FaultMix = (typeof faultMixes)[number];
+
+/** Messages of some types on some directed links: from any of `from` to any of `to`. */
+export type MessageSelector = {
+	readonly from: readonly number[];
+	readonly to: readonly number[];
+	readonly messages: readonly MessageType[];
+};
 
 /** One scheduled fault; `at` is virtual ns. A run records the faults it injected so that a failing run can be replayed and shrunk. */
 export type Fault =
@@ -29,10 +37,25 @@ export type Fault =
 			readonly to: number;
 			readonly faults: Partial<LinkFaults>;
 	  }
+	/**
+	A cut of some message types only (the adversary of a campaign that knows the protocol: the
+	network may lose any message); counted with the cuts, healed with them.
+	*/
+	| {readonly at: number; readonly kind: 'filter'; readonly select: MessageSelector}
 	/** The replica takes no input and no tick until `until` (a GC pause, SIGSTOP), then goes on with its state. */
 	| {readonly at: number; readonly kind: 'freeze'; readonly replica: number; readonly until: number}
-	/** Until `until`, this share of the messages sent is held by the network, and released at `until`. */
-	| {readonly at: number; readonly kind: 'hold'; readonly share: number; readonly until: number}
+	/**
+	Until `until`, this share of the messages sent is held by the network, and released at `until`.
+	With `select`, every message it selects is held instead, and a later hold of the same
+	selection replaces this one (one ending at once releases them).
+	*/
+	| {
+			readonly at: number;
+			readonly kind: 'hold';
+			readonly share: number;
+			readonly until: number;
+			readonly select?: MessageSelector;
+	  }
 	/** With storage: every replica loses power at once. */
 	| {readonly at: number; readonly kind: 'power_cut'}
 	/** With storage: every crashed replica restarts. */
@@ -80,6 +103,8 @@ export function countFaults(faults: readonly Fault[]): FaultCounts {
 	for (const fault of faults) {
 		if (isCounted(fault.kind)) {
 			counts[fault.kind]++;
+		} else if (fault.kind === 'filter') {
+			counts.cut++;
 		}
 	}
 
@@ -312,8 +337,19 @@ export function describeFault(fault: Fault): string {
 			return `${at} freeze replica ${fault.replica} for ${((fault.until - fault.at) / millisecond).toFixed(0)}ms`;
 		}
 
+		case 'filter': {
+			return `${at} cut ${describeSelector(fault.select)}`;
+		}
+
 		case 'hold': {
-			return `${at} hold ${Math.round(fault.share * 100)} % of messages for ${((fault.until - fault.at) / millisecond).toFixed(0)}ms`;
+			const span = `${((fault.until - fault.at) / millisecond).toFixed(0)}ms`;
+			return fault.select
+				? `${at} hold ${describeSelector(fault.select)} for ${span}`
+				: `${at} hold ${Math.round(fault.share * 100)} % of messages for ${span}`;
 		}
 	}
+}
+
+function describeSelector({from, to, messages}: MessageSelector): string {
+	return `${messages.join(',')} ${from.join(',')}>${to.join(',')}`;
 }

@@ -23,6 +23,7 @@ export {
 	type FaultCounts,
 	type FaultKind,
 	type FaultMix,
+	type MessageSelector,
 	faultKinds,
 	faultMixes,
 	millisecond,

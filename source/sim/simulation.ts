@@ -171,6 +171,8 @@ export class Simulation {
 			frozenCount: () => this.adversary.frozenCount(this.now),
 			cut: () => this.network.partitioned || this.anyCut,
 			holding: () => this.adversary.holding(this.now),
+			state: (replica) => this.replicas[replica],
+			heldOp: (from, to) => this.adversary.heldOp(from, to),
 			storage: options.storage === true,
 			powerIsOff: () => this.powerOff,
 			impairedCount: () => this.impairedCount(),
@@ -422,6 +424,10 @@ export class Simulation {
 	}
 
 	private injectFaults(): void {
+		for (const {from, to, message} of this.adversary.release(this.now)) {
+			this.scheduler.send(from, to, message, this.now);
+		}
+
 		if (this.faultsEnd !== undefined) {
 			return;
 		}
@@ -450,8 +456,13 @@ export class Simulation {
 			return;
 		}
 
-		const fault = this.generator?.next(this.now, this.clusterView);
-		if (fault) {
+		const {generator} = this;
+		// A swarm campaign's step may make several faults at once (`SwarmGenerator.queued`).
+		for (
+			let fault = generator?.next(this.now, this.clusterView);
+			fault;
+			fault = generator instanceof SwarmGenerator ? generator.queued() : undefined
+		) {
 			this.applyFault(fault);
 		}
 	}
@@ -573,6 +584,7 @@ export class Simulation {
 
 			case 'heal': {
 				this.network.heal();
+				this.adversary.heal();
 				this.anyCut = false;
 				this.operatorEvent(operatorEvents.operatorHeal, {});
 				break;
@@ -590,6 +602,7 @@ export class Simulation {
 			}
 
 			case 'freeze':
+			case 'filter':
 			case 'hold': {
 				if (fault.kind === 'freeze' && this.replicas[fault.replica] === undefined) {
 					return;
@@ -645,7 +658,16 @@ export class Simulation {
 
 	/** Puts what was sent on its way, sent now. */
 	private route(from: Address, sends: readonly Send[]): void {
+		const selective = this.profile !== undefined && this.adversary.selective && from >= 0;
 		for (const send of sends) {
+			if (
+				selective &&
+				send.to === 'replica' &&
+				this.adversary.intercept(from, send.replica, send.message) !== false
+			) {
+				continue; // Lost or held by a campaign's cut or hold of some message types.
+			}
+
 			this.scheduler.send(
 				from,
 				send.to === 'replica' ? send.replica : clientAddress(send.clientId),

@@ -1,6 +1,15 @@
 import type {LinkFaults} from '../net/network-model.js';
+import {type MessageType, replicaMessageTypes} from '../vsr/messages.js';
 import type {Prng} from '../vsr/prng.js';
-import {type ClusterView, type Fault, millisecond, range, second} from './faults.js';
+import type {Replica} from '../vsr/replica.js';
+import {
+	type ClusterView,
+	type Fault,
+	type MessageSelector,
+	millisecond,
+	range,
+	second,
+} from './faults.js';
 
 /**
 Swarm testing (Groce et al.): each seed draws which kinds of fault it makes and how often, so
@@ -32,6 +41,12 @@ export type SwarmProfile = {
 	is fragile.
 	*/
 	readonly depose: number;
+	/**
+	Chance per tick of a campaign that plays one of the losing schedules of the paper's own
+	rules (`SwarmGenerator.leadAgain` and `staleAck`): its cuts and holds pick messages by type,
+	and its steps wait for the moment they aim at. 0 for half the seeds.
+	*/
+	readonly replay: number;
 	/** How long freezes and holds last, at most (virtual ns). */
 	readonly freezeFor: number;
 	readonly holdFor: number;
@@ -70,6 +85,8 @@ export function drawProfile(prng: Prng): SwarmProfile {
 		freezeFor: Math.floor(between(prng, 300, 5000) * millisecond),
 		holdFor: Math.floor(between(prng, 1000, 6000) * millisecond),
 		window: Math.floor(between(prng, 2, 30) * second),
+		// Drawn last, so that every other rate of a seed is what it was before it existed.
+		replay: off(prng, 0.5, () => between(prng, 0.0005, 0.003)),
 	};
 }
 
@@ -80,13 +97,69 @@ export type SwarmView = ClusterView & {
 	/** Any partition or one-way cut is on. */
 	cut(): boolean;
 	holding(): boolean;
+	/** A live replica, to read (undefined: crashed). */
+	state(replica: number): Readonly<Replica> | undefined;
+	/** The highest op among the messages a campaign's hold keeps from `from` to `to`. */
+	heldOp(from: number, to: number): number;
 };
 
-/** One step of a composed fault: due at `at`, made then (it may look at who leads by then). */
+/**
+One step of a composed fault: due at `at`, made then (it may look at who leads by then). A step
+with `when` waits from `at` until the cluster is in the state it aims at, for `patience` at
+most, and the later steps wait as long; a step whose moment never comes ends the campaign.
+*/
 type CampaignStep = {
 	readonly at: number;
-	readonly fault: (now: number, cluster: SwarmView) => Fault | undefined;
+	readonly fault: (now: number, cluster: SwarmView) => Fault | readonly Fault[] | undefined;
+	readonly when?: (cluster: SwarmView) => boolean;
+	readonly patience?: number;
 };
+
+const everyMessage: readonly MessageType[] = replicaMessageTypes;
+/** What carries a commit number or a log from the primary of a view. */
+const fromPrimary: readonly MessageType[] = ['prepare', 'commit', 'start_view', 'new_state'];
+
+const filter = (
+	at: number,
+	from: number[],
+	to: number[],
+	messages: readonly MessageType[],
+): Fault => ({
+	at,
+	kind: 'filter',
+	select: {from, to, messages},
+});
+
+/** The replica leads a view it is normal in. */
+function leads(cluster: SwarmView, replica: number, after = -1): boolean {
+	const state = cluster.state(replica);
+	return state !== undefined && state.isPrimary && state.status === 'normal' && state.view > after;
+}
+
+/** The replica has committed an op that no other live replica knows is committed. */
+function aheadInCommits(cluster: SwarmView, replica: number): boolean {
+	const own = cluster.state(replica)?.commitNumber ?? 0;
+	return (
+		own > 0 &&
+		range(cluster.replicaCount).every(
+			(other) => other === replica || (cluster.state(other)?.commitNumber ?? 0) < own,
+		)
+	);
+}
+
+/** Crashes of these replicas, in order, as far as the failure model allows. */
+function crashes(now: number, cluster: SwarmView, replicas: readonly number[]): Fault[] {
+	let down = cluster.downCount();
+	const faults: Fault[] = [];
+	for (const replica of replicas) {
+		if (!cluster.isCrashed(replica) && (cluster.isDown(replica) || down < cluster.f)) {
+			down += cluster.isDown(replica) ? 0 : 1;
+			faults.push({at: now, kind: 'crash', replica});
+		}
+	}
+
+	return faults;
+}
 
 /** Side labels with one replica alone. */
 function alone(replica: number, n: number): number[] {
@@ -108,11 +181,20 @@ function crashPrimary(now: number, cluster: SwarmView, spared: number): Fault | 
 export class SwarmGenerator {
 	/** The steps left of the campaign under way, in time order. */
 	private campaign: CampaignStep[] = [];
+	/** Faults of a campaign's step due now, after the one `next` returned. */
+	private readonly due: Fault[] = [];
+	/** What the campaign under way holds by type, released if it ends early. */
+	private holds: MessageSelector | undefined;
 
 	constructor(
 		private readonly prng: Prng,
 		readonly profile: SwarmProfile,
 	) {}
+
+	/** The next fault due now, after the one `next` returned (a campaign's step makes several). */
+	queued(): Fault | undefined {
+		return this.due.shift();
+	}
 
 	next(now: number, cluster: SwarmView): Fault | undefined {
 		const {prng, profile} = this;
@@ -202,6 +284,8 @@ export class SwarmGenerator {
 					? this.depose(now, primary, cluster.replicaCount)
 					: this.staleView(now, primary, cluster);
 				this.campaign = steps.toSorted((a, b) => a.at - b.at); // Stable: ties keep their order.
+			} else if (primary !== undefined) {
+				this.maybeReplay(now, primary, cluster);
 			}
 		}
 
@@ -210,8 +294,214 @@ export class SwarmGenerator {
 			return undefined;
 		}
 
+		if (step.when && !step.when(cluster)) {
+			if (now < step.at + (step.patience ?? 0)) {
+				return undefined;
+			}
+
+			// Its moment never came: it ends, and lets go of what it cut and held.
+			this.campaign = [];
+			const {holds} = this;
+			this.holds = undefined;
+			return this.some([
+				{at: now, kind: 'heal'},
+				...(holds ? [{at: now, kind: 'hold', share: 1, until: now, select: holds} as const] : []),
+			]);
+		}
+
 		this.campaign.shift();
-		return step.fault(now, cluster);
+		const late = now - step.at;
+		if (step.when && late > 0) {
+			this.campaign = this.campaign.map((later) => ({...later, at: later.at + late}));
+		}
+
+		const faults = step.fault(now, cluster);
+		return faults === undefined || 'kind' in faults ? faults : this.some(faults);
+	}
+
+	/** Now and then, from a healthy cluster, one of the campaigns that replay the paper's rules. */
+	private maybeReplay(now: number, primary: number, cluster: SwarmView): void {
+		const {prng, profile} = this;
+		if (
+			profile.replay > 0 &&
+			cluster.downCount() === 0 &&
+			cluster.frozenCount() === 0 &&
+			prng.chance(profile.replay)
+		) {
+			this.holds = undefined;
+			// The same replica leading views v and v + n can hurt only at 5 replicas or more.
+			this.campaign =
+				cluster.f >= 2 && prng.chance(0.5)
+					? this.staleAck(now, primary, cluster)
+					: this.leadAgain(now, primary, cluster);
+		}
+	}
+
+	/** The first of several faults due now; the rest wait in `due`. */
+	private some(faults: readonly Fault[]): Fault | undefined {
+		this.due.push(...faults.slice(1));
+		return faults[0];
+	}
+
+	/**
+	The losing schedule of the paper's state-transfer rule with one replica leading views v and
+	v + n (the old primary knows the commit, but it is the one that then fails). The primary
+	commits an op that no backup knows is committed; from then on what it sends that carries a
+	commit number or a log is lost, one backup (the laggard) hears of no view change, and only the
+	primary of v + n gets DoViewChanges, so the others change view until it leads again. Its
+	StartView and Prepares are lost; its Commits reach the laggard, which asks it for the state in
+	vain; it crashes (with f - 1 of the others, so that the laggard is needed) and everything heals.
+	The correct laggard keeps its log; the paper's rule cuts it to its commit number, and its
+	short log, now of the newest normal view, wins the next view change.
+	*/
+	private leadAgain(now: number, primary: number, cluster: SwarmView): CampaignStep[] {
+		const {prng} = this;
+		const all = range(cluster.replicaCount);
+		const others = all.filter((replica) => replica !== primary);
+		const laggard = prng.pick(others);
+		const rest = others.filter((replica) => replica !== laggard);
+		// Crashed with the primary, so that the laggard is in every quorum left.
+		const withIt = rest
+			.map((replica) => ({replica, key: prng.next()}))
+			.toSorted((a, b) => a.key - b.key)
+			.slice(0, cluster.f - 1)
+			.map(({replica}) => replica);
+		const view = cluster.state(primary)?.view ?? 0;
+		const fromOthers = all.filter((replica) => replica !== laggard);
+		// No view change reaches the laggard; only the primary of v + n completes one.
+		const aside = (at: number): Fault[] => [
+			filter(
+				at,
+				fromOthers,
+				[laggard],
+				['start_view_change', 'do_view_change', 'start_view', 'new_state'],
+			),
+			filter(at, all, others, ['do_view_change']),
+		];
+		const settle = Math.floor(between(prng, 0.15, 0.5) * second);
+		return [
+			{
+				at: now,
+				when: (cluster) => leads(cluster, primary) && aheadInCommits(cluster, primary),
+				patience: 3 * second,
+				fault: (at) => [
+					{at, kind: 'heal'},
+					filter(at, [primary], others, fromPrimary),
+					...aside(at),
+				],
+			},
+			{
+				at: now + 500 * millisecond,
+				when: (cluster) => leads(cluster, primary, view),
+				patience: 10 * second,
+				fault: (at) => [
+					{at, kind: 'heal'},
+					// Its Commits reach the laggard; its Prepares (it resends its whole log) would mend it.
+					filter(at, [primary], [laggard], ['prepare', 'start_view', 'new_state']),
+					filter(at, [primary], rest, fromPrimary),
+					...aside(at),
+				],
+			},
+			{
+				at: now + 500 * millisecond + settle,
+				fault: (at, cluster) => [...crashes(at, cluster, [primary, ...withIt]), {at, kind: 'heal'}],
+			},
+		];
+	}
+
+	/**
+	The losing schedule of a primary that counts a PrepareOk of any view (5 replicas or more). In
+	view v one backup (the acker, which leads v + n - 1) acks the primary's last ops and its
+	PrepareOks are held; the primary is cut off from the others, which form view v + 1. Its
+	primary is cut off as it starts, and only the primary of v + n gets DoViewChanges: it leads
+	again, with the log of v + 1, and prepares new ops at the numbers the acker acked in view v,
+	reaching one backup only. The held PrepareOks arrive; the primary and that backup crash;
+	everything heals.
+	*/
+	private staleAck(now: number, primary: number, cluster: SwarmView): CampaignStep[] {
+		const {prng} = this;
+		const n = cluster.replicaCount;
+		const all = range(n);
+		const others = all.filter((replica) => replica !== primary);
+		const next = (primary + 1) % n;
+		const acker = (primary + n - 1) % n;
+		const witness = (primary + 2) % n;
+		const view = cluster.state(primary)?.view ?? 0;
+		const acks: MessageSelector = {from: [acker], to: [primary], messages: ['prepare_ok']};
+		const hold = (at: number, until: number): Fault => ({
+			at,
+			kind: 'hold',
+			share: 1,
+			until,
+			select: acks,
+		});
+		this.holds = acks;
+		const settle = Math.floor(between(prng, 0.03, 0.3) * second);
+		return [
+			{
+				at: now,
+				when: (cluster) => leads(cluster, primary),
+				patience: second,
+				fault: (at) => [
+					{at, kind: 'heal'},
+					hold(at, at + 60 * second),
+					filter(
+						at,
+						[primary],
+						others.filter((replica) => replica !== acker),
+						everyMessage,
+					),
+					filter(
+						at,
+						[acker],
+						others.filter((replica) => replica !== acker),
+						['do_view_change'],
+					),
+				],
+			},
+			{
+				at: now,
+				when: (cluster) => leads(cluster, next, view),
+				patience: 6 * second,
+				fault: (at) => [
+					{at, kind: 'heal'},
+					filter(
+						at,
+						[next],
+						all.filter((replica) => replica !== next),
+						everyMessage,
+					),
+					filter(at, all, others, ['do_view_change']),
+					filter(
+						at,
+						[primary],
+						others.filter((replica) => replica !== witness),
+						fromPrimary,
+					),
+				],
+			},
+			{
+				at: now,
+				when(cluster) {
+					const state = cluster.state(primary);
+					return (
+						state !== undefined &&
+						leads(cluster, primary, view + 1) &&
+						state.opNumber > state.commitNumber &&
+						state.opNumber >= cluster.heldOp(acker, primary)
+					);
+				},
+				patience: 10 * second,
+				fault: (at) => {
+					this.holds = undefined;
+					return hold(at, at);
+				},
+			},
+			{
+				at: now + settle,
+				fault: (at, cluster) => [...crashes(at, cluster, [primary, witness]), {at, kind: 'heal'}],
+			},
+		];
 	}
 
 	/**
