@@ -13,6 +13,7 @@ import {
 	type OperatorControls,
 	startingSnapshot,
 } from '../cluster/operator-api.js';
+import type {CaptionState} from '../lessons/lesson-show.js';
 import type {Focus} from './keymap.js';
 import type {
 	FaultTarget,
@@ -131,6 +132,10 @@ export class Session {
 	diagramPage = 10;
 	/** Which overlay page is open (while `help`). */
 	helpPage = 0;
+	/** The lesson list (`g`) is open with this row chosen; undefined: closed. */
+	lessonList: number | undefined;
+	/** The lesson on the screen, as its caption pane shows it. */
+	caption: CaptionState | undefined;
 	readonly #touch: Touch;
 	/** Deliveries (n, enter, t) run one after the other, in the order the keys came. */
 	#deliveries: Promise<void> = Promise.resolve();
