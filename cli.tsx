@@ -182,7 +182,7 @@ const modes: Mode[] = [
 				process.stdin.isTTY && process.stdout.isTTY && !flags.check
 					? async (...[session]: Parameters<NonNullable<Parameters<typeof replayCommand>[2]>>) => {
 							const {runReplayScreen} = await import('./source/ui/guided-screens.js');
-							return runReplayScreen(session, stderr);
+							return runReplayScreen(session, {paused: flags.paused}, stderr);
 						}
 					: undefined;
 			return replayCommand(input, {stdout, stderr}, screen);

@@ -170,4 +170,7 @@ export const replayFlags = {
 		description:
 			'Only check the replay (no screen, even on a terminal): one line, exit 0 when identical',
 	}),
+	paused: booleanFlag({
+		description: 'On the screen, start with time stopped (space plays, n and t step)',
+	}),
 };

@@ -12,6 +12,9 @@ import type {Playback} from './playback.js';
 import type {ProcessCluster} from './process-cluster.js';
 import type {KvOperation} from '../vsr/kv-store.js';
 
+/** A tick of the replicas' clocks (ms of virtual time), as `t` lets it pass. */
+const tickMs = 10;
+
 /**
 The operator's controls on a cluster that a driver plays (a lesson, a replay): every action goes
 to the cluster as the operator's would, but time is the playback's while it plays. Pause and
@@ -49,7 +52,7 @@ export class PlaybackOperator implements OperatorControls {
 		}
 
 		const paused = this.playback.held;
-		return {...snapshot, paused, held: paused ? snapshot.inFlight : 0};
+		return {...snapshot, paused, held: paused ? snapshot.inFlight : 0, played: true};
 	}
 
 	onTelemetryReport(listener: (summary: TelemetrySummary) => void): () => void {
@@ -163,8 +166,20 @@ export class PlaybackOperator implements OperatorControls {
 		return this.cluster.drop(id);
 	}
 
+	/** Playing: the driver's rounds until a tick's worth of virtual time has passed. */
 	async advanceTick(): Promise<readonly DeliveryReport[]> {
-		return this.cluster.advanceTick();
+		if (!this.#playing) {
+			return this.cluster.advanceTick();
+		}
+
+		const until = this.cluster.snapshot().virtualTimeMs + tickMs;
+		const reports: DeliveryReport[] = [];
+		while (this.#playing && this.cluster.snapshot().virtualTimeMs < until) {
+			// eslint-disable-next-line no-await-in-loop -- one round after the other
+			reports.push(...(await this.playback.step()));
+		}
+
+		return reports;
 	}
 
 	forceTimeout(node: number): void {

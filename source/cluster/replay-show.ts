@@ -14,7 +14,12 @@ is taken like any action, so acting makes the replay differ, and the verdict say
 export class ReplayShow {
 	static async start(
 		session: Session,
-		options: {readonly telemetry?: Telemetry; readonly startTimeoutMs?: number} = {},
+		options: {
+			readonly telemetry?: Telemetry;
+			readonly startTimeoutMs?: number;
+			/** Start with time stopped (`--paused`): space plays, `n` and `t` step. */
+			readonly paused?: boolean;
+		} = {},
 	): Promise<ReplayShow> {
 		const digest = new EventDigest();
 		const lines: string[] = [];
@@ -29,7 +34,7 @@ export class ReplayShow {
 			},
 			{paused: true, telemetry: options.telemetry, startTimeoutMs: options.startTimeoutMs},
 		);
-		const operator = new PlaybackOperator(cluster, new Playback(cluster));
+		const operator = new PlaybackOperator(cluster, new Playback(cluster, options.paused));
 		return new ReplayShow(session, operator, async () => {
 			open = false;
 			return compare(session, digest, lines);

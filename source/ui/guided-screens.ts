@@ -50,6 +50,7 @@ export async function runLessonScreen(
 /** `vsr-tui replay FILE` on a terminal. */
 export async function runReplayScreen(
 	session: Session,
+	options: {readonly paused: boolean},
 	stderr: NodeJS.WritableStream,
 	terminal: Terminal = process,
 ): Promise<number> {
@@ -60,7 +61,7 @@ export async function runReplayScreen(
 			stderr,
 			async start(telemetry) {
 				const {ReplayShow} = await import('../cluster/replay-show.js');
-				const show = await ReplayShow.start(session, {telemetry});
+				const show = await ReplayShow.start(session, {telemetry, paused: options.paused});
 				return {operator: show.operator, replay: show.play()};
 			},
 		},

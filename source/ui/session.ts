@@ -84,6 +84,7 @@ export function sameSnapshot(a: ClusterSnapshot, b: ClusterSnapshot): boolean {
 		a.load === b.load &&
 		a.acked === b.acked &&
 		a.outsideFailureModel === b.outsideFailureModel &&
+		a.played === b.played &&
 		a.seed === b.seed &&
 		a.speed === b.speed &&
 		a.virtualTimeMs === b.virtualTimeMs &&
