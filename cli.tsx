@@ -156,9 +156,7 @@ const modes: Mode[] = [
 			const screen =
 				process.stdin.isTTY && process.stdout.isTTY
 					? async (
-							...[scenario, recorder]: Parameters<
-								NonNullable<Parameters<typeof learnCommand>[3]>
-							>
+							...[scenario, recorder]: Parameters<NonNullable<Parameters<typeof learnCommand>[3]>>
 						) => {
 							const {runLessonScreen} = await import('./source/ui/guided-screens.js');
 							return runLessonScreen(scenario, recorder, stderr);

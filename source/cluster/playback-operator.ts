@@ -1,3 +1,4 @@
+import type {KvOperation} from '../vsr/kv-store.js';
 import type {
 	ClusterSnapshot,
 	DeliveryReport,
@@ -10,7 +11,6 @@ import type {
 } from './operator-api.js';
 import type {Playback} from './playback.js';
 import type {ProcessCluster} from './process-cluster.js';
-import type {KvOperation} from '../vsr/kv-store.js';
 
 /** A tick of the replicas' clocks (ms of virtual time), as `t` lets it pass. */
 const tickMs = 10;
@@ -86,7 +86,6 @@ export class PlaybackOperator implements OperatorControls {
 		}
 
 		for (let rounds = 0; rounds < 10_000 && this.#playing; rounds++) {
-			// eslint-disable-next-line no-await-in-loop -- one round after the other
 			const reports = await this.playback.step();
 			if (reports.length > 0) {
 				return reports[0];
@@ -175,7 +174,6 @@ export class PlaybackOperator implements OperatorControls {
 		const until = this.cluster.snapshot().virtualTimeMs + tickMs;
 		const reports: DeliveryReport[] = [];
 		while (this.#playing && this.cluster.snapshot().virtualTimeMs < until) {
-			// eslint-disable-next-line no-await-in-loop -- one round after the other
 			reports.push(...(await this.playback.step()));
 		}
 

@@ -55,7 +55,6 @@ export class ReplayShow {
 				return undefined;
 			}
 
-			// eslint-disable-next-line no-await-in-loop -- rounds, one after the other
 			await playback.round();
 		}
 

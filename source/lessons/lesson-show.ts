@@ -33,10 +33,7 @@ A lesson played on the screen: the player's steps, each round paced by the playb
 other keys act on the lesson's cluster at any moment, as they would on any.
 */
 export class LessonShow {
-	static async start(
-		scenario: Scenario,
-		options: LessonOptions = {},
-	): Promise<LessonShow> {
+	static async start(scenario: Scenario, options: LessonOptions = {}): Promise<LessonShow> {
 		const player = await LessonPlayer.start(scenario, options);
 		player.cluster.setSpeed(lessonSpeed);
 		return new LessonShow(player);
@@ -82,7 +79,7 @@ export class LessonShow {
 			while (!player.done && operator.playing) {
 				const step = player.scenario.steps[player.next]!;
 				this.#set({phase: 'watch', step: player.next + 1, watch: step.watch});
-				// eslint-disable-next-line no-await-in-loop -- steps, one after the other
+
 				const outcome = await player.playStep(async () => playback.round());
 				if (outcome === undefined || !operator.playing) {
 					return;
@@ -97,7 +94,7 @@ export class LessonShow {
 				});
 				if (step.pause && !last) {
 					playback.hold();
-					// eslint-disable-next-line no-await-in-loop -- space goes on
+
 					await playback.released();
 				}
 			}

@@ -9,14 +9,16 @@ import type {Tone} from './theme.js';
 /** Lines the caption pane takes at most, its title included. */
 export const captionMaxLines = 8;
 
-type CaptionLine = {readonly text: string; readonly tone: Tone | undefined; readonly bold?: boolean};
+type CaptionLine = {
+	readonly text: string;
+	readonly tone: Tone | undefined;
+	readonly bold?: boolean;
+};
 
 /** What the pane says of the lesson now, line by line at this width (title first). */
 export function captionLines(state: CaptionState, width: number): CaptionLine[] {
 	const where =
-		state.phase === 'done'
-			? `done (${state.steps} steps)`
-			: `step ${state.step} of ${state.steps}`;
+		state.phase === 'done' ? `done (${state.steps} steps)` : `step ${state.step} of ${state.steps}`;
 	const title: CaptionLine = {
 		text: fit(`Lesson ${state.lesson} · ${where}`, width),
 		tone: 'title',
@@ -77,8 +79,8 @@ export const CaptionPane = memo((props: {readonly width: number; readonly lines:
 			{captionLines(state, props.width)
 				.slice(0, props.lines)
 				.map((line, index) => (
-					// eslint-disable-next-line react/no-array-index-key -- lines of one text, in order
 					<Text
+						// eslint-disable-next-line react/no-array-index-key -- lines of one text, in order
 						key={index}
 						wrap="truncate"
 						bold={line.bold}

@@ -174,7 +174,7 @@ async function runUi(screen: ScreenStart, terminal: Terminal): Promise<number> {
 		alternateScreen: true,
 		launchLesson: lessonLauncher(operator),
 		lesson: started.then((each) => each.lesson),
-		replay: started.then((each) => each.replay),
+		replay: started.then(async (each) => each.replay),
 		// A cluster that cannot start ends the UI, and the reason is printed after it.
 		failed: operator.ready.then(
 			async () =>

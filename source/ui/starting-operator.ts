@@ -56,75 +56,6 @@ export class StartingOperator implements OperatorControls {
 		this.#current = this.ready.catch(() => undefined);
 	}
 
-	/**
-	Stops the cluster and starts another on the same bus (a lesson chosen with `g`): until it is up
-	the screen shows its `replicas` starting, and actions fail as while the first one started.
-	Resolves with the new cluster; rejects (the screen shows none) when it cannot start.
-	*/
-	async replace(
-		next: () => Promise<OperatorControls>,
-		replicas: number,
-		seed?: number,
-	): Promise<OperatorControls> {
-		const previous = this.#current;
-		const starting = (async () => {
-			const old = await previous;
-			this.#detach();
-			this.#operator = undefined;
-			this.#failure = undefined;
-			this.#placeholder = startingSnapshot(replicas, seed);
-			await old?.stop();
-			try {
-				return this.#attach(await next());
-			} catch (error) {
-				this.#failure = error;
-				throw error;
-			}
-		})();
-		this.#current = starting.catch(() => undefined);
-		return starting;
-	}
-
-	#attach(operator: OperatorControls): OperatorControls {
-		this.#operator = operator;
-		this.#unsubscribeReports = operator.onTelemetryReport?.((summary) => {
-			for (const listener of this.#reportListeners) {
-				listener(summary);
-			}
-		});
-		// The cluster's own listener costs only while someone here listens.
-		let unsubscribe: (() => void) | undefined;
-		this.#listenToMessages = () => {
-			if (this.#messageListeners.size > 0 && unsubscribe === undefined) {
-				unsubscribe = operator.onMessage((event) => {
-					for (const listener of this.#messageListeners) {
-						listener(event);
-					}
-				});
-			} else if (this.#messageListeners.size === 0 && unsubscribe !== undefined) {
-				unsubscribe();
-				unsubscribe = undefined;
-			}
-		};
-
-		this.#unsubscribeMessages = () => {
-			unsubscribe?.();
-			unsubscribe = undefined;
-		};
-
-		this.#listenToMessages();
-		return operator;
-	}
-
-	/** Stops forwarding the cluster's reports and messages (it is being replaced). */
-	#detach(): void {
-		this.#unsubscribeReports?.();
-		this.#unsubscribeMessages?.();
-		this.#unsubscribeReports = undefined;
-		this.#unsubscribeMessages = undefined;
-		this.#listenToMessages = undefined;
-	}
-
 	snapshot(): ClusterSnapshot {
 		return this.#operator?.snapshot() ?? this.#placeholder;
 	}
@@ -277,6 +208,75 @@ export class StartingOperator implements OperatorControls {
 		} catch {
 			// It never started.
 		}
+	}
+
+	/**
+	Stops the cluster and starts another on the same bus (a lesson chosen with `g`): until it is up
+	the screen shows its `replicas` starting, and actions fail as while the first one started.
+	Resolves with the new cluster; rejects (the screen shows none) when it cannot start.
+	*/
+	async replace(
+		next: () => Promise<OperatorControls>,
+		replicas: number,
+		seed?: number,
+	): Promise<OperatorControls> {
+		const previous = this.#current;
+		const starting = (async () => {
+			const old = await previous;
+			this.#detach();
+			this.#operator = undefined;
+			this.#failure = undefined;
+			this.#placeholder = startingSnapshot(replicas, seed);
+			await old?.stop();
+			try {
+				return this.#attach(await next());
+			} catch (error) {
+				this.#failure = error;
+				throw error;
+			}
+		})();
+		this.#current = starting.catch(() => undefined);
+		return starting;
+	}
+
+	#attach(operator: OperatorControls): OperatorControls {
+		this.#operator = operator;
+		this.#unsubscribeReports = operator.onTelemetryReport?.((summary) => {
+			for (const listener of this.#reportListeners) {
+				listener(summary);
+			}
+		});
+		// The cluster's own listener costs only while someone here listens.
+		let unsubscribe: (() => void) | undefined;
+		this.#listenToMessages = () => {
+			if (this.#messageListeners.size > 0 && unsubscribe === undefined) {
+				unsubscribe = operator.onMessage((event) => {
+					for (const listener of this.#messageListeners) {
+						listener(event);
+					}
+				});
+			} else if (this.#messageListeners.size === 0 && unsubscribe !== undefined) {
+				unsubscribe();
+				unsubscribe = undefined;
+			}
+		};
+
+		this.#unsubscribeMessages = () => {
+			unsubscribe?.();
+			unsubscribe = undefined;
+		};
+
+		this.#listenToMessages();
+		return operator;
+	}
+
+	/** Stops forwarding the cluster's reports and messages (it is being replaced). */
+	#detach(): void {
+		this.#unsubscribeReports?.();
+		this.#unsubscribeMessages?.();
+		this.#unsubscribeReports = undefined;
+		this.#unsubscribeMessages = undefined;
+		this.#listenToMessages = undefined;
 	}
 
 	#up(): OperatorControls {
