@@ -79,15 +79,16 @@ export class PlaybackOperator implements OperatorControls {
 		}
 	}
 
-	/** Playing: the driver's rounds up to the next one that delivers a message (ticks before it pass). */
+	/** Playing: the driver's rounds up to the next one that delivers a message (ticks before it pass), or to a pause point. */
 	async deliverNext(): Promise<DeliveryReport | undefined> {
 		if (!this.#playing) {
 			return this.cluster.deliverNext();
 		}
 
+		const {pausePoints} = this.playback;
 		for (let rounds = 0; rounds < 10_000 && this.#playing; rounds++) {
 			const reports = await this.playback.step();
-			if (reports.length > 0) {
+			if (reports.length > 0 || this.playback.pausePoints !== pausePoints) {
 				return reports[0];
 			}
 		}
@@ -165,7 +166,7 @@ export class PlaybackOperator implements OperatorControls {
 		return this.cluster.drop(id);
 	}
 
-	/** Playing: the driver's rounds until a tick's worth of virtual time has passed. */
+	/** Playing: the driver's rounds until a tick's worth of virtual time has passed (or a pause point comes). */
 	async advanceTick(): Promise<readonly DeliveryReport[]> {
 		if (!this.#playing) {
 			return this.cluster.advanceTick();
@@ -173,7 +174,12 @@ export class PlaybackOperator implements OperatorControls {
 
 		const until = this.cluster.snapshot().virtualTimeMs + tickMs;
 		const reports: DeliveryReport[] = [];
-		while (this.#playing && this.cluster.snapshot().virtualTimeMs < until) {
+		const {pausePoints} = this.playback;
+		while (
+			this.#playing &&
+			this.cluster.snapshot().virtualTimeMs < until &&
+			this.playback.pausePoints === pausePoints
+		) {
 			reports.push(...(await this.playback.step()));
 		}
 

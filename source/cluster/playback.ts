@@ -17,6 +17,9 @@ export class Playback {
 	#wake: (() => void) | undefined;
 	readonly #steps: Array<(reports: readonly DeliveryReport[]) => void> = [];
 	readonly #releases: Array<() => void> = [];
+	/** Answers the last step once the driver has read its round (at its next round, or a pause point). */
+	#answer: (() => void) | undefined;
+	#pausePoints = 0;
 
 	constructor(
 		private readonly cluster: ProcessCluster,
@@ -35,6 +38,21 @@ export class Playback {
 		this.#wakeUp();
 	}
 
+	/**
+	The driver stops at a pause point (a lesson's): held, and a step that led here ends here, so
+	that `n` and `t` never run past a pause point.
+	*/
+	pausePoint(): void {
+		this.#pausePoints++;
+		this.hold();
+		this.#settle();
+	}
+
+	/** How many pause points the driver reached so far. */
+	get pausePoints(): number {
+		return this.#pausePoints;
+	}
+
 	/** Goes on from where it stands (resume, or on from a pause point). */
 	release(): void {
 		this.#held = false;
@@ -47,7 +65,7 @@ export class Playback {
 
 	/** Resolves when released, or when a step asks for a round (at once if it is not held). */
 	async released(): Promise<void> {
-		if (!this.#held || this.#stopped) {
+		if (!this.#held || this.#stopped || this.#steps.length > 0) {
 			return;
 		}
 
@@ -77,6 +95,7 @@ export class Playback {
 	stop(): void {
 		this.#stopped = true;
 		this.release();
+		this.#settle();
 		for (const resolve of this.#steps.splice(0)) {
 			resolve([]);
 		}
@@ -84,6 +103,8 @@ export class Playback {
 
 	/** The driver's next round, once its time has come on the screen (or a step asked for it). */
 	async round(): Promise<readonly DeliveryReport[]> {
+		// The driver read the round before: the step that played it is done.
+		this.#settle();
 		const fromWall = performance.now();
 		const fromNs = this.cluster.snapshot().virtualTimeMs * 1e6;
 		let step: ((reports: readonly DeliveryReport[]) => void) | undefined;
@@ -114,8 +135,19 @@ export class Playback {
 
 		step ??= this.#steps.shift();
 		const reports = await this.cluster.advanceRound();
-		step?.(reports);
+		if (step !== undefined) {
+			this.#answer = () => {
+				step(reports);
+			};
+		}
+
 		return reports;
+	}
+
+	#settle(): void {
+		const answer = this.#answer;
+		this.#answer = undefined;
+		answer?.();
 	}
 
 	#wakeUp(): void {

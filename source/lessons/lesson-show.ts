@@ -80,7 +80,14 @@ export class LessonShow {
 				const step = player.scenario.steps[player.next]!;
 				this.#set({phase: 'watch', step: player.next + 1, watch: step.watch});
 
-				const outcome = await player.playStep(async () => playback.round());
+				const outcome = await player.playStep(async () => {
+					if (!operator.playing) {
+						// Stopped (quit, or another lesson): the step's wait ends here.
+						throw new Error('the lesson was stopped');
+					}
+
+					return playback.round();
+				});
 				if (outcome === undefined || !operator.playing) {
 					return;
 				}
@@ -93,7 +100,7 @@ export class LessonShow {
 					watch: undefined,
 				});
 				if (step.pause && !last) {
-					playback.hold();
+					playback.pausePoint();
 
 					await playback.released();
 				}
