@@ -135,10 +135,7 @@ export class UiStore {
 		end.then(
 			(verdict) => {
 				if (verdict !== undefined) {
-					session.say(
-						`replay ${verdict.summary}${verdict.identical ? '; space lets the cluster run on' : ''}`,
-						verdict.identical ? 'info' : 'error',
-					);
+					session.say(`replay ${verdict.summary}`, verdict.identical ? 'info' : 'error');
 					this.flush();
 				}
 			},
