@@ -117,7 +117,7 @@ test('a replay on the screen, paused, stepped and sped up, is identical to the r
 	operator.setSpeed(1);
 	operator.resume();
 	const end = await verdict;
-	t.true(end?.identical, end?.summary);
+	t.true(end?.identical, `${end?.summary}`);
 	t.regex(end?.summary ?? '', /^identical: 31 events up to 110\.50 ms, digest f43d785f60c09898$/v);
 });
 
@@ -134,5 +134,8 @@ test('a replay in which the user acts differs, and the verdict says where', asyn
 	operator.resume();
 	const end = await verdict;
 	t.false(end?.identical);
-	t.regex(end?.summary ?? '', /^differs: event \d+ differs: the replay has vsr_tui\.operator\.crash on n2 at 10\.\d+ ms$/v);
+	t.regex(
+		end?.summary ?? '',
+		/^differs: event \d+ differs: the replay has vsr_tui\.operator\.crash on n2 at 10\.\d+ ms$/v,
+	);
 });

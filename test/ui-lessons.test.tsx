@@ -64,7 +64,12 @@ test('caption pane: what to watch for, then at a pause point what happened and t
 	t.true(frame.includes('100.25 ms: The client sends'), 'the last caption stays above it');
 	t.false(frame.includes('space: go on'));
 
-	lesson.set({phase: 'done', step: 5, caption: 'Every replica now has op 1, commit 1.', atMs: 110.5});
+	lesson.set({
+		phase: 'done',
+		step: 5,
+		caption: 'Every replica now has op 1, commit 1.',
+		atMs: 110.5,
+	});
 	frame = await h.waitFor((current) => current.includes('Lesson normal · done (5 steps)'));
 	t.true(frame.includes('110.50 ms: Every replica now has op 1, commit 1.'));
 	t.true(frame.includes('the lesson is over: space lets the cluster run on, g for another'));
@@ -103,9 +108,7 @@ test('a replay’s verdict in the status line: identical, or where it differs', 
 		}),
 	);
 	await h.waitFor((current) =>
-		current.includes(
-			'» replay identical: 31 events up to 110.50 ms, digest f43d785f60c09898',
-		),
+		current.includes('» replay identical: 31 events up to 110.50 ms, digest f43d785f60c09898'),
 	);
 	h.store.followReplay(
 		Promise.resolve({
