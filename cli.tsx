@@ -146,7 +146,7 @@ const modes: Mode[] = [
 		name: 'learn',
 		command: true,
 		summary:
-			"List the lessons, or play one (guided scenarios on replica processes, each step captioned with the run's own numbers)",
+			"List the lessons, or play one (guided scenarios on replica processes, each step captioned with the run's own numbers): on the operator's screen on a terminal, printed without one",
 		example: 'learn view-change --record class.ndjson',
 		flags: learnFlags,
 		inputUsage: '[NAME]',
