@@ -61,7 +61,15 @@ async function remember(session: Session, pids: Set<number>): Promise<void> {
 
 test('learn normal on a terminal: the caption pane says what to watch, waits at each pause for space, and ends', async (t) => {
 	t.timeout(240_000);
-	const {session, pids} = await startOperator(t, {env: {}, args: ['learn', 'normal']});
+	const directory = mkdtempSync(path.join(os.tmpdir(), 'vsr-tui-learn-screen-'));
+	t.teardown(() => {
+		rmSync(directory, {recursive: true, force: true});
+	});
+	const file = path.join(directory, 'class.ndjson');
+	const {session, pids} = await startOperator(t, {
+		env: {},
+		args: ['learn', 'normal', '--record', file],
+	});
 	let screen = await session.waitFor('the first pause point', (current) =>
 		captionOf(current).includes('space: go on to the next step'),
 	);
@@ -127,6 +135,13 @@ test('learn normal on a terminal: the caption pane says what to watch, waits at 
 	await session.keys('q');
 	t.is(await exitStatus(session), 0);
 	t.deepEqual(await waitUntilGone(pids), []);
+	// --record on the screen writes the session when the user quits, and it replays identically.
+	const replayed = await spawnCli(['replay', file], {timeout: 180_000});
+	t.is(replayed.exitCode, 0, `${String(replayed.stderr)}`);
+	t.regex(
+		String(replayed.stdout),
+		/^identical: \d+ events up to 110\.50 ms, .*lesson normal, 1 actions;/v,
+	);
 });
 
 test('g in the operator lists the lessons; enter starts one in the cluster’s place', async (t) => {

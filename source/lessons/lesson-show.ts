@@ -93,15 +93,21 @@ export class LessonShow {
 				}
 
 				const last = player.done;
+				const pausing = step.pause === true && !last;
+				// Held (or done) before the pane says so: the screen never shows a pause point running.
+				if (pausing) {
+					playback.pausePoint();
+				} else if (last) {
+					operator.finish();
+				}
+
 				this.#set({
-					phase: last ? 'done' : step.pause ? 'pause' : 'watch',
+					phase: last ? 'done' : pausing ? 'pause' : 'watch',
 					caption: outcome.caption,
 					atMs: outcome.atMs,
 					watch: undefined,
 				});
-				if (step.pause && !last) {
-					playback.pausePoint();
-
+				if (pausing) {
 					await playback.released();
 				}
 			}
