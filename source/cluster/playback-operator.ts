@@ -152,6 +152,7 @@ export class PlaybackOperator implements OperatorControls {
 
 	setSpeed(speed: number): void {
 		this.cluster.setSpeed(speed);
+		this.playback.nudge();
 	}
 
 	inFlight(limit?: number): InFlightMessage[] {

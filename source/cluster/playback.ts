@@ -48,6 +48,11 @@ export class Playback {
 		this.#settle();
 	}
 
+	/** Something changed (the speed): the wait for the next round is measured again now. */
+	nudge(): void {
+		this.#wakeUp();
+	}
+
 	/** How many pause points the driver reached so far. */
 	get pausePoints(): number {
 		return this.#pausePoints;
