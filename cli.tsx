@@ -4,7 +4,7 @@ import process from 'node:process';
 import {integerFlag} from './source/cli/flags.js';
 import {defineMode, type Mode} from './source/cli/modes.js';
 import {simFlags} from './source/sim/flags.js';
-import {benchFlags, runFlags} from './source/cluster/flags.js';
+import {benchFlags, replayFlags, runFlags} from './source/cluster/flags.js';
 import {runCli} from './source/cli/run.js';
 import {operatorFlags} from './source/ui/flags.js';
 import {
@@ -146,26 +146,44 @@ const modes: Mode[] = [
 		name: 'learn',
 		command: true,
 		summary:
-			"List the lessons, or play one (guided scenarios on replica processes, each step captioned with the run's own numbers)",
+			"List the lessons, or play one (guided scenarios on replica processes, each step captioned with the run's own numbers): on the operator's screen on a terminal, printed without one",
 		example: 'learn view-change --record class.ndjson',
 		flags: learnFlags,
 		inputUsage: '[NAME]',
 		async run({flags, input, stdout, stderr}) {
 			const {learnCommand} = await import('./source/lessons/learn-command.js');
-			return learnCommand(input, flags, {stdout, stderr});
+			// On a terminal the lesson opens the operator's screen; without one it prints (CI, a pipe).
+			const screen =
+				process.stdin.isTTY && process.stdout.isTTY
+					? async (
+							...[scenario, recorder]: Parameters<NonNullable<Parameters<typeof learnCommand>[3]>>
+						) => {
+							const {runLessonScreen} = await import('./source/ui/guided-screens.js');
+							return runLessonScreen(scenario, recorder, stderr);
+						}
+					: undefined;
+			return learnCommand(input, flags, {stdout, stderr}, screen);
 		},
 	}),
 	defineMode(globalFlags, {
 		name: 'replay',
 		command: true,
 		summary:
-			'Play a recorded session (--record) back on fresh replicas and check that the run is identical',
+			'Play a recorded session (--record) back on fresh replicas, on the screen on a terminal, and check that the run is identical',
 		example: 'replay class.ndjson',
-		flags: {},
+		flags: replayFlags,
 		inputUsage: 'FILE',
-		async run({input, stdout, stderr}) {
+		async run({flags, input, stdout, stderr}) {
 			const {replayCommand} = await import('./source/cluster/replay-command.js');
-			return replayCommand(input, {stdout, stderr});
+			// On a terminal the replay plays on the operator's screen; --check or no terminal: headless.
+			const screen =
+				process.stdin.isTTY && process.stdout.isTTY && !flags.check
+					? async (...[session]: Parameters<NonNullable<Parameters<typeof replayCommand>[2]>>) => {
+							const {runReplayScreen} = await import('./source/ui/guided-screens.js');
+							return runReplayScreen(session, {paused: flags.paused}, stderr);
+						}
+					: undefined;
+			return replayCommand(input, {stdout, stderr}, screen);
 		},
 	}),
 ];

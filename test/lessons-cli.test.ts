@@ -45,6 +45,9 @@ test('--help lists learn and replay with their flags and an example each', async
 	t.regex(output, /Example: \$ vsr-tui learn view-change --record class\.ndjson/v);
 	t.regex(output, /\n {4}replay {2}Play a recorded session \(--record\) back on fresh replicas/v);
 	t.regex(output, /Example: \$ vsr-tui replay class\.ndjson/v);
+	t.regex(output, /--check {3}Only check the replay \(no screen, even on a terminal\)/v);
+	t.regex(output, /--paused {2}On the screen, start with time stopped/v);
+	t.regex(output, /on the operator's screen on a terminal, printed without one/v);
 	const learn = await spawnCli(['learn', '--help']);
 	t.regex(String(learn.stdout), /\$ vsr-tui learn \[flags\] \[NAME\]/v);
 });
@@ -128,6 +131,10 @@ test('a recording made on another machine replays identically here', async (t) =
 		String(result.stdout),
 		/^identical: \d+ events up to [\d.]+ ms, digest [\da-f]{16} \(seed 1, 3 replicas, lesson normal, 1 actions; /v,
 	);
+	// --check: the same one line (the check without a screen, on a terminal or not).
+	const checked = await spawnCli(['replay', fixture, '--check'], slow);
+	t.is(checked.exitCode, 0, `${String(checked.stderr)}`);
+	t.is(String(checked.stdout), String(result.stdout));
 });
 
 test('bad session files: missing, empty, foreign, truncated, from another format, malformed: one line each, exit 2', async (t) => {

@@ -7,11 +7,14 @@ import {StoreProvider} from '../source/ui/context.js';
 import {UiStore} from '../source/ui/store.js';
 import {createTheme} from '../source/ui/theme.js';
 import {type FakeOperator, createFakeOperator} from './ui-fake-operator.js';
+import {FakeLesson} from './ui-fake-lesson.js';
 
 export type Harness = {
 	readonly operator: FakeOperator;
 	readonly store: UiStore;
 	readonly quits: number[];
+	/** The lessons `g` started, by name, each with its (fake) lesson. */
+	readonly lessons: Array<{readonly name: string; readonly lesson: FakeLesson}>;
 	/** The last frame written. */
 	frame(): string;
 	/** Type keys as a terminal sends them. */
@@ -43,11 +46,17 @@ export async function renderApp(
 ): Promise<Harness> {
 	const operator = options.operator ?? createFakeOperator();
 	const quits: number[] = [];
+	const lessons: Array<{readonly name: string; readonly lesson: FakeLesson}> = [];
 	const store = new UiStore({
 		operator,
 		now: options.now,
 		onQuit() {
 			quits.push(Date.now());
+		},
+		async launchLesson(name) {
+			const lesson = new FakeLesson(name);
+			lessons.push({name, lesson});
+			return lesson;
 		},
 	});
 	store.start();
@@ -63,6 +72,7 @@ export async function renderApp(
 		operator,
 		store,
 		quits,
+		lessons,
 		frame,
 		press(keys) {
 			instance.stdin.write(keys);

@@ -671,6 +671,35 @@ const cases: Record<Action, Case> = {
 		t.deepEqual(calls(h, 'reset'), [[]]);
 		t.regex(nodeLine(frame, 1), / 6000 /v, 'new processes');
 	},
+	async lessons(h, key, t) {
+		h.press(key);
+		let frame = await h.waitFor((current) =>
+			current.includes('Lessons (↑/↓ or 1–7 choose, enter starts, esc closes)'),
+		);
+		t.regex(frame, /▶ 1\. normal/v);
+		t.regex(frame, /7\. duplicate-request/v);
+		h.press(arrowDown);
+		await h.waitFor((current) => current.includes('▶ 2. view-change'));
+		h.press('s');
+		await h.waitFor((current) => current.includes('» lessons: ↑/↓'));
+		t.deepEqual(calls(h, 'submit'), [], 'the list has the keys while it is open');
+		h.press(escape);
+		frame = await h.waitFor((current) => current.includes('lesson list closed'));
+		t.false(frame.includes('Lessons ('));
+		t.deepEqual(h.lessons, [], 'esc starts nothing');
+		h.press(key);
+		await h.waitFor((current) => current.includes('▶ 1. normal'));
+		h.press('3');
+		await h.waitFor((current) => current.includes('▶ 3. log-choice'));
+		h.press('\r');
+		frame = await h.waitFor((current) => current.includes('Lesson log-choice · step 1 of 5'));
+		t.deepEqual(
+			h.lessons.map((each) => each.name),
+			['log-choice'],
+		);
+		t.true(frame.includes('watch for: Three replicas in view 0'));
+		t.deepEqual(calls(h, 'deliver'), [], 'enter started the lesson and delivered nothing');
+	},
 	async confirm(h, key, t) {
 		h.press(key);
 		await h.waitFor((frame) =>
@@ -891,7 +920,7 @@ test('no key means two things in one mode, and the keys later versions need stay
 		shadowed.map((binding) => binding.action),
 		['selectPrevious', 'selectNext', 'selectNode'],
 	);
-	for (const key of ['g', ',', '.']) {
+	for (const key of [',', '.']) {
 		t.is(commandFor(key), undefined, `${key} is free`);
 		t.is(commandFor(key, 'messages'), undefined, `${key} is free`);
 	}

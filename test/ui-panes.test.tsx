@@ -629,13 +629,14 @@ test('a cluster below a quorum: the screen says which nodes cannot recover, why,
 
 test('layout: the feed gets the rows left; panes give way on a short terminal', (t) => {
 	// 24 rows: 23 for the screen; header 2, table 1 + nodes, help 1, status 1, spans 5.
-	const layout = (spans: boolean, feed: number, alert = 0, messages = 0) => ({
+	const layout = (spans: boolean, feed: number, alert = 0, messages = 0, caption = 0) => ({
 		help: true,
 		status: true,
 		alert,
 		spans,
 		messages,
 		feed,
+		caption,
 	});
 	t.deepEqual(layoutFor(24, 3), layout(true, 10));
 	t.deepEqual(layoutFor(24, 9), layout(true, 4));
@@ -648,6 +649,9 @@ test('layout: the feed gets the rows left; panes give way on a short terminal', 
 	t.deepEqual(layoutFor(24, 3, 0, true), layout(false, 9, 0, 6));
 	t.deepEqual(layoutFor(30, 3, 0, true), layout(false, 13, 0, 8));
 	t.deepEqual(layoutFor(24, 9, 0, true), layout(false, 6, 0, 3));
+	// A lesson's caption comes right after the status line: the span timings and the feed give way.
+	t.deepEqual(layoutFor(24, 3, 0, false, 4), layout(true, 6, 0, 0, 4));
+	t.deepEqual(layoutFor(24, 9, 0, false, 4), layout(true, 0, 0, 0, 4));
 });
 
 /** A stdout that reports a size and a resize, as a terminal does (Ink listens with `on`). */

@@ -134,6 +134,71 @@ test('while the cluster starts: every node is starting, actions say so, a reques
 	t.true(real.stopped);
 });
 
+test('a lesson replaces the cluster (g): the old one stops, the screen shows the new one starting, then follows it', async (t) => {
+	const bus = new Telemetry();
+	const first = createFakeOperator(3, bus);
+	const operator = new StartingOperator(3, bus, Promise.resolve(first));
+	await operator.ready;
+	const seen: string[] = [];
+	operator.onMessage((event) => {
+		seen.push(event.message.label);
+	});
+	t.is(first.messageListeners, 1);
+
+	const second = createFakeOperator(5, bus);
+	const up = deferred<OperatorControls>();
+	const replaced = operator.replace(async () => up.promise, 5, 7);
+	await until(() => first.stopped);
+	t.like(operator.snapshot(), {replicas: 5, seed: 7});
+	t.deepEqual(
+		operator.snapshot().nodes.map((node) => node.status),
+		['starting', 'starting', 'starting', 'starting', 'starting'],
+	);
+	t.is(first.messageListeners, 0, 'the old cluster is no longer listened to');
+	t.throws(
+		() => {
+			operator.crash(0);
+		},
+		{message: 'the cluster is still starting'},
+	);
+	up.resolve(second);
+	t.is(await replaced, second);
+	t.is(operator.snapshot().replicas, 5);
+	t.is(second.messageListeners, 1, 'the listeners follow the new cluster');
+	operator.crash(4);
+	t.deepEqual(
+		second.calls.filter((call) => call.method === 'crash').map((call) => call.args),
+		[[4]],
+	);
+	await operator.stop();
+	t.true(second.stopped, 'stop stops the cluster up now');
+});
+
+test('a lesson that cannot start: replace rejects, and the screen has no cluster', async (t) => {
+	const bus = new Telemetry();
+	const first = createFakeOperator(3, bus);
+	const operator = new StartingOperator(3, bus, Promise.resolve(first));
+	await operator.ready;
+	await t.throwsAsync(
+		operator.replace(
+			async () => {
+				throw new Error('replica 1 did not start');
+			},
+			3,
+			1,
+		),
+		{message: 'replica 1 did not start'},
+	);
+	t.true(first.stopped);
+	t.throws(
+		() => {
+			operator.crash(0);
+		},
+		{message: 'the cluster did not start'},
+	);
+	await operator.stop();
+});
+
 test('a cluster that fails to start: actions say so, stop resolves', async (t) => {
 	const starting = deferred<OperatorControls>();
 	const operator = new StartingOperator(3, new Telemetry(), starting.promise);

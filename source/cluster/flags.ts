@@ -163,3 +163,14 @@ export const benchFlags = {
 	}),
 	json: booleanFlag({description: 'Print the result as one JSON object'}),
 };
+
+/** `vsr-tui replay`'s flags. */
+export const replayFlags = {
+	check: booleanFlag({
+		description:
+			'Only check the replay (no screen, even on a terminal): one line, exit 0 when identical',
+	}),
+	paused: booleanFlag({
+		description: 'On the screen, start with time stopped (space plays, n and t step)',
+	}),
+};

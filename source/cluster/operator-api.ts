@@ -76,6 +76,8 @@ export type ClusterSnapshot = {
 	readonly dataDir?: string | undefined;
 	/** More than f replicas are crashed or recovering: VR promises nothing now (no stable storage). */
 	readonly outsideFailureModel: boolean;
+	/** A lesson or a replay plays the run's rounds: paused, `deliverNext` plays on to the next delivered message, ticks included. */
+	readonly played?: boolean;
 };
 
 /** The speeds time can run at, against wall time (`setSpeed`). */

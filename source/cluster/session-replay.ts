@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs';
 import {parseEvent} from '../telemetry/serialize.js';
+import type {Telemetry} from '../telemetry/telemetry.js';
 import {EventDigest, unpackHashes} from './event-digest.js';
 import {ProcessCluster} from './process-cluster.js';
 import {type Session, SessionError, parseSession} from './session-file.js';
@@ -32,7 +33,7 @@ export function readSession(file: string): Session {
 export async function startReplay(
 	session: Session,
 	events: (line: string) => void,
-	options: {paused?: boolean; startTimeoutMs?: number} = {},
+	options: {paused?: boolean; startTimeoutMs?: number; telemetry?: Telemetry} = {},
 ): Promise<ProcessCluster> {
 	const {settings, seed} = session.header;
 	return ProcessCluster.start({
@@ -43,6 +44,7 @@ export async function startReplay(
 		paused: options.paused ?? true,
 		actions: session.actions,
 		startTimeoutMs: options.startTimeoutMs,
+		telemetry: options.telemetry,
 		events,
 	});
 }

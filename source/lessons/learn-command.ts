@@ -2,8 +2,15 @@ import {UsageError} from '../cli/flags.js';
 import {SessionRecorder} from '../cluster/session-recorder.js';
 import {scenarioNamed, scenarios} from './catalogue.js';
 import {LessonPlayer} from './lesson-player.js';
+import type {Scenario} from './scenario.js';
 
 type Io = {readonly stdout: NodeJS.WritableStream; readonly stderr: NodeJS.WritableStream};
+
+/** Plays the lesson on the operator's screen (on a terminal); resolves with the exit code. */
+export type LessonScreen = (
+	scenario: Scenario,
+	recorder: SessionRecorder | undefined,
+) => Promise<number>;
 
 /** The list `vsr-tui learn` prints: each lesson's name and what it shows, in class order. */
 export function lessonList(): string {
@@ -19,13 +26,15 @@ export function lessonList(): string {
 
 /**
 `vsr-tui learn [NAME]`: without a name, the list; with one, the lesson played to its end on real
-replicas, each step's caption printed as it happens (with what to watch for before it), and
-`--record FILE` writes the session for `vsr-tui replay`.
+replicas, each step's caption printed as it happens (with what to watch for before it), or, given
+a `screen` (stdout is a terminal), played on the operator's screen; `--record FILE` writes the
+session for `vsr-tui replay`.
 */
 export async function learnCommand(
 	input: readonly string[],
 	flags: {readonly record?: string | undefined},
 	io: Io,
+	screen?: LessonScreen,
 ): Promise<number> {
 	if (input.length > 1) {
 		throw new UsageError(`learn takes one lesson name (got ${input.length} arguments)`);
@@ -60,6 +69,10 @@ export async function learnCommand(
 					lesson: scenario.name,
 				});
 	recorder?.checkWritable();
+	if (screen !== undefined) {
+		return screen(scenario, recorder);
+	}
+
 	io.stdout.write(
 		`Lesson ${scenario.name}: ${scenario.summary}\n(${scenario.replicas} replicas, seed ${scenario.seed}; times are virtual)\n\n`,
 	);

@@ -25,6 +25,8 @@ export type LessonOptions = {
 	/** The operator's bus, for a screen. */
 	readonly telemetry?: Telemetry;
 	readonly startTimeoutMs?: number;
+	/** Runs before the cluster stops (a recording is written there). */
+	readonly beforeStop?: () => Promise<void>;
 };
 
 /**
@@ -45,6 +47,7 @@ export class LessonPlayer {
 			checkpointInterval: scenario.checkpointInterval,
 			telemetry: options.telemetry,
 			startTimeoutMs: options.startTimeoutMs,
+			beforeStop: options.beforeStop,
 			events(line) {
 				observations.takeLine(line);
 				options.events?.(line);
@@ -111,8 +114,11 @@ export class LessonPlayer {
 	/**
 	Plays the next step: rounds until its time or condition, then its action; resolves with its
 	caption and claims (undefined once every step is played). Rejects when the wait runs out.
+	`round` plays the next round (on the screen, a round paced by the playback).
 	*/
-	async playStep(): Promise<StepOutcome | undefined> {
+	async playStep(
+		round: () => Promise<unknown> = async () => this.cluster.advanceRound(),
+	): Promise<StepOutcome | undefined> {
 		const step = this.scenario.steps[this.next];
 		if (step === undefined) {
 			return undefined;
@@ -128,7 +134,7 @@ export class LessonPlayer {
 				);
 			}
 
-			await this.cluster.advanceRound();
+			await round();
 		}
 
 		const atMs = this.run().timeMs;

@@ -2,10 +2,12 @@ import {Box} from 'ink';
 import React from 'react';
 import {Alert, alertLines} from './alert.js';
 import {useSelect, useSlice} from './context.js';
+import {CaptionPane, captionHeight} from './caption-pane.js';
 import {EventFeed} from './event-feed.js';
 import {Header, headerHeight} from './header.js';
 import {HelpLine, HelpOverlay} from './help.js';
 import {LastRequest} from './last-request.js';
+import {LessonListOverlay} from './lesson-list-overlay.js';
 import {MessagePane} from './message-pane.js';
 import {NarrationFeed} from './narration-feed.js';
 import {NodeTable, nodeTableHeight} from './node-table.js';
@@ -28,6 +30,8 @@ export type Layout = {
 	readonly messages: number;
 	/** Lines for the feed (or the diagram in its place), its title included (0: no room). */
 	readonly feed: number;
+	/** Lines for a lesson's caption pane (0: no lesson, or no room). */
+	readonly caption: number;
 };
 
 /** The message pane takes this share of the lines left, within these bounds. */
@@ -38,11 +42,17 @@ const messagesMax = 12;
 /**
 Which panes fit in `rows - 1` lines (Ink redraws the whole screen, flickering, once a
 frame is as tall as the terminal): the header and the node table always, then the help
-line, the status line, the alert of a stuck cluster (as many of its lines as fit), then
+line, the status line, a lesson's caption, the alert of a stuck cluster (as many of its lines as fit), then
 the message pane when it is shown (in the span timings' place) or the span timings, and the
 feed (or the diagram) gets what is left.
 */
-export function layoutFor(rows: number, nodes: number, alert = 0, messagesShown = false): Layout {
+export function layoutFor(
+	rows: number,
+	nodes: number,
+	alert = 0,
+	messagesShown = false,
+	caption = 0,
+): Layout {
 	let budget = rows - 1 - headerHeight - nodeTableHeight(nodes);
 	const take = (lines: number): boolean => {
 		if (budget >= lines) {
@@ -55,6 +65,8 @@ export function layoutFor(rows: number, nodes: number, alert = 0, messagesShown 
 
 	const help = take(1);
 	const status = take(1);
+	const captionShown = Math.min(caption, Math.max(0, budget));
+	budget -= captionShown;
 	const alertShown = Math.min(alert, Math.max(0, budget));
 	budget -= alertShown;
 	let messages = 0;
@@ -68,7 +80,7 @@ export function layoutFor(rows: number, nodes: number, alert = 0, messagesShown 
 
 	const spans = !messagesShown && take(spanTimingsHeight);
 	const feed = budget >= 2 ? budget : 0;
-	return {spans, status, help, alert: alertShown, messages, feed};
+	return {spans, status, help, alert: alertShown, messages, feed, caption: captionShown};
 }
 
 /** The lower part of the screen: the feed (events or sentences) or the diagram. */
@@ -95,6 +107,7 @@ export function App(props: {readonly size?: TerminalSize}) {
 	const nodes = useSelect((view) => view.nodes.nodes.length);
 	const ui = useSlice('ui');
 	const alert = useSlice('alert');
+	const caption = useSlice('caption');
 
 	const width = Math.max(20, columns);
 	if (ui.help) {
@@ -105,11 +118,27 @@ export function App(props: {readonly size?: TerminalSize}) {
 		);
 	}
 
-	const layout = layoutFor(rows, nodes, alertLines(alert.text, width), ui.messagesShown);
+	if (ui.lessonList !== undefined) {
+		return (
+			<Box flexDirection="column" width={width}>
+				<LessonListOverlay width={width} />
+				<StatusLine />
+			</Box>
+		);
+	}
+
+	const layout = layoutFor(
+		rows,
+		nodes,
+		alertLines(alert.text, width),
+		ui.messagesShown,
+		captionHeight(caption, width),
+	);
 	return (
 		<Box flexDirection="column" width={width}>
 			<Header width={width} />
 			<NodeTable width={width} />
+			{layout.caption > 0 ? <CaptionPane width={width} lines={layout.caption} /> : undefined}
 			{layout.spans ? (
 				<Box flexDirection="row" height={spanTimingsHeight}>
 					<SpanTimingsPane width={width} />

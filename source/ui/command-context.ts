@@ -1,4 +1,5 @@
 import type {OperatorControls} from '../cluster/operator-api.js';
+import type {CaptionState} from '../lessons/lesson-show.js';
 import type {Command} from './keymap.js';
 import type {Session} from './session.js';
 import type {Touch} from './slices.js';
@@ -14,7 +15,21 @@ export type CommandContext = {
 	readonly flush: () => void;
 	/** Called once when the user asks to quit. */
 	readonly onQuit: (() => void) | undefined;
+	/** Starts a lesson in the cluster's place (`g`); undefined where there is none to start. */
+	readonly launchLesson: LessonLauncher | undefined;
+	/** The caption pane follows this lesson from now on. */
+	readonly followLesson: (source: CaptionSource) => void;
 };
+
+/** A lesson on the screen, as the caption pane follows it. */
+export type CaptionSource = {
+	readonly state: CaptionState;
+	/** Calls `listener` whenever the state changes; returns the unsubscribe. */
+	onChange(listener: () => void): () => void;
+};
+
+/** Replaces the cluster with a lesson's and plays it; rejects when it cannot start. */
+export type LessonLauncher = (name: string) => Promise<CaptionSource>;
 
 /** What a key does. */
 export type Run = (context: CommandContext, command: Command) => void;

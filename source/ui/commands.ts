@@ -30,6 +30,7 @@ import {
 import {type FaultTarget, type Session, errorText, messagesListed} from './session.js';
 import type {Touch} from './slices.js';
 import type {Tallies} from './tallies.js';
+import {openLessonList} from './lesson-list.js';
 import {timeCommands, visibleMessage} from './time-commands.js';
 
 export {deliveryWords, messageText, visibleMessage} from './time-commands.js';
@@ -561,6 +562,8 @@ export const commands: Readonly<Record<Action, Run>> = {
 			'warn',
 		);
 	},
+
+	lessons: openLessonList,
 
 	confirm(context) {
 		const {session} = context;

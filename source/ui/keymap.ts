@@ -53,6 +53,7 @@ export type Action =
 	| 'clearFeed'
 	| 'toggleFeed'
 	| 'reset'
+	| 'lessons'
 	| 'confirm'
 	| 'help'
 	| 'closeHelp'
@@ -463,6 +464,13 @@ export const keymap: readonly Binding[] = [
 		keys: ['W'],
 		label: 'W',
 		description: 'wipe: reset the cluster (asks)',
+		group: 'screen',
+	},
+	{
+		action: 'lessons',
+		keys: ['g'],
+		label: 'g',
+		description: 'lessons: the list, enter starts',
 		group: 'screen',
 	},
 	{

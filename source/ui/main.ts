@@ -5,7 +5,11 @@ cluster, and hands both to the UI. Imports Ink and the cluster lazily, so that
 */
 import {randomInt} from 'node:crypto';
 import {UsageError} from '../cli/flags.js';
+import type {OperatorControls} from '../cluster/operator-api.js';
+import type {Telemetry} from '../telemetry/telemetry.js';
+import type {CaptionSource} from './command-context.js';
 import type {OperatorSettings, StartCluster} from './operator-settings.js';
+import type {ReplayEnd} from './store.js';
 
 export type OperatorModeContext = {
 	readonly flags: OperatorSettings;
@@ -16,7 +20,7 @@ export type OperatorModeContext = {
 export const noTerminalMessage =
 	'vsr-tui: the operator needs an interactive terminal; without one, use `vsr-tui run`, `vsr-tui sim` or `vsr-tui bench` (see --help)\n';
 
-type Terminal = {
+export type Terminal = {
 	readonly stdin: NodeJS.ReadStream;
 	readonly stdout: NodeJS.WriteStream;
 	readonly stderr: NodeJS.WriteStream;
@@ -74,14 +78,57 @@ export async function runOperatorMode(
 		}
 	}
 
+	const flags = settings;
+	return runScreen(
+		{
+			replicas: flags.replicas,
+			seed: flags.seed,
+			stderr: context.stderr,
+			async start(telemetry) {
+				if (startCluster !== undefined) {
+					return {operator: await startCluster(flags, telemetry)};
+				}
+
+				const cluster = await import('./start-cluster.js');
+				return {operator: await cluster.startCluster(flags, telemetry)};
+			},
+		},
+		terminal,
+	);
+}
+
+/** What a screen's start gives the UI: the cluster, and the lesson or the replay it plays, if any. */
+export type Started = {
+	readonly operator: OperatorControls;
+	readonly lesson?: CaptionSource;
+	readonly replay?: Promise<ReplayEnd | undefined>;
+};
+
+export type ScreenStart = {
+	readonly replicas: number;
+	readonly seed: number | undefined;
+	readonly stderr: NodeJS.WritableStream;
+	/** Starts the cluster on the screen's bus, once the first frame is drawn. */
+	readonly start: (telemetry: Telemetry) => Promise<Started>;
+};
+
+/**
+Opens the operator's screen on a terminal (the caller checked it is one) and runs it until the
+user quits: the operator, a lesson (`learn NAME`) or a replay (`replay FILE`).
+*/
+export async function runScreen(
+	screen: ScreenStart,
+	terminal: Terminal = process,
+): Promise<number> {
+	const {stdin, stdout} = terminal;
 	// From now on every key is the operator's: not echoed, and read by the screen once it is up,
 	// so nothing typed while it starts is left on the terminal or for the shell after it.
 	stdin.setRawMode(true);
 	// The screen opens at once; the libraries that draw it take a moment to load.
 	const {eraseEcho, enterScreen, leaveScreen, openingFrame} = await import('./screen.js');
-	stdout.write(eraseEcho + enterScreen + openingFrame(context.flags.replicas));
+	stdout.write(eraseEcho + enterScreen + openingFrame(screen.replicas));
 	try {
-		return await runScreen({...context, flags: settings}, startCluster, terminal);
+		return await runUi(screen, terminal);
 	} catch (error) {
 		stdout.write(leaveScreen);
 		stdin.setRawMode(false);
@@ -89,11 +136,7 @@ export async function runOperatorMode(
 	}
 }
 
-async function runScreen(
-	context: OperatorModeContext,
-	startCluster: StartCluster | undefined,
-	terminal: Terminal,
-): Promise<number> {
+async function runUi(screen: ScreenStart, terminal: Terminal): Promise<number> {
 	const {stdin, stdout} = terminal;
 	// Before React and Ink are loaded: React's production build, and no CI mode for Ink (which
 	// would draw nothing until exit) now that both ends are known to be a terminal. The CI
@@ -101,10 +144,11 @@ async function runScreen(
 	terminal.env.NODE_ENV ??= 'production';
 	delete terminal.env.CI;
 	delete terminal.env.CONTINUOUS_INTEGRATION;
-	const [{Telemetry}, {StartingOperator}, {runOperatorUi}] = await Promise.all([
+	const [{Telemetry}, {StartingOperator}, {runOperatorUi}, {lessonLauncher}] = await Promise.all([
 		import('../telemetry/telemetry.js'),
 		import('./starting-operator.js'),
 		import('./run-ui.js'),
+		import('./lesson-launcher.js'),
 	]);
 	// The screen shows the nodes starting; the cluster joins when it is up.
 	const telemetry = new Telemetry();
@@ -112,18 +156,12 @@ async function runScreen(
 	const screenUp = new Promise<void>((resolve) => {
 		startNow = resolve;
 	});
+	const started = screenUp.then(async () => screen.start(telemetry));
 	const operator = new StartingOperator(
-		context.flags.replicas,
+		screen.replicas,
 		telemetry,
-		screenUp.then(async () => {
-			if (startCluster !== undefined) {
-				return startCluster(context.flags, telemetry);
-			}
-
-			const cluster = await import('./start-cluster.js');
-			return cluster.startCluster(context.flags, telemetry);
-		}),
-		context.flags.seed,
+		started.then((each) => each.operator),
+		screen.seed,
 	);
 	let failure: string | undefined;
 	const running = runOperatorUi({
@@ -134,6 +172,9 @@ async function runScreen(
 		env: terminal.env,
 		signals: true,
 		alternateScreen: true,
+		launchLesson: lessonLauncher(operator),
+		lesson: started.then((each) => each.lesson),
+		replay: started.then(async (each) => each.replay),
 		// A cluster that cannot start ends the UI, and the reason is printed after it.
 		failed: operator.ready.then(
 			async () =>
@@ -149,7 +190,7 @@ async function runScreen(
 	startNow();
 	const code = await running;
 	if (failure !== undefined) {
-		context.stderr.write(`vsr-tui: could not start the cluster: ${failure}\n`);
+		screen.stderr.write(`vsr-tui: could not start the cluster: ${failure}\n`);
 	}
 
 	const exitCode = failure === undefined ? code : 1;

@@ -11,7 +11,8 @@ import type {OperatorControls} from '../cluster/operator-api.js';
 import {App} from './app.js';
 import {StoreProvider} from './context.js';
 import {enterScreen, leaveScreen} from './screen.js';
-import {UiStore} from './store.js';
+import type {CaptionSource, LessonLauncher} from './command-context.js';
+import {type ReplayEnd, UiStore} from './store.js';
 import {createTheme} from './theme.js';
 
 export {enterScreen, leaveScreen} from './screen.js';
@@ -30,6 +31,12 @@ export type RunUiOptions = {
 	readonly stopTimeoutMs?: number;
 	/** Settles when the UI must end on its own (the cluster could not start): exit code 1. */
 	readonly failed?: Promise<unknown>;
+	/** Starts a lesson in the cluster's place (`g`). */
+	readonly launchLesson?: LessonLauncher;
+	/** The lesson the screen opens on (`learn NAME`): the caption pane follows it. */
+	readonly lesson?: Promise<CaptionSource | undefined>;
+	/** The replay the screen plays (`replay FILE`): the status line says how it ended. */
+	readonly replay?: Promise<ReplayEnd | undefined>;
 };
 
 const signalCodes = {SIGINT: 130, SIGTERM: 143, SIGHUP: 129} as const;
@@ -123,8 +130,20 @@ export async function runOperatorUi(options: RunUiOptions): Promise<number> {
 		onQuit() {
 			void shutdown(0);
 		},
+		launchLesson: options.launchLesson,
 	});
 	store.start();
+	options.lesson?.then(
+		(lesson) => {
+			if (lesson !== undefined) {
+				store.followLesson(lesson);
+			}
+		},
+		() => undefined,
+	);
+	if (options.replay !== undefined) {
+		store.followReplay(options.replay.catch(() => undefined));
+	}
 
 	const instance = render(
 		<StoreProvider store={store} theme={createTheme(options.env)}>

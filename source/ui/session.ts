@@ -13,6 +13,7 @@ import {
 	type OperatorControls,
 	startingSnapshot,
 } from '../cluster/operator-api.js';
+import type {CaptionState} from '../lessons/lesson-show.js';
 import type {Focus} from './keymap.js';
 import type {
 	FaultTarget,
@@ -83,6 +84,7 @@ export function sameSnapshot(a: ClusterSnapshot, b: ClusterSnapshot): boolean {
 		a.load === b.load &&
 		a.acked === b.acked &&
 		a.outsideFailureModel === b.outsideFailureModel &&
+		a.played === b.played &&
 		a.seed === b.seed &&
 		a.speed === b.speed &&
 		a.virtualTimeMs === b.virtualTimeMs &&
@@ -131,6 +133,10 @@ export class Session {
 	diagramPage = 10;
 	/** Which overlay page is open (while `help`). */
 	helpPage = 0;
+	/** The lesson list (`g`) is open with this row chosen; undefined: closed. */
+	lessonList: number | undefined;
+	/** The lesson on the screen, as its caption pane shows it. */
+	caption: CaptionState | undefined;
 	readonly #touch: Touch;
 	/** Deliveries (n, enter, t) run one after the other, in the order the keys came. */
 	#deliveries: Promise<void> = Promise.resolve();

@@ -5,6 +5,7 @@ A new pane's slice is a field here, its builder in `view-builders.ts` (the compi
 it), and a `touch` wherever its data changes.
 */
 import type {InFlightMessage, NodeInfo, RequestOutcome} from '../cluster/operator-api.js';
+import type {CaptionState} from '../lessons/lesson-show.js';
 import type {DiagramRow} from './diagram.js';
 import type {FeedSlice} from './feed.js';
 import type {Focus} from './keymap.js';
@@ -98,7 +99,12 @@ export type UiSlice = {
 	readonly narration: boolean;
 	readonly messagesShown: boolean;
 	readonly focus: Focus;
+	/** The lesson list (`g`) is open with this row chosen (undefined: closed). */
+	readonly lessonList: number | undefined;
 };
+
+/** The caption pane: the lesson on the screen (undefined: none). */
+export type CaptionSlice = CaptionState | undefined;
 
 /** The message pane: the messages in flight, in delivery order (heartbeats left out when hidden). */
 export type MessagesSlice = {
@@ -148,6 +154,7 @@ export type View = {
 	readonly messages: MessagesSlice;
 	readonly diagram: DiagramSlice;
 	readonly narration: NarrationSlice;
+	readonly caption: CaptionSlice;
 };
 
 export type SliceName = keyof View;

@@ -27,7 +27,11 @@ export class StartingOperator implements OperatorControls {
 	#failure: unknown;
 	/** Subscribes to the cluster's messages while someone here listens (set once the cluster is up). */
 	#listenToMessages: (() => void) | undefined;
-	readonly #placeholder: ClusterSnapshot;
+	#placeholder: ClusterSnapshot;
+	/** The cluster up now, or being replaced (undefined: none up). */
+	#current: Promise<OperatorControls | undefined>;
+	#unsubscribeReports: (() => void) | undefined;
+	#unsubscribeMessages: (() => void) | undefined;
 	readonly #reportListeners = new Set<(summary: TelemetrySummary) => void>();
 	readonly #messageListeners = new Set<(event: MessageEvent) => void>();
 
@@ -41,32 +45,7 @@ export class StartingOperator implements OperatorControls {
 		this.#placeholder = startingSnapshot(replicas, seed);
 
 		this.ready = starting.then(
-			(operator) => {
-				this.#operator = operator;
-				operator.onTelemetryReport?.((summary) => {
-					for (const listener of this.#reportListeners) {
-						listener(summary);
-					}
-				});
-				// The cluster's own listener costs only while someone here listens.
-				let unsubscribe: (() => void) | undefined;
-				this.#listenToMessages = () => {
-					if (this.#messageListeners.size > 0 && unsubscribe === undefined) {
-						unsubscribe = operator.onMessage((event) => {
-							for (const listener of this.#messageListeners) {
-								listener(event);
-							}
-						});
-					} else if (this.#messageListeners.size === 0 && unsubscribe !== undefined) {
-						unsubscribe();
-						unsubscribe = undefined;
-					}
-				};
-
-				this.#listenToMessages?.();
-
-				return operator;
-			},
+			(operator) => this.#attach(operator),
 			(error: unknown) => {
 				this.#failure = error;
 				throw error;
@@ -74,6 +53,7 @@ export class StartingOperator implements OperatorControls {
 		);
 		// The failure is read through `ready` by whoever waits for it.
 		this.ready.catch(() => undefined);
+		this.#current = this.ready.catch(() => undefined);
 	}
 
 	snapshot(): ClusterSnapshot {
@@ -223,11 +203,80 @@ export class StartingOperator implements OperatorControls {
 	/** Stops the cluster, once it is up (a cluster that failed to start has stopped already). */
 	async stop(): Promise<void> {
 		try {
-			const operator = await this.ready;
-			await operator.stop();
+			const operator = await this.#current;
+			await operator?.stop();
 		} catch {
 			// It never started.
 		}
+	}
+
+	/**
+	Stops the cluster and starts another on the same bus (a lesson chosen with `g`): until it is up
+	the screen shows its `replicas` starting, and actions fail as while the first one started.
+	Resolves with the new cluster; rejects (the screen shows none) when it cannot start.
+	*/
+	async replace(
+		next: () => Promise<OperatorControls>,
+		replicas: number,
+		seed?: number,
+	): Promise<OperatorControls> {
+		const previous = this.#current;
+		const starting = (async () => {
+			const old = await previous;
+			this.#detach();
+			this.#operator = undefined;
+			this.#failure = undefined;
+			this.#placeholder = startingSnapshot(replicas, seed);
+			await old?.stop();
+			try {
+				return this.#attach(await next());
+			} catch (error) {
+				this.#failure = error;
+				throw error;
+			}
+		})();
+		this.#current = starting.catch(() => undefined);
+		return starting;
+	}
+
+	#attach(operator: OperatorControls): OperatorControls {
+		this.#operator = operator;
+		this.#unsubscribeReports = operator.onTelemetryReport?.((summary) => {
+			for (const listener of this.#reportListeners) {
+				listener(summary);
+			}
+		});
+		// The cluster's own listener costs only while someone here listens.
+		let unsubscribe: (() => void) | undefined;
+		this.#listenToMessages = () => {
+			if (this.#messageListeners.size > 0 && unsubscribe === undefined) {
+				unsubscribe = operator.onMessage((event) => {
+					for (const listener of this.#messageListeners) {
+						listener(event);
+					}
+				});
+			} else if (this.#messageListeners.size === 0 && unsubscribe !== undefined) {
+				unsubscribe();
+				unsubscribe = undefined;
+			}
+		};
+
+		this.#unsubscribeMessages = () => {
+			unsubscribe?.();
+			unsubscribe = undefined;
+		};
+
+		this.#listenToMessages();
+		return operator;
+	}
+
+	/** Stops forwarding the cluster's reports and messages (it is being replaced). */
+	#detach(): void {
+		this.#unsubscribeReports?.();
+		this.#unsubscribeMessages?.();
+		this.#unsubscribeReports = undefined;
+		this.#unsubscribeMessages = undefined;
+		this.#listenToMessages = undefined;
 	}
 
 	#up(): OperatorControls {

@@ -9,11 +9,13 @@ component reads one slice of the view (`slices.ts`).
 */
 import type {NodeInfo, OperatorControls, TelemetrySummary} from '../cluster/operator-api.js';
 import type {EventName, Measurements, Metadata} from '../telemetry/telemetry.js';
+import type {CaptionSource, LessonLauncher} from './command-context.js';
 import {type CommandContext, perform, unknownKey, visibleMessage} from './commands.js';
 import type {EventKind} from './event-kinds.js';
 import {FrameClock} from './frame-clock.js';
 import {type Command, type KeyName, commandFor} from './keymap.js';
-import {Session} from './session.js';
+import {lessonListKey} from './lesson-list.js';
+import {Session, errorText} from './session.js';
 import type {SliceName, Touch, View} from './slices.js';
 import {Tallies} from './tallies.js';
 import {viewBuilders} from './view-builders.js';
@@ -31,7 +33,12 @@ export type StoreOptions = {
 	readonly feedCapacity?: number;
 	/** Called once when the user asks to quit. */
 	readonly onQuit?: () => void;
+	/** Starts a lesson in the cluster's place (`g`); without it, `g` lists the lessons but none starts. */
+	readonly launchLesson?: LessonLauncher;
 };
+
+/** A replay's verdict, for the status line. */
+export type ReplayEnd = {readonly identical: boolean; readonly summary: string};
 
 export class UiStore {
 	readonly operator: OperatorControls;
@@ -46,6 +53,7 @@ export class UiStore {
 	readonly #commands: CommandContext;
 	readonly #touch: Touch;
 	#lastElapsedSecond = -1;
+	#unfollowLesson: (() => void) | undefined;
 
 	constructor(options: StoreOptions) {
 		const {operator} = options;
@@ -78,6 +86,10 @@ export class UiStore {
 				this.flush();
 			},
 			onQuit: options.onQuit,
+			launchLesson: options.launchLesson,
+			followLesson: (source) => {
+				this.followLesson(source);
+			},
 		};
 	}
 
@@ -100,8 +112,43 @@ export class UiStore {
 		});
 	}
 
+	/** The caption pane shows this lesson from now on (and no longer the one before). */
+	followLesson(source: CaptionSource): void {
+		this.#unfollowLesson?.();
+		const session = this.#session;
+		const show = (): void => {
+			session.caption = source.state;
+			this.#touch('caption');
+		};
+
+		show();
+		this.#unfollowLesson = source.onChange(() => {
+			show();
+			this.flush();
+		});
+		this.flush();
+	}
+
+	/** The status line says how the replay ended (identical, or the first event that differs). */
+	followReplay(end: Promise<ReplayEnd | undefined>): void {
+		const session = this.#session;
+		end.then(
+			(verdict) => {
+				if (verdict !== undefined) {
+					session.say(`replay ${verdict.summary}`, verdict.identical ? 'info' : 'error');
+					this.flush();
+				}
+			},
+			(error: unknown) => {
+				session.say(`replay failed: ${errorText(error)}`, 'error');
+				this.flush();
+			},
+		);
+	}
+
 	/** Detach from the bus and stop the frame clock; the view stays as it was. */
 	dispose(): void {
+		this.#unfollowLesson?.();
 		this.#clock.stop();
 		this.#tallies.detach();
 	}
@@ -176,6 +223,14 @@ export class UiStore {
 
 	/** A key pressed: its command where the keys act now (the message pane has its own), or `unknownKey`. */
 	press(key: KeyName): void {
+		if (this.#session.lessonList !== undefined && key !== 'q' && key !== 'ctrl-c') {
+			if (!this.#session.quitting) {
+				lessonListKey(this.#commands, key);
+			}
+
+			return;
+		}
+
 		const command = commandFor(key, this.#session.focus);
 		if (command === undefined) {
 			this.unknownKey(key);

@@ -107,6 +107,12 @@ export const timeCommands = {
 		// The next message the pane shows (heartbeats hidden: the next that is not one).
 		const listed = operator.inFlight(messagesListed);
 		const next = listed.find(visibleMessage(tallies)) ?? listed[0];
+		if (next === undefined && session.snapshot.played === true) {
+			// A lesson or a replay: its rounds play on (ticks too) to the next message delivered.
+			deliverOne(context, async () => operator.deliverNext());
+			return;
+		}
+
 		if (next === undefined) {
 			session.say('nothing is in flight (s submits a request, t lets a tick pass)');
 			return;

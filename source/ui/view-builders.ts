@@ -160,7 +160,10 @@ export const viewBuilders: ViewBuilders = {
 		narration: session.narration,
 		messagesShown: session.messagesShown,
 		focus: session.focus,
+		lessonList: session.lessonList,
 	}),
+
+	caption: ({session}) => session.caption,
 
 	messages: ({session, tallies}) => ({
 		messages: session.messages,

@@ -1,0 +1,67 @@
+import type {Telemetry} from '../telemetry/telemetry.js';
+import {EventDigest} from './event-digest.js';
+import {Playback} from './playback.js';
+import {PlaybackOperator} from './playback-operator.js';
+import type {Session} from './session-file.js';
+import {type ReplayVerdict, compare, startReplay} from './session-replay.js';
+
+/**
+A recorded session replayed on the screen: the same rounds as the headless replay, each at its
+virtual time over the speed (pause, `n` and `<` `>` act on it), up to the recorded end; then the
+same verdict (`compare`): identical, or the first event that differs. What the user does meanwhile
+is taken like any action, so acting makes the replay differ, and the verdict says where.
+*/
+export class ReplayShow {
+	static async start(
+		session: Session,
+		options: {
+			readonly telemetry?: Telemetry;
+			readonly startTimeoutMs?: number;
+			/** Start with time stopped (`--paused`): space plays, `n` and `t` step. */
+			readonly paused?: boolean;
+		} = {},
+	): Promise<ReplayShow> {
+		const digest = new EventDigest();
+		const lines: string[] = [];
+		let open = true;
+		const cluster = await startReplay(
+			session,
+			(line) => {
+				if (open) {
+					digest.add(line);
+					lines.push(line);
+				}
+			},
+			{paused: true, telemetry: options.telemetry, startTimeoutMs: options.startTimeoutMs},
+		);
+		const operator = new PlaybackOperator(cluster, new Playback(cluster, options.paused));
+		return new ReplayShow(session, operator, async () => {
+			open = false;
+			return compare(session, digest, lines);
+		});
+	}
+
+	private constructor(
+		readonly session: Session,
+		readonly operator: PlaybackOperator,
+		private readonly verdict: () => Promise<ReplayVerdict>,
+	) {}
+
+	/** Plays the recording to its end; resolves with the verdict (undefined when stopped before the end). */
+	async play(): Promise<ReplayVerdict | undefined> {
+		const {cluster, playback} = this.operator;
+		while (cluster.nextRoundAt() < this.session.end.end) {
+			if (!this.operator.playing) {
+				return undefined;
+			}
+
+			await playback.round();
+		}
+
+		await cluster.applyDueActions();
+		await cluster.halt();
+		const verdict = await this.verdict();
+		this.operator.finish();
+		return verdict;
+	}
+}
