@@ -38,6 +38,7 @@ export class TimeTravel {
 	forking = false;
 	readonly #operator: OperatorControls;
 	readonly #newTallies: () => Tallies;
+	readonly #source: ConstructorParameters<typeof Timeline>[0];
 	#point: number | undefined;
 	#past: Tallies | undefined;
 	/** Entries folded into `#past`. */
@@ -47,14 +48,27 @@ export class TimeTravel {
 	constructor(operator: OperatorControls, newTallies: () => Tallies) {
 		this.#operator = operator;
 		this.#newTallies = newTallies;
-		this.timeline = new Timeline({
+		this.#source = {
 			telemetry: operator.telemetry,
 			snapshot: () => operator.snapshot(),
 			inFlight: (limit) => operator.inFlight(limit),
 			onMessage: (listener) => operator.onMessage(listener),
 			onTelemetryReport: operator.onTelemetryReport?.bind(operator),
 			actions: () => operator.forkable?.()?.actions(),
-		});
+		};
+		this.timeline = new Timeline(this.#source);
+	}
+
+	/** Another run took the cluster's place (a lesson started with `g`): a timeline of its own. */
+	restart(): void {
+		this.timeline.detach();
+		this.timeline = new Timeline(this.#source);
+		this.start();
+		this.forks = 0;
+		this.forkedAt = undefined;
+		this.#point = undefined;
+		this.#past = undefined;
+		this.#pastEnd = 0;
 	}
 
 	/** Starts keeping the timeline (before the cluster's first round). */

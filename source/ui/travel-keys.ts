@@ -63,6 +63,8 @@ const inThePast: Readonly<Record<Action, TravelRole>> = {
 	filterBack: 'screen',
 	clearFeed: 'screen',
 	toggleFeed: 'screen',
+	// A lesson takes the cluster's place: from the present.
+	lessons: 'present',
 	help: 'screen',
 	closeHelp: 'screen',
 	quit: 'screen',
