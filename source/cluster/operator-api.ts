@@ -3,6 +3,9 @@ import type {Telemetry} from '../telemetry/telemetry.js';
 import type {KvOperation} from '../vsr/kv-store.js';
 import type {Message} from '../vsr/messages.js';
 import type {Result} from '../vsr/state-machine.js';
+import type {LoggedAction} from './action-log.js';
+import type {ForkPoint} from './fork.js';
+import type {ProcessCluster} from './process-cluster.js';
 
 export {type LinkFaults, noFaults} from '../net/network-model.js';
 
@@ -146,6 +149,26 @@ export type TelemetrySummary = {
 	readonly spans?: Readonly<Record<string, string>>;
 };
 
+/** Who watches a fork being made: its own bus before it starts, the cluster before its first round. */
+export type ForkWatcher = {
+	/** Called with the fork's own bus before its replicas start: the replay of the past comes on it. */
+	readonly bus?: (telemetry: Telemetry) => void;
+	/** Called with the fork once it is up, before its first round: its messages and reports can be listened to. */
+	readonly started?: (cluster: ProcessCluster) => void;
+};
+
+/** A seeded session that can fork: its action log so far, and a new timeline from a point of its past. */
+export type Forkable = {
+	/** Timelines forked so far. */
+	readonly forks: number;
+	/** The operator's actions so far in the current timeline, each at its virtual time. */
+	actions(): readonly LoggedAction[];
+	/** Replaces the cluster by fresh processes played to `point`: a new timeline starts there. */
+	fork(point: ForkPoint, watch?: ForkWatcher): Promise<void>;
+};
+
+export type {ForkPoint} from './fork.js';
+
 /**
 What the operator (the process cluster and its network) offers to whoever drives it: the TUI,
 the headless `run` and `bench` modes, tests, and your own front end. A driver reads `snapshot()`
@@ -162,6 +185,11 @@ export type OperatorControls = {
 	 * Without it, the events on the bus are all there is. Returns the unsubscribe.
 	 */
 	onTelemetryReport?(listener: (summary: TelemetrySummary) => void): () => void;
+	/**
+	 * Optional (added for time travel): a seeded session that can fork a new timeline from its
+	 * past (`ForkingCluster`); undefined or absent: it cannot.
+	 */
+	forkable?(): Forkable | undefined;
 	/** Resolves with the reply; a put of a fresh key when no operation is given. */
 	submit(operation?: KvOperation): Promise<RequestOutcome>;
 	/** Queues `count` puts of fresh keys, sent as clients become free. */

@@ -534,6 +534,8 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 	/** Paused: one tick of time passes, and what falls due is delivered. */
 	async advanceTick(): Promise<readonly DeliveryReport[]> {
 		return this.lockstep.serially(async () => {
+			// A starting replica first, as running time waits for it: the same run in a replay.
+			await this.untilUp();
 			const reports: DeliveryReport[] = [];
 			for (let ticked = false; !ticked && !this.stopped;) {
 				const round = this.scheduler.takeRound(this.scheduler.nextStart());
@@ -588,10 +590,11 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 
 	/** Takes the replayed actions whose time has come now, without a round (a replay's last ones). */
 	async applyDueActions(): Promise<void> {
-		await this.untilUp();
-		await this.lockstep.serially(async () => {
-			this.replayDue();
-		});
+		// Each turn after what the turn before queued (a delivery by hand, a forced timeout).
+		for (let took = true; took;) {
+			await this.untilUp();
+			took = await this.lockstep.serially(async () => this.replayDue());
+		}
 	}
 
 	/** Virtual ns where the next round would start (infinity when nothing is due). */
@@ -615,6 +618,7 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 			this.emit(clusterEvents.timeout, {node});
 			void this.lockstep
 				.serially(async () => {
+					await this.untilUp();
 					const at = this.virtualNow();
 					await this.play(async () =>
 						this.rounds.play(
@@ -681,7 +685,11 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 		}
 	}
 
-	/** Takes the replayed actions whose time has come: once the rounds before it have run. True when it took any. */
+	/**
+	Takes the replayed actions whose time has come: once the rounds before it have run. True when it
+	took any. An action that queues a round of its own (a delivery by hand, a forced timeout) is the
+	last it takes: the actions after it, at the same virtual time, come after that round, as they did.
+	*/
 	protected replayDue(): boolean {
 		const before = this.replayed;
 		for (
@@ -691,6 +699,9 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 		) {
 			this.replayed++;
 			replay(this, next);
+			if (next.action === 'deliver' || next.action === 'forceTimeout') {
+				break;
+			}
 		}
 
 		return this.replayed > before;
@@ -749,6 +760,8 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 
 	/** Delivers one message in flight now, as a round of its own. */
 	private async deliverNow(id: number): Promise<DeliveryReport | undefined> {
+		// A starting replica first, as running time waits for it: the same run in a replay.
+		await this.untilUp();
 		if (!this.scheduler.inFlight.list().some((entry) => entry.id === id)) {
 			return undefined;
 		}

@@ -14,6 +14,7 @@ import {NodeTable, nodeTableHeight} from './node-table.js';
 import {SpanTimingsPane, spanTimingsHeight, spanTimingsWidth} from './span-timings-pane.js';
 import {SequenceDiagram} from './sequence-diagram.js';
 import {StatusLine} from './status-line.js';
+import {TimelineBar, timelineBarHeight} from './timeline-bar.js';
 import {useKeys} from './use-keys.js';
 import {type TerminalSize, useTerminalSize} from './use-terminal-size.js';
 
@@ -108,6 +109,7 @@ export function App(props: {readonly size?: TerminalSize}) {
 	const ui = useSlice('ui');
 	const alert = useSlice('alert');
 	const caption = useSlice('caption');
+	const bar = useSelect((view) => (view.travel.shown ? timelineBarHeight : 0));
 
 	const width = Math.max(20, columns);
 	if (ui.help) {
@@ -128,7 +130,7 @@ export function App(props: {readonly size?: TerminalSize}) {
 	}
 
 	const layout = layoutFor(
-		rows,
+		rows - bar,
 		nodes,
 		alertLines(alert.text, width),
 		ui.messagesShown,
@@ -137,6 +139,7 @@ export function App(props: {readonly size?: TerminalSize}) {
 	return (
 		<Box flexDirection="column" width={width}>
 			<Header width={width} />
+			<TimelineBar width={width} />
 			<NodeTable width={width} />
 			{layout.caption > 0 ? <CaptionPane width={width} lines={layout.caption} /> : undefined}
 			{layout.spans ? (

@@ -67,6 +67,12 @@ export class Feed {
 		return this.#frozen;
 	}
 
+	/** Takes another feed's filter and whether it hides timers (the past's feed shows as the present's). */
+	showAs(other: Feed): void {
+		this.#filter = other.#filter;
+		this.#timersHidden = other.#timersHidden;
+	}
+
 	/** Counts `count` events of a category (every event, whether it is shown or not). */
 	count(categoryIndex: number, count = 1): void {
 		this.#counts[categoryIndex]! += count;

@@ -12,7 +12,7 @@ export const operatorFlags = {
 	}),
 	seed: integerFlag({
 		description:
-			'A deterministic session: lockstep rounds, every random choice drawn from S (the same keys at the same times, the same run)',
+			'A deterministic session: lockstep rounds, every random choice drawn from S (the same keys at the same times, the same run); , and . step back and forth through its messages, and acting in the past forks a new timeline',
 		min: 0,
 		max: 0xff_ff_ff_ff,
 		valueName: 'S',
@@ -25,7 +25,7 @@ export const operatorFlags = {
 	}),
 	record: stringFlag({
 		description:
-			'Record the session to FILE (NDJSON: seed, settings, every action with its virtual time) for vsr-tui replay; seeded (a random seed without --seed)',
+			'Record the session to FILE (NDJSON: seed, settings, every action with its virtual time) for vsr-tui replay; seeded (a random seed without --seed); after a fork, the new timeline',
 	}),
 	otlp: urlFlag({
 		description:

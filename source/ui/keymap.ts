@@ -36,6 +36,8 @@ export type Action =
 	| 'slower'
 	| 'step'
 	| 'tick'
+	| 'back'
+	| 'forward'
 	| 'toggleMessages'
 	| 'focus'
 	| 'deliverSelected'
@@ -340,6 +342,20 @@ export const keymap: readonly Binding[] = [
 		keys: ['t'],
 		label: 't',
 		description: `one tick: ${tickMs} ms pass (paused)`,
+		group: 'time',
+	},
+	{
+		action: 'back',
+		keys: [','],
+		label: ',',
+		description: 'back one message; acting forks',
+		group: 'time',
+	},
+	{
+		action: 'forward',
+		keys: ['.'],
+		label: '.',
+		description: 'forward one message (up to now)',
 		group: 'time',
 	},
 	{

@@ -47,7 +47,7 @@ const sameNetwork = (a: NodeInfo['network'], b: NodeInfo['network']): boolean =>
 	a.frozen === b.frozen &&
 	a.side === b.side;
 
-const sameNode = (a: NodeInfo, b: NodeInfo): boolean =>
+export const sameNode = (a: NodeInfo, b: NodeInfo): boolean =>
 	a.id === b.id &&
 	a.pid === b.pid &&
 	a.status === b.status &&
@@ -137,6 +137,10 @@ export class Session {
 	lessonList: number | undefined;
 	/** The lesson on the screen, as its caption pane shows it. */
 	caption: CaptionState | undefined;
+	/** While time travels, the point of the past shown (undefined: the present). */
+	past: (() => ClusterSnapshot | undefined) | undefined;
+	/** While time travels, the messages in flight at the point shown (undefined: the present). */
+	pastInFlight: (() => readonly InFlightMessage[] | undefined) | undefined;
 	readonly #touch: Touch;
 	/** Deliveries (n, enter, t) run one after the other, in the order the keys came. */
 	#deliveries: Promise<void> = Promise.resolve();
@@ -155,16 +159,21 @@ export class Session {
 		return this.#now() - this.#startedAt;
 	}
 
-	/** Read the cluster's snapshot; the slices that show it change only when it did. */
+	/** Read the cluster's snapshot (or the point of the past shown); the slices change only when it did. */
 	poll(): void {
 		let next: ClusterSnapshot;
 		try {
-			next = this.operator.snapshot();
+			next = this.past?.() ?? this.operator.snapshot();
 		} catch (error: unknown) {
 			this.say(`snapshot failed: ${errorText(error)}`, 'error');
 			return;
 		}
 
+		this.show(next);
+	}
+
+	/** Show this snapshot of the cluster (a point of the past while time travels; else polled). */
+	show(next: ClusterSnapshot): void {
 		if (sameSnapshot(next, this.snapshot)) {
 			return;
 		}
@@ -188,7 +197,8 @@ export class Session {
 
 		let listed: InFlightMessage[];
 		try {
-			listed = this.operator.inFlight(messagesListed);
+			// The past's, while time travels.
+			listed = [...(this.pastInFlight?.() ?? this.operator.inFlight(messagesListed))];
 		} catch {
 			listed = [];
 		}

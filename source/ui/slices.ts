@@ -11,8 +11,10 @@ import type {FeedSlice} from './feed.js';
 import type {Focus} from './keymap.js';
 import type {NarrationEntry} from './narration-log.js';
 import type {SpanRow} from './span-timings.js';
+import type {TravelSlice} from './time-travel.js';
 
 export type {FeedEntry, FeedSlice} from './feed.js';
+export type {TravelSlice} from './time-travel.js';
 
 /** What the drop, delay and jitter keys act on. */
 export type FaultTarget = 'network' | 'node' | 'link';
@@ -155,6 +157,8 @@ export type View = {
 	readonly diagram: DiagramSlice;
 	readonly narration: NarrationSlice;
 	readonly caption: CaptionSlice;
+	/** The timeline bar of a seeded session (time travel). */
+	readonly travel: TravelSlice;
 };
 
 export type SliceName = keyof View;

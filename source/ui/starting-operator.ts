@@ -8,6 +8,7 @@ up, everything goes to it.
 import {
 	type ClusterSnapshot,
 	type DeliveryReport,
+	type Forkable,
 	type InFlightMessage,
 	type LinkFaults,
 	type MessageEvent,
@@ -54,6 +55,11 @@ export class StartingOperator implements OperatorControls {
 		// The failure is read through `ready` by whoever waits for it.
 		this.ready.catch(() => undefined);
 		this.#current = this.ready.catch(() => undefined);
+	}
+
+	/** The cluster's, once it is up (a seeded session's forks). */
+	forkable(): Forkable | undefined {
+		return this.#operator?.forkable?.();
 	}
 
 	snapshot(): ClusterSnapshot {

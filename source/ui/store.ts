@@ -18,6 +18,8 @@ import {lessonListKey} from './lesson-list.js';
 import {Session, errorText} from './session.js';
 import type {SliceName, Touch, View} from './slices.js';
 import {Tallies} from './tallies.js';
+import {TimeTravel} from './time-travel.js';
+import {travelRole} from './travel-keys.js';
 import {viewBuilders} from './view-builders.js';
 
 export type * from './slices.js';
@@ -49,11 +51,16 @@ export class UiStore {
 	readonly getView: () => View;
 	readonly #clock: FrameClock;
 	readonly #session: Session;
-	readonly #tallies: Tallies;
+	/** The live tallies (a fork replaces them with the fork's). */
+	#tallies: Tallies;
+	/** A seeded session's timeline: `,` and `.` show its past; acting there forks. */
+	readonly #travel: TimeTravel | undefined;
 	readonly #commands: CommandContext;
 	readonly #touch: Touch;
 	#lastElapsedSecond = -1;
 	#unfollowLesson: (() => void) | undefined;
+	/** The timeline's length the bar last showed. */
+	#timelineShown = -1;
 
 	constructor(options: StoreOptions) {
 		const {operator} = options;
@@ -68,10 +75,25 @@ export class UiStore {
 		this.#touch = touch;
 		this.#session = new Session(operator, options.now ?? (() => performance.now()), touch);
 		this.#tallies = new Tallies(operator, this.feedCapacity, touch);
+		const seeded = operator.snapshot().seed !== undefined;
+		this.#travel = seeded
+			? new TimeTravel(operator, () => new Tallies(operator, this.feedCapacity, touch))
+			: undefined;
+		const travel = this.#travel;
+		this.#session.past = travel === undefined ? undefined : () => travel.pastSnapshot();
+		this.#session.pastInFlight = travel === undefined ? undefined : () => travel.pastInFlight();
 		this.#session.poll();
+		// What the screen shows: the live tallies, or those of the point of the past shown.
+		const shown = (): Tallies => travel?.pastTallies() ?? this.#tallies;
 		this.#clock = new FrameClock(
 			viewBuilders,
-			{session: this.#session, tallies: this.#tallies},
+			{
+				session: this.#session,
+				get tallies() {
+					return shown();
+				},
+				travel,
+			},
 			changed,
 			options.maxFps ?? 10,
 		);
@@ -80,7 +102,9 @@ export class UiStore {
 		this.#commands = {
 			operator,
 			session: this.#session,
-			tallies: this.#tallies,
+			get tallies() {
+				return shown();
+			},
 			touch,
 			flush: () => {
 				this.flush();
@@ -105,6 +129,7 @@ export class UiStore {
 			return;
 		}
 
+		this.#travel?.start();
 		this.#tallies.attach();
 		this.#followMessages();
 		this.#clock.start(() => {
@@ -115,6 +140,9 @@ export class UiStore {
 	/** The caption pane shows this lesson from now on (and no longer the one before). */
 	followLesson(source: CaptionSource): void {
 		this.#unfollowLesson?.();
+		// A new run: its own timeline (the run before it cannot be travelled back to).
+		this.#travel?.restart();
+		this.#touch('travel');
 		const session = this.#session;
 		const show = (): void => {
 			session.caption = source.state;
@@ -151,6 +179,7 @@ export class UiStore {
 		this.#unfollowLesson?.();
 		this.#clock.stop();
 		this.#tallies.detach();
+		this.#travel?.stop();
 	}
 
 	// --- Ingest ---------------------------------------------------------------
@@ -183,6 +212,8 @@ export class UiStore {
 		this.#session.listMessages(visibleMessage(this.#tallies));
 		this.#followMessages();
 		this.#session.sampleRates(this.#tallies.events);
+		this.#followTimeline();
+
 		const second = Math.floor(this.elapsedMs() / 1000);
 		if (second !== this.#lastElapsedSecond) {
 			this.#lastElapsedSecond = second;
@@ -197,6 +228,7 @@ export class UiStore {
 		this.#session.poll();
 		this.#session.listMessages(visibleMessage(this.#tallies));
 		this.#followMessages();
+		this.#followTimeline();
 		this.#clock.publish();
 	}
 
@@ -239,14 +271,172 @@ export class UiStore {
 		}
 	}
 
-	/** Carry out one key command (`commands.ts`). Errors from the operator end up in the status line. */
+	/**
+	Carry out one key command (`commands.ts`). Errors from the operator end up in the status line.
+	In a seeded session, `,` and `.` travel in time, and a key that acts on the cluster in the past
+	forks a new timeline first (`travel-keys.ts`).
+	*/
 	perform(command: Command): void {
-		perform(this.#commands, command);
+		const travel = this.#travel;
+		if (travel === undefined || this.#session.quitting) {
+			perform(this.#commands, command);
+			return;
+		}
+
+		if (travel.forking && command.action !== 'quit') {
+			this.#session.say('forking: the new timeline is not ready yet', 'warn');
+			this.flush();
+			return;
+		}
+
+		const role = travelRole(command.action, travel.inPast, this.#session.asking !== undefined);
+		if ((role === 'back' || role === 'forward') && this.#session.asking !== undefined) {
+			// Any key but y cancels a question, and does nothing else.
+			perform(this.#commands, command);
+			return;
+		}
+
+		if (role !== 'screen') {
+			this.#session.setHelp(false);
+		}
+
+		switch (role) {
+			case 'back': {
+				this.#back(travel);
+				break;
+			}
+
+			case 'forward': {
+				this.#forward(travel, command);
+				break;
+			}
+
+			case 'fork': {
+				this.#fork(travel, command);
+				break;
+			}
+
+			case 'present': {
+				this.#toPresent(travel);
+				perform(this.#commands, command);
+				break;
+			}
+
+			case 'refuse': {
+				this.#session.say(
+					`${command.action === 'tick' ? 't' : 'that key'} acts at the present: . goes forward, space goes back to the present`,
+					'warn',
+				);
+				this.flush();
+				break;
+			}
+
+			case 'screen': {
+				perform(this.#commands, command);
+				break;
+			}
+		}
 	}
 
 	/** A key that is not in the keymap: say so (it also answers a question with no). */
 	unknownKey(label: string): void {
 		unknownKey(this.#commands, label);
+	}
+
+	/** The bar shows the timeline's length: redrawn when it grew (or a fork replaced it). */
+	#followTimeline(): void {
+		const travel = this.#travel;
+		if (travel !== undefined && travel.timeline.length !== this.#timelineShown) {
+			this.#timelineShown = travel.timeline.length;
+			this.#touch('travel');
+		}
+	}
+
+	/** `,`: one message back (from the present, time stops first: the present stays where it is). */
+	#back(travel: TimeTravel): void {
+		const session = this.#session;
+		if (!travel.inPast && !session.snapshot.paused && travel.timeline.length > 0) {
+			try {
+				this.operator.pause();
+			} catch (error: unknown) {
+				session.say(`pause failed: ${errorText(error)}`, 'error');
+				this.flush();
+				return;
+			}
+		}
+
+		if (travel.back(this.#tallies)) {
+			this.#travelled(travel);
+		} else {
+			session.say('this is the start: no message was delivered before it', 'warn');
+			this.flush();
+		}
+	}
+
+	/** `.` (and `n` in the past): one message forward; at the present, `n`'s delivery. */
+	#forward(travel: TimeTravel, command: Command): void {
+		if (!travel.inPast) {
+			perform(this.#commands, {...command, action: 'step'});
+			return;
+		}
+
+		travel.forward(this.#tallies);
+		this.#travelled(travel);
+	}
+
+	#toPresent(travel: TimeTravel): void {
+		if (travel.inPast) {
+			travel.toPresent(this.#tallies);
+			this.#travelled(travel);
+		}
+	}
+
+	/** After a move in time: every pane shows the point now shown. */
+	#travelled(travel: TimeTravel): void {
+		const session = this.#session;
+		const {point} = travel;
+		const total = travel.timeline.length;
+		session.say(
+			point === undefined
+				? `the present: message ${total} of ${total}`
+				: `past: message ${point} of ${total}; acting here forks a new timeline, . goes forward`,
+		);
+		this.#touchAll();
+		this.flush();
+	}
+
+	/** Acting in the past: a new timeline from the point shown, then the key's command in it. */
+	#fork(travel: TimeTravel, command: Command): void {
+		const session = this.#session;
+		const from = travel.point;
+		const forked = travel.fork();
+		session.say(`forking… the run is replayed to message ${from} in fresh processes`);
+		this.#touchAll();
+		this.flush();
+		forked.then(
+			(tallies) => {
+				this.#tallies.detach();
+				this.#tallies = tallies;
+				tallies.attach();
+				this.#touchAll();
+				perform(this.#commands, command);
+				const said = session.status?.text ?? '';
+				session.say(`fork ${travel.forks} from message ${from}: ${said}`);
+				this.flush();
+			},
+			(error: unknown) => {
+				session.say(`the fork failed: ${errorText(error)}`, 'error');
+				this.#touchAll();
+				this.flush();
+			},
+		);
+	}
+
+	#touchAll(): void {
+		// eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- the keys of the builders are the slice names
+		for (const slice of Object.keys(viewBuilders) as SliceName[]) {
+			this.#touch(slice);
+		}
 	}
 
 	/**

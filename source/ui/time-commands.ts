@@ -147,6 +147,15 @@ export const timeCommands = {
 		});
 	},
 
+	// With a timeline (a seeded session) the store travels in time instead (`time-travel.ts`).
+	back({session}) {
+		session.say(', and . travel in time in a seeded session (--seed); this one is live', 'warn');
+	},
+
+	forward({session}) {
+		session.say(', and . travel in time in a seeded session (--seed); this one is live', 'warn');
+	},
+
 	toggleMessages({session, tallies}) {
 		session.messagesShown = !session.messagesShown;
 		session.focus = session.messagesShown ? 'messages' : 'nodes';

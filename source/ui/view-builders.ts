@@ -10,8 +10,25 @@ import {delayText, formatPercent} from './format.js';
 import type {Session} from './session.js';
 import type {FaultsShown, View} from './slices.js';
 import type {Tallies} from './tallies.js';
+import type {TimeTravel, TravelSlice} from './time-travel.js';
 
-export type Sources = {readonly session: Session; readonly tallies: Tallies};
+export type Sources = {
+	readonly session: Session;
+	readonly tallies: Tallies;
+	/** A seeded session's time travel (undefined: live, no timeline). */
+	readonly travel?: TimeTravel | undefined;
+};
+
+const noTimeline: TravelSlice = {
+	shown: false,
+	point: undefined,
+	length: 0,
+	marks: [],
+	forks: 0,
+	forkedAt: undefined,
+	forking: false,
+	full: false,
+};
 
 export type ViewBuilders = {
 	readonly [K in keyof View]: (sources: Sources, previous: View[K] | undefined) => View[K];
@@ -192,6 +209,8 @@ export const viewBuilders: ViewBuilders = {
 		heartbeatsHidden: tallies.feed.timersHidden,
 		listening: tallies.listeningToMessages,
 	}),
+
+	travel: ({travel}) => travel?.slice() ?? noTimeline,
 
 	alert({session}, previous) {
 		const text = stuckWords(session.snapshot);

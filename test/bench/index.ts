@@ -4,6 +4,7 @@ import {benchLinearizability} from './linearizability.js';
 import {benchSim} from './sim.js';
 import {benchStartup} from './startup.js';
 import {benchTelemetry} from './telemetry.js';
+import {benchTimeTravel} from './time-travel.js';
 import {benchUi} from './ui.js';
 
 const benches: Array<() => Promise<void>> = [
@@ -11,6 +12,7 @@ const benches: Array<() => Promise<void>> = [
 	benchSim,
 	benchLinearizability,
 	benchUi,
+	benchTimeTravel,
 	benchStartup,
 	benchCluster,
 ];
