@@ -1,17 +1,22 @@
 /**
-Forking a lesson on real replica processes, through the operator's store and its keys: acting in
+Forking a lesson or a replay on real replica processes, through the operator's store and its keys: acting in
 the lesson's past forks a new timeline (the lesson's actions before the point replayed into fresh
 processes), the lesson leaves its script there and says so, time is the operator's, and the
-recording (`--record`) is the new timeline, which replays identically.
+recording (`--record`) is the new timeline, which replays identically. A replay forked in its past
+stops there and gives no verdict: the new timeline is not the recording's.
 */
+import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import {ReplayShow} from '../source/cluster/replay-show.js';
+import {parseSession} from '../source/cluster/session-file.js';
 import {SessionRecorder} from '../source/cluster/session-recorder.js';
 import {readSession, replayHeadless} from '../source/cluster/session-replay.js';
 import {type CaptionState, LessonShow} from '../source/lessons/lesson-show.js';
 import {normal} from '../source/lessons/scenarios/normal.js';
 import {UiStore, type View} from '../source/ui/store.js';
 import {temporaryDirectory} from './helpers/files.js';
+import {repoRoot} from './helpers/paths.js';
 
 async function press(store: UiStore, ...keys: string[]): Promise<View> {
 	for (const key of keys) {
@@ -129,4 +134,49 @@ test('acting in a lesson’s past forks it: the lesson stops, and its recording 
 	t.is(session.actions[0]?.action, 'submit', 'and the lesson’s actions before the fork point');
 	const verdict = await replayHeadless(session, {startTimeoutMs: 60_000});
 	t.true(verdict.identical, `the replay: ${verdict.summary}`);
+});
+
+test('acting in a replay’s past forks it: the replay stops there and gives no verdict', async (t) => {
+	t.timeout(300_000);
+	const fixture = path.join(repoRoot, 'test', 'fixtures', 'lesson-normal.ndjson');
+	const recording = parseSession(readFileSync(fixture, 'utf8'), fixture);
+	const show = await ReplayShow.start(recording, {paused: true, startTimeoutMs: 60_000});
+	const {operator} = show;
+	const store = new UiStore({operator, maxFps: 10});
+	store.start();
+	t.teardown(async () => {
+		store.dispose();
+		await operator.stop();
+	});
+	const verdict = show.play();
+	store.followReplay(verdict);
+	let view = await press(store, 'n', 'n', 'n', 'n');
+	// A round's messages come together: at least one each.
+	const {length} = view.travel;
+	t.true(length >= 4, `messages delivered (${length})`);
+	const point = length - 2;
+	view = await press(store, ',', ',');
+	t.is(view.travel.point, point);
+	store.press('3');
+	store.press('x');
+	await waitFor(() => store.getView().travel.forks === 1, 'the fork');
+	t.is(await verdict, undefined, 'no verdict on a new timeline');
+	view = await press(store);
+	t.is(view.travel.forkedAt, point);
+	t.is(
+		view.status?.text,
+		`fork 1 from message ${point} (the replay left its recording: no verdict): crashed node 2 (SIGKILL)`,
+	);
+	t.false(operator.playing, 'time is the operator’s');
+	const actions = operator.forkable()!.actions();
+	t.deepEqual(actions.at(-1), {...actions.at(-1)!, action: 'crash', args: [2]});
+	t.deepEqual(
+		actions.slice(0, -1),
+		recording.actions.slice(0, actions.length - 1),
+		'the recording’s actions before the fork point',
+	);
+	// The new timeline runs at the operator's keys.
+	const before = operator.snapshot().virtualTimeMs;
+	await press(store, 't');
+	t.true(operator.snapshot().virtualTimeMs > before, 'a tick passed on the new timeline');
 });

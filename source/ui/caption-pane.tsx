@@ -63,7 +63,7 @@ export function captionLines(state: CaptionState, width: number): CaptionLine[] 
 			return [
 				title,
 				...text(
-					`you forked the lesson at message ${state.forkedAt ?? 0}: you are on your own timeline, and the lesson's script has stopped. space lets it run, g starts a lesson again`,
+					`you forked the lesson at message ${state.forkedAt ?? 0}: you are on your own timeline now, and the lesson plays no more. space lets it run, g starts a lesson again`,
 					'warn',
 					3,
 				),
