@@ -142,8 +142,9 @@ export class UiStore {
 	/** The caption pane shows this lesson from now on (and no longer the one before). */
 	followLesson(source: CaptionSource): void {
 		this.#unfollowLesson?.();
-		// A new run: its own timeline (the run before it cannot be travelled back to).
+		// A new run: its own timeline (the run before it cannot be travelled back to), and no replay.
 		this.#travel?.restart();
+		this.#replaying = false;
 		this.#touch('travel');
 		const session = this.#session;
 		const show = (): void => {
