@@ -17,6 +17,7 @@ export class FakeLesson implements CaptionSource {
 			caption: undefined,
 			atMs: undefined,
 			error: undefined,
+			forkedAt: undefined,
 		};
 	}
 

@@ -2,7 +2,7 @@
 The caption pane and the replay's verdict on the operator's screen (ink-testing-library, a fake
 operator, a lesson whose state the test sets as the player would): what to watch for while a step
 plays, what happened at a pause point with the prompt to go on, the end, a lesson that stopped,
-and the verdict of a replay in the status line.
+the verdict of a replay in the status line, and a lesson forked in its past.
 */
 import test from 'ava';
 import {FakeLesson} from './ui-fake-lesson.js';
@@ -120,4 +120,27 @@ test('a replay’s verdict in the status line: identical, or where it differs', 
 		current.includes('» replay differs: event 24 differs: the replay has vsr_tui.operator.crash'),
 	);
 	t.is(h.store.getView().status?.tone, 'error');
+});
+
+test('caption pane: a lesson forked in its past says it left its script', async (t) => {
+	const h = await renderApp();
+	t.teardown(() => {
+		h.dispose();
+	});
+	const lesson = new FakeLesson('view-change');
+	h.store.followLesson(lesson);
+	lesson.set({
+		phase: 'forked',
+		step: 3,
+		forkedAt: 12,
+		caption: 'n0 crashed.',
+		atMs: 120.5,
+		watch: undefined,
+	});
+	const frame = await h.waitFor((current) => current.includes('forked at message 12'));
+	t.is(
+		captionOf(frame),
+		'Lesson view-change · forked at message 12 you forked the lesson at message 12: you are on your own timeline now, and the lesson plays no more. space lets it run, g starts a lesson again',
+	);
+	t.false(frame.includes('space: go on to the next step'));
 });

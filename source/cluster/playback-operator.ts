@@ -1,7 +1,11 @@
 import type {KvOperation} from '../vsr/kv-store.js';
+import type {ForkPoint} from './fork.js';
+import {ForkingCluster, type StartSeeded} from './forking-cluster.js';
 import type {
 	ClusterSnapshot,
 	DeliveryReport,
+	Forkable,
+	ForkWatcher,
 	InFlightMessage,
 	LinkFaults,
 	MessageEvent,
@@ -21,17 +25,68 @@ to the cluster as the operator's would, but time is the playback's while it play
 resume hold and release it, and `n` plays the driver's rounds on to the next delivered message,
 so stepping keeps the run the driver's. Once the driver is done (`finish`), time is the cluster's
 own again: space lets it run on, seeded, from where the driver left it.
+
+Given a way to start the run's cluster again (`start`), it can fork (time travel: acting in the
+past): the driver's actions before the fork point are replayed into fresh processes, and the
+driver stops there (its script is the old timeline's), so time is the operator's from then on.
 */
 export class PlaybackOperator implements OperatorControls {
 	#playing = true;
+	/** Where every action goes: the current timeline's cluster (the driver's until a fork). */
+	readonly #controls: ProcessCluster | ForkingCluster;
+	readonly #forking: ForkingCluster | undefined;
+	readonly #forkListeners = new Set<(point: ForkPoint) => void>();
+	#forkable: Forkable | undefined;
 
+	/** `cluster` is the driver's; `start` (a seeded cluster like it, replaying actions) makes forks. */
 	constructor(
 		readonly cluster: ProcessCluster,
 		readonly playback: Playback,
-	) {}
+		start?: StartSeeded,
+	) {
+		this.#forking = start === undefined ? undefined : new ForkingCluster(cluster, start);
+		this.#controls = this.#forking ?? cluster;
+	}
 
 	get telemetry(): ProcessCluster['telemetry'] {
 		return this.cluster.telemetry;
+	}
+
+	/**
+	The run can fork when it was given a `start`. A fork stops the driver once the new timeline is
+	up (until then it stays held where it is, and stays the driver's if the fork fails).
+	*/
+	forkable(): Forkable | undefined {
+		const forking = this.#forking;
+		if (forking === undefined) {
+			return undefined;
+		}
+
+		this.#forkable ??= {
+			get forks() {
+				return forking.forks;
+			},
+			actions: () => forking.actions(),
+			fork: async (point: ForkPoint, watch?: ForkWatcher) => {
+				const {speed} = forking.snapshot();
+				await forking.fork(point, watch);
+				this.finish();
+				// The new timeline keeps the pace the run was shown at.
+				forking.setSpeed(speed);
+				for (const listener of this.#forkListeners) {
+					listener(point);
+				}
+			},
+		};
+		return this.#forkable;
+	}
+
+	/** Calls `listener` after each fork (the driver has stopped); returns the unsubscribe. */
+	onFork(listener: (point: ForkPoint) => void): () => void {
+		this.#forkListeners.add(listener);
+		return () => {
+			this.#forkListeners.delete(listener);
+		};
 	}
 
 	/** Whether the driver still plays the run. */
@@ -46,7 +101,7 @@ export class PlaybackOperator implements OperatorControls {
 	}
 
 	snapshot(): ClusterSnapshot {
-		const snapshot = this.cluster.snapshot();
+		const snapshot = this.#controls.snapshot();
 		if (!this.#playing) {
 			return snapshot;
 		}
@@ -56,18 +111,18 @@ export class PlaybackOperator implements OperatorControls {
 	}
 
 	onTelemetryReport(listener: (summary: TelemetrySummary) => void): () => void {
-		return this.cluster.onTelemetryReport(listener);
+		return this.#controls.onTelemetryReport(listener);
 	}
 
 	onMessage(listener: (event: MessageEvent) => void): () => void {
-		return this.cluster.onMessage(listener);
+		return this.#controls.onMessage(listener);
 	}
 
 	pause(): void {
 		if (this.#playing) {
 			this.playback.hold();
 		} else {
-			this.cluster.pause();
+			this.#controls.pause();
 		}
 	}
 
@@ -75,14 +130,14 @@ export class PlaybackOperator implements OperatorControls {
 		if (this.#playing) {
 			this.playback.release();
 		} else {
-			this.cluster.resume();
+			this.#controls.resume();
 		}
 	}
 
 	/** Playing: the driver's rounds up to the next one that delivers a message (ticks before it pass), or to a pause point. */
 	async deliverNext(): Promise<DeliveryReport | undefined> {
 		if (!this.#playing) {
-			return this.cluster.deliverNext();
+			return this.#controls.deliverNext();
 		}
 
 		const {pausePoints} = this.playback;
@@ -97,88 +152,88 @@ export class PlaybackOperator implements OperatorControls {
 	}
 
 	step(): boolean {
-		const any = this.cluster.inFlight(1).length > 0;
+		const any = this.#controls.inFlight(1).length > 0;
 		void this.deliverNext().catch(() => undefined);
 		return any;
 	}
 
 	async submit(operation?: KvOperation): Promise<RequestOutcome> {
-		return this.cluster.submit(operation);
+		return this.#controls.submit(operation);
 	}
 
 	burst(count: number): void {
-		this.cluster.burst(count);
+		this.#controls.burst(count);
 	}
 
 	setLoad(on: boolean): void {
-		this.cluster.setLoad(on);
+		this.#controls.setLoad(on);
 	}
 
 	crash(node: number): void {
-		this.cluster.crash(node);
+		this.#controls.crash(node);
 	}
 
 	restart(node: number): void {
-		this.cluster.restart(node);
+		this.#controls.restart(node);
 	}
 
 	crashAll(): void {
-		this.cluster.crashAll();
+		this.#controls.crashAll();
 	}
 
 	restartAll(): void {
-		this.cluster.restartAll();
+		this.#controls.restartAll();
 	}
 
 	isolate(node: number): void {
-		this.cluster.isolate(node);
+		this.#controls.isolate(node);
 	}
 
 	partition(sideA: readonly number[], sideB: readonly number[]): void {
-		this.cluster.partition(sideA, sideB);
+		this.#controls.partition(sideA, sideB);
 	}
 
 	heal(): void {
-		this.cluster.heal();
+		this.#controls.heal();
 	}
 
 	setDropRate(rate: number): void {
-		this.cluster.setDropRate(rate);
+		this.#controls.setDropRate(rate);
 	}
 
 	setDelay(ms: number): void {
-		this.cluster.setDelay(ms);
+		this.#controls.setDelay(ms);
 	}
 
 	setSpeed(speed: number): void {
-		this.cluster.setSpeed(speed);
+		this.#controls.setSpeed(speed);
 		this.playback.nudge();
 	}
 
 	inFlight(limit?: number): InFlightMessage[] {
-		return this.cluster.inFlight(limit);
+		return this.#controls.inFlight(limit);
 	}
 
 	async deliver(id: number): Promise<DeliveryReport | undefined> {
-		return this.cluster.deliver(id);
+		return this.#controls.deliver(id);
 	}
 
 	drop(id: number): boolean {
-		return this.cluster.drop(id);
+		return this.#controls.drop(id);
 	}
 
 	/** Playing: the driver's rounds until a tick's worth of virtual time has passed (or a pause point comes). */
 	async advanceTick(): Promise<readonly DeliveryReport[]> {
 		if (!this.#playing) {
-			return this.cluster.advanceTick();
+			return this.#controls.advanceTick();
 		}
 
-		const until = this.cluster.snapshot().virtualTimeMs + tickMs;
+		const until = this.#controls.snapshot().virtualTimeMs + tickMs;
 		const reports: DeliveryReport[] = [];
 		const {pausePoints} = this.playback;
 		while (
 			this.#playing &&
-			this.cluster.snapshot().virtualTimeMs < until &&
+			this.#controls.snapshot().virtualTimeMs < until &&
 			this.playback.pausePoints === pausePoints
 		) {
 			reports.push(...(await this.playback.step()));
@@ -188,43 +243,44 @@ export class PlaybackOperator implements OperatorControls {
 	}
 
 	forceTimeout(node: number): void {
-		this.cluster.forceTimeout(node);
+		this.#controls.forceTimeout(node);
 	}
 
 	setDeaf(node: number, on: boolean): void {
-		this.cluster.setDeaf(node, on);
+		this.#controls.setDeaf(node, on);
 	}
 
 	setMute(node: number, on: boolean): void {
-		this.cluster.setMute(node, on);
+		this.#controls.setMute(node, on);
 	}
 
 	freeze(node: number, on: boolean): void {
-		this.cluster.freeze(node, on);
+		this.#controls.freeze(node, on);
 	}
 
 	setCut(from: number, to: number, on: boolean): void {
-		this.cluster.setCut(from, to, on);
+		this.#controls.setCut(from, to, on);
 	}
 
 	setNodeFaults(node: number, faults: Partial<LinkFaults>): void {
-		this.cluster.setNodeFaults(node, faults);
+		this.#controls.setNodeFaults(node, faults);
 	}
 
 	setLinkFaults(from: number, to: number, faults: Partial<LinkFaults>): void {
-		this.cluster.setLinkFaults(from, to, faults);
+		this.#controls.setLinkFaults(from, to, faults);
 	}
 
 	linkFaults(from: number, to: number): LinkFaults {
-		return this.cluster.linkFaults(from, to);
+		return this.#controls.linkFaults(from, to);
 	}
 
 	async reset(): Promise<void> {
-		return this.cluster.reset();
+		return this.#controls.reset();
 	}
 
+	/** Stops the current timeline's cluster (and a fork under way). */
 	async stop(): Promise<void> {
 		this.finish();
-		await this.cluster.stop();
+		await this.#controls.stop();
 	}
 }

@@ -1,4 +1,5 @@
 import type {Telemetry} from '../telemetry/telemetry.js';
+import type {LoggedAction} from './action-log.js';
 import {EventDigest} from './event-digest.js';
 import {Playback} from './playback.js';
 import {PlaybackOperator} from './playback-operator.js';
@@ -9,7 +10,9 @@ import {type ReplayVerdict, compare, startReplay} from './session-replay.js';
 A recorded session replayed on the screen: the same rounds as the headless replay, each at its
 virtual time over the speed (pause, `n` and `<` `>` act on it), up to the recorded end; then the
 same verdict (`compare`): identical, or the first event that differs. What the user does meanwhile
-is taken like any action, so acting makes the replay differ, and the verdict says where.
+is taken like any action, so acting makes the replay differ, and the verdict says where. Acting in
+its past forks a new timeline instead: the replay stops there, and gives no verdict (the new
+timeline is not the recording's).
 */
 export class ReplayShow {
 	static async start(
@@ -34,7 +37,14 @@ export class ReplayShow {
 			},
 			{paused: true, telemetry: options.telemetry, startTimeoutMs: options.startTimeoutMs},
 		);
-		const operator = new PlaybackOperator(cluster, new Playback(cluster, options.paused));
+		// A fork replays the recording's actions before the fork point on the recorded settings.
+		const fork = async (actions: readonly LoggedAction[], telemetry: Telemetry) =>
+			startReplay({...session, actions}, () => undefined, {
+				paused: true,
+				telemetry,
+				startTimeoutMs: options.startTimeoutMs,
+			});
+		const operator = new PlaybackOperator(cluster, new Playback(cluster, options.paused), fork);
 		return new ReplayShow(session, operator, async () => {
 			open = false;
 			return compare(session, digest, lines);
@@ -47,7 +57,7 @@ export class ReplayShow {
 		private readonly verdict: () => Promise<ReplayVerdict>,
 	) {}
 
-	/** Plays the recording to its end; resolves with the verdict (undefined when stopped before the end). */
+	/** Plays the recording to its end; resolves with the verdict (undefined when stopped or forked before the end). */
 	async play(): Promise<ReplayVerdict | undefined> {
 		const {cluster, playback} = this.operator;
 		while (cluster.nextRoundAt() < this.session.end.end) {

@@ -1,3 +1,4 @@
+import type {LoggedAction} from '../cluster/action-log.js';
 import type {NodeInfo} from '../cluster/operator-api.js';
 import {ProcessCluster} from '../cluster/process-cluster.js';
 import type {Telemetry} from '../telemetry/telemetry.js';
@@ -30,6 +31,28 @@ export type LessonOptions = {
 };
 
 /**
+Starts a cluster with the scenario's seed and settings, time stopped at 0; with `actions`, it
+replays them (a fork of the lesson: its actions before the fork point).
+*/
+export async function startLessonCluster(
+	scenario: Scenario,
+	options: LessonOptions & {readonly actions?: readonly LoggedAction[]},
+): Promise<ProcessCluster> {
+	return ProcessCluster.start({
+		replicas: scenario.replicas,
+		clients: scenario.clients ?? 1,
+		seed: scenario.seed,
+		paused: true,
+		checkpointInterval: scenario.checkpointInterval,
+		telemetry: options.telemetry,
+		startTimeoutMs: options.startTimeoutMs,
+		beforeStop: options.beforeStop,
+		events: options.events,
+		actions: options.actions,
+	});
+}
+
+/**
 Plays a scenario on real replica processes: a seeded session, time stopped, driven round by round
 (`advanceRound`), so a step's condition is checked after every round and its action taken between
 rounds, as a replay would take it. Headless it runs as fast as the replicas answer; on the screen
@@ -39,15 +62,8 @@ export class LessonPlayer {
 	/** Starts the scenario's cluster (seeded, paused at time 0). */
 	static async start(scenario: Scenario, options: LessonOptions = {}): Promise<LessonPlayer> {
 		const observations = new Observations();
-		const cluster = await ProcessCluster.start({
-			replicas: scenario.replicas,
-			clients: scenario.clients ?? 1,
-			seed: scenario.seed,
-			paused: true,
-			checkpointInterval: scenario.checkpointInterval,
-			telemetry: options.telemetry,
-			startTimeoutMs: options.startTimeoutMs,
-			beforeStop: options.beforeStop,
+		const cluster = await startLessonCluster(scenario, {
+			...options,
 			events(line) {
 				observations.takeLine(line);
 				options.events?.(line);

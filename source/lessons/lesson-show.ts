@@ -1,6 +1,10 @@
+import type {LoggedAction} from '../cluster/action-log.js';
 import {Playback} from '../cluster/playback.js';
 import {PlaybackOperator} from '../cluster/playback-operator.js';
-import {type LessonOptions, LessonPlayer} from './lesson-player.js';
+import type {ProcessCluster} from '../cluster/process-cluster.js';
+import {SessionRecorder} from '../cluster/session-recorder.js';
+import type {Telemetry} from '../telemetry/telemetry.js';
+import {LessonPlayer, startLessonCluster} from './lesson-player.js';
 import type {Scenario} from './scenario.js';
 
 /** How fast a lesson plays on the screen at first (a 10 ms tick takes 50 ms): `<` `>` change it. */
@@ -15,9 +19,10 @@ export type CaptionState = {
 	readonly steps: number;
 	/**
 	`watch`: the step plays (what to watch for); `pause`: a pause point, waiting for space;
-	`done`: every step played; `failed`: a step's wait ran out (the run went elsewhere).
+	`done`: every step played; `failed`: a step's wait ran out (the run went elsewhere);
+	`forked`: the user acted in the lesson's past, and the lesson left its script there.
 	*/
-	readonly phase: 'watch' | 'pause' | 'done' | 'failed';
+	readonly phase: 'watch' | 'pause' | 'done' | 'failed' | 'forked';
 	/** What to watch for in the step that plays. */
 	readonly watch: string | undefined;
 	/** What the last step played did, in the run's numbers, and when (virtual ms). */
@@ -25,27 +30,81 @@ export type CaptionState = {
 	readonly atMs: number | undefined;
 	/** Why it failed. */
 	readonly error: string | undefined;
+	/** Forked: the message of the lesson's timeline the new one starts after. */
+	readonly forkedAt: number | undefined;
+};
+
+export type LessonShowOptions = {
+	/** The operator's bus, for a screen. */
+	readonly telemetry?: Telemetry;
+	readonly startTimeoutMs?: number;
+	/**
+	Records the session (`--record`): the lesson's timeline, and after a fork the new one, each
+	from the start (the actions before the fork point replayed, then the new ones) to the same
+	file, which the last one to stop writes.
+	*/
+	readonly recorder?: SessionRecorder;
 };
 
 /**
 A lesson played on the screen: the player's steps, each round paced by the playback (so pause,
 `n` and `<` `>` act on it), stopping at each pause point until released (space). The operator's
-other keys act on the lesson's cluster at any moment, as they would on any.
+other keys act on the lesson's cluster at any moment, as they would on any. Acting in its past
+forks: the lesson's actions before that point are replayed into fresh processes, and the lesson
+stops there (its script is the old timeline's); the caption pane says so.
 */
 export class LessonShow {
-	static async start(scenario: Scenario, options: LessonOptions = {}): Promise<LessonShow> {
-		const player = await LessonPlayer.start(scenario, options);
+	static async start(scenario: Scenario, options: LessonShowOptions = {}): Promise<LessonShow> {
+		const {recorder} = options;
+		const player = await LessonPlayer.start(scenario, {
+			telemetry: options.telemetry,
+			startTimeoutMs: options.startTimeoutMs,
+			...(recorder === undefined
+				? {}
+				: {
+						events: recorder.take,
+						beforeStop: async () => recorder.finish(player.cluster),
+					}),
+		});
 		player.cluster.setSpeed(lessonSpeed);
-		return new LessonShow(player);
+		const fork = async (
+			actions: readonly LoggedAction[],
+			telemetry: Telemetry,
+		): Promise<ProcessCluster> => {
+			const forked =
+				recorder === undefined
+					? undefined
+					: new SessionRecorder(recorder.file, recorder.seed, recorder.settings);
+			const cluster: ProcessCluster = await startLessonCluster(scenario, {
+				telemetry,
+				startTimeoutMs: options.startTimeoutMs,
+				actions,
+				...(forked === undefined
+					? {}
+					: {
+							events: forked.take,
+							beforeStop: async () => forked.finish(cluster),
+						}),
+			});
+			return cluster;
+		};
+
+		return new LessonShow(player, fork);
 	}
 
 	readonly operator: PlaybackOperator;
 	#state: CaptionState;
 	readonly #listeners = new Set<() => void>();
 
-	private constructor(readonly player: LessonPlayer) {
+	private constructor(
+		readonly player: LessonPlayer,
+		fork: ConstructorParameters<typeof PlaybackOperator>[2],
+	) {
 		const {scenario, cluster} = player;
-		this.operator = new PlaybackOperator(cluster, new Playback(cluster));
+		this.operator = new PlaybackOperator(cluster, new Playback(cluster), fork);
+		this.operator.onFork((point) => {
+			this.#set({phase: 'forked', forkedAt: point.delivered, watch: undefined, error: undefined});
+		});
 		this.#state = {
 			lesson: scenario.name,
 			summary: scenario.summary,
@@ -56,6 +115,7 @@ export class LessonShow {
 			caption: undefined,
 			atMs: undefined,
 			error: undefined,
+			forkedAt: undefined,
 		};
 	}
 

@@ -18,7 +18,11 @@ type CaptionLine = {
 /** What the pane says of the lesson now, line by line at this width (title first). */
 export function captionLines(state: CaptionState, width: number): CaptionLine[] {
 	const where =
-		state.phase === 'done' ? `done (${state.steps} steps)` : `step ${state.step} of ${state.steps}`;
+		state.phase === 'done'
+			? `done (${state.steps} steps)`
+			: state.phase === 'forked'
+				? `forked at message ${state.forkedAt ?? 0}`
+				: `step ${state.step} of ${state.steps}`;
 	const title: CaptionLine = {
 		text: fit(`Lesson ${state.lesson} · ${where}`, width),
 		tone: 'title',
@@ -52,6 +56,17 @@ export function captionLines(state: CaptionState, width: number): CaptionLine[] 
 				title,
 				...said,
 				{text: 'the lesson is over: space lets the cluster run on, g for another', tone: 'ok'},
+			];
+		}
+
+		case 'forked': {
+			return [
+				title,
+				...text(
+					`you forked the lesson at message ${state.forkedAt ?? 0}: you are on your own timeline now, and the lesson plays no more. space lets it run, g starts a lesson again`,
+					'warn',
+					3,
+				),
 			];
 		}
 

@@ -13,7 +13,7 @@ import {type Terminal, runScreen} from './main.js';
 export const isTerminal = (terminal: Terminal = process): boolean =>
 	terminal.stdin.isTTY && terminal.stdout.isTTY;
 
-/** `vsr-tui learn NAME` on a terminal; `--record` is written when the user quits. */
+/** `vsr-tui learn NAME` on a terminal; `--record` is written when the user quits (a fork's: the new timeline). */
 export async function runLessonScreen(
 	scenario: Scenario,
 	recorder: SessionRecorder | undefined,
@@ -27,18 +27,7 @@ export async function runLessonScreen(
 			stderr,
 			async start(telemetry) {
 				const {LessonShow} = await import('../lessons/lesson-show.js');
-				const show: Awaited<ReturnType<typeof LessonShow.start>> = await LessonShow.start(
-					scenario,
-					{
-						telemetry,
-						...(recorder === undefined
-							? {}
-							: {
-									events: recorder.take,
-									beforeStop: async () => recorder.finish(show.player.cluster),
-								}),
-					},
-				);
+				const show = await LessonShow.start(scenario, {telemetry, recorder});
 				void show.play();
 				return {operator: show.operator, lesson: show};
 			},

@@ -174,7 +174,8 @@ async function runUi(screen: ScreenStart, terminal: Terminal): Promise<number> {
 		alternateScreen: true,
 		launchLesson: lessonLauncher(operator),
 		lesson: started.then((each) => each.lesson),
-		replay: started.then(async (each) => each.replay),
+		// Wrapped: a promise of the replay's end would be flattened into it.
+		replay: started.then((each) => (each.replay === undefined ? undefined : {end: each.replay})),
 		// A cluster that cannot start ends the UI, and the reason is printed after it.
 		failed: operator.ready.then(
 			async () =>

@@ -35,8 +35,11 @@ export type RunUiOptions = {
 	readonly launchLesson?: LessonLauncher;
 	/** The lesson the screen opens on (`learn NAME`): the caption pane follows it. */
 	readonly lesson?: Promise<CaptionSource | undefined>;
-	/** The replay the screen plays (`replay FILE`): the status line says how it ended. */
-	readonly replay?: Promise<ReplayEnd | undefined>;
+	/**
+	The replay the screen plays (`replay FILE`; undefined: the screen plays none): the status line
+	says how it ended (its `end`: undefined when it stopped or forked before the end).
+	*/
+	readonly replay?: Promise<{readonly end: Promise<ReplayEnd | undefined>} | undefined>;
 };
 
 const signalCodes = {SIGINT: 130, SIGTERM: 143, SIGHUP: 129} as const;
@@ -141,9 +144,14 @@ export async function runOperatorUi(options: RunUiOptions): Promise<number> {
 		},
 		() => undefined,
 	);
-	if (options.replay !== undefined) {
-		store.followReplay(options.replay.catch(() => undefined));
-	}
+	options.replay?.then(
+		(replay) => {
+			if (replay !== undefined) {
+				store.followReplay(replay.end.catch(() => undefined));
+			}
+		},
+		() => undefined,
+	);
 
 	const instance = render(
 		<StoreProvider store={store} theme={createTheme(options.env)}>

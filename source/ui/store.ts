@@ -61,6 +61,8 @@ export class UiStore {
 	#unfollowLesson: (() => void) | undefined;
 	/** The timeline's length the bar last showed. */
 	#timelineShown = -1;
+	/** A replay plays and has given no verdict yet (a fork leaves it: then it gives none). */
+	#replaying = false;
 
 	constructor(options: StoreOptions) {
 		const {operator} = options;
@@ -140,8 +142,9 @@ export class UiStore {
 	/** The caption pane shows this lesson from now on (and no longer the one before). */
 	followLesson(source: CaptionSource): void {
 		this.#unfollowLesson?.();
-		// A new run: its own timeline (the run before it cannot be travelled back to).
+		// A new run: its own timeline (the run before it cannot be travelled back to), and no replay.
 		this.#travel?.restart();
+		this.#replaying = false;
 		this.#touch('travel');
 		const session = this.#session;
 		const show = (): void => {
@@ -160,14 +163,17 @@ export class UiStore {
 	/** The status line says how the replay ended (identical, or the first event that differs). */
 	followReplay(end: Promise<ReplayEnd | undefined>): void {
 		const session = this.#session;
+		this.#replaying = true;
 		end.then(
 			(verdict) => {
 				if (verdict !== undefined) {
+					this.#replaying = false;
 					session.say(`replay ${verdict.summary}`, verdict.identical ? 'info' : 'error');
 					this.flush();
 				}
 			},
 			(error: unknown) => {
+				this.#replaying = false;
 				session.say(`replay failed: ${errorText(error)}`, 'error');
 				this.flush();
 			},
@@ -421,7 +427,10 @@ export class UiStore {
 				this.#touchAll();
 				perform(this.#commands, command);
 				const said = session.status?.text ?? '';
-				session.say(`fork ${travel.forks} from message ${from}: ${said}`);
+				// The replay stopped at the fork: its verdict would be on a run that is not the recording's.
+				const left = this.#replaying ? ' (the replay left its recording: no verdict)' : '';
+				this.#replaying = false;
+				session.say(`fork ${travel.forks} from message ${from}${left}: ${said}`);
 				this.flush();
 			},
 			(error: unknown) => {
