@@ -1,5 +1,6 @@
 import net from 'node:net';
 import {events, vsrEventName} from '../telemetry/catalogue.js';
+import type {ReplicaDisk} from '../cluster/replica-disk.js';
 import {Telemetry} from '../telemetry/telemetry.js';
 import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import type {Message, Reply, ReplicaMessage, Send} from '../vsr/messages.js';
@@ -50,6 +51,12 @@ export type ReplicaServerOptions = {
 	readonly onStopRequested?: () => void;
 	/** Draws the messages a drop rate drops (default Math.random). */
 	readonly random?: () => number;
+	/**
+	 * Its data directory, opened (`--data-dir`): the replica starts from what it holds and sends
+	 * a promise only once what it rests on is durable. Without one, the replica keeps everything in
+	 * memory and `recovering` says how it starts.
+	 */
+	readonly disk?: ReplicaDisk;
 };
 
 /** The largest batch a replica may send (a NewState with a checkpoint can be large). */
@@ -118,10 +125,21 @@ export class ReplicaServer {
 			replicaCount: n,
 			telemetry: this.telemetry,
 			incarnation: options.incarnation,
-			recovering: options.recovering,
+			// With a disk, the disk says whether it recovers (a lost or unreadable one).
+			recovering: options.disk ? false : options.recovering,
+			storage: options.disk?.start,
 			timeouts: serverTimeouts,
 			random: Math.random,
 		});
+		options.disk?.attach(
+			this.replica,
+			(sends) => {
+				this.collect(sends);
+			},
+			(error) => {
+				this.broken(`its disk failed: ${error.message}`, error);
+			},
+		);
 		this.connectionEvents = {
 			ready: (connection) => {
 				this.onReady(connection);
@@ -161,11 +179,7 @@ export class ReplicaServer {
 		});
 		const n = cluster.replicas.length;
 		this.log.line(
-			`listening on ${formatAddress(address)}: cluster ${cluster.cluster_id}, ${n} replica${n === 1 ? '' : 's'}, incarnation ${this.options.incarnation}, ${
-				this.options.recovering
-					? 'recovering (it lost its state: it waits for a quorum of normal replicas)'
-					: 'starting fresh in view 0'
-			}`,
+			`listening on ${formatAddress(address)}: cluster ${cluster.cluster_id}, ${n} replica${n === 1 ? '' : 's'}, incarnation ${this.replica.incarnation}, ${this.howItStarts()}`,
 		);
 		for (let peer = id + 1; peer < n; peer++) {
 			const dialer = new Dialer({
@@ -193,7 +207,32 @@ export class ReplicaServer {
 			this.step(() => this.replica.tick());
 		}, tickMs);
 		// The replica's first sends (a recovering one asks for answers at once).
-		this.collect(this.replica.tick());
+		this.step(() => this.replica.tick());
+	}
+
+	private howItStarts(): string {
+		const start = this.options.disk?.start;
+		switch (start?.kind) {
+			case undefined: {
+				return this.options.recovering
+					? 'recovering (it lost its state: it waits for a quorum of normal replicas)'
+					: 'starting fresh in view 0';
+			}
+
+			case 'new': {
+				return 'starting fresh in view 0 on an empty disk';
+			}
+
+			case 'restored': {
+				const {facts, entries, checkpoint} = start.state;
+				const op = entries.at(-1)?.op ?? checkpoint?.op ?? 0;
+				return `restored from its disk: view ${facts.view}, op ${op}`;
+			}
+
+			case 'lost': {
+				return `recovering from its peers: ${start.reason}`;
+			}
+		}
 	}
 
 	/** Closes every connection and the listening socket. */
@@ -217,6 +256,7 @@ export class ReplicaServer {
 				resolve();
 			});
 		});
+		this.options.disk?.close();
 	}
 
 	/** What an operator asks for (`status.ts`). */
@@ -509,16 +549,26 @@ export class ReplicaServer {
 		try {
 			sends = input();
 		} catch (error) {
-			this.stopped = true;
 			const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
-			this.log.line(`stopping on a broken invariant: ${reason.split('\n').join(' | ')}`);
-			void this.stop().finally(() => {
-				this.options.onBrokenInvariant(error);
-			});
+			this.broken(`a broken invariant: ${reason.split('\n').join(' | ')}`, error);
 			return;
 		}
 
+		this.options.disk?.persist(); // What that input asked to make durable.
 		this.collect(sends);
+	}
+
+	/** Stops the server for good: its state is impossible, or nothing it writes is durable. */
+	private broken(why: string, error: unknown): void {
+		if (this.stopped) {
+			return;
+		}
+
+		this.stopped = true;
+		this.log.line(`stopping on ${why}`);
+		void this.stop().finally(() => {
+			this.options.onBrokenInvariant(error);
+		});
 	}
 
 	private collect(sends: readonly Send[]): void {
