@@ -63,7 +63,7 @@ test('three replica servers killed at once and restarted from their data directo
 			[cliPath, 'run', '--cluster', local.file, '--requests', '400', '--clients', '4', '--json'],
 			{reject: false, stdin: 'ignore', timeout: 180_000},
 		);
-		t.is(run.exitCode, 0, String(run.stderr));
+		t.is(run.exitCode, 0, `${String(run.stderr)}`);
 		t.like(json(run.stdout), {acked: 400, linearizable: true});
 		const committed = await commitOf(local, 0);
 		t.true(committed >= 407, `commit ${committed}`);
@@ -90,7 +90,11 @@ test('three replica servers killed at once and restarted from their data directo
 		);
 
 		for (const [key, value] of written) {
-			t.like(await ask(local.file, 'get', key), {exitCode: 0, ok: true, result: value}, key);
+			t.like(
+				await ask(local.file, 'get', key),
+				{exitCode: 0, ok: true, result: value},
+				`key ${key}`,
+			);
 		}
 
 		t.like(await ask(local.file, 'put', 'after', 'restart'), {exitCode: 0, result: 'ok'});

@@ -12,7 +12,7 @@ import {
 	readClusterFile,
 	readableByOthers,
 } from './cluster-file.js';
-import {MarkerError, decideStart, writeMarker} from './incarnation.js';
+import {MarkerError, type StartDecision, decideStart, writeMarker} from './incarnation.js';
 import {Log} from './log.js';
 import {ReplicaServer} from './replica-server.js';
 
@@ -89,6 +89,46 @@ export function clusterFileOf(path: string | undefined, mode: string): ClusterFi
 	}
 }
 
+/** Says in the log how the replica starts: from its disk, new, or recovering (and what to do when that is wrong). */
+function logHowItStarts(
+	log: Log,
+	decision: StartDecision,
+	disk: ReplicaDisk | undefined,
+	options: ReplicaCommandOptions,
+): void {
+	switch (disk?.start.kind) {
+		case undefined: {
+			log.line(`starting: ${decision.recovering ? 'recovering' : 'fresh'} (${decision.why})`);
+			break;
+		}
+
+		case 'restored': {
+			log.line(`starting from its data directory ${options.dataDir!}`);
+			break;
+		}
+
+		case 'new': {
+			log.line(`starting fresh: its data directory ${options.dataDir!} was empty`);
+			break;
+		}
+
+		case 'lost': {
+			log.line(
+				`starting as a replica that lost its disk (${decision.recovering ? decision.why : disk.start.reason}): it recovers from its peers`,
+			);
+			break;
+		}
+	}
+
+	if (disk?.start.kind !== 'restored' && !decision.recovering && options.marker === undefined) {
+		log.line(
+			disk === undefined
+				? 'if this replica ran before in this cluster and lost its state, stop it and start it with --recover (or give it --marker FILE, so that it knows)'
+				: 'if this replica ran before in this cluster and lost its disk, stop it and start it with --recover (or give it --marker FILE, so that it knows)',
+		);
+	}
+}
+
 export async function replicaCommand(
 	options: ReplicaCommandOptions,
 	stderr: NodeJS.WritableStream,
@@ -136,38 +176,7 @@ export async function replicaCommand(
 		);
 	}
 
-	switch (disk?.start.kind) {
-		case undefined: {
-			log.line(`starting: ${decision.recovering ? 'recovering' : 'fresh'} (${decision.why})`);
-			break;
-		}
-
-		case 'restored': {
-			log.line(`starting from its data directory ${options.dataDir!}`);
-			break;
-		}
-
-		case 'new': {
-			log.line(`starting fresh: its data directory ${options.dataDir!} was empty`);
-			break;
-		}
-
-		case 'lost': {
-			log.line(
-				`starting as a replica that lost its disk (${decision.recovering ? decision.why : disk.start.reason}): it recovers from its peers`,
-			);
-			break;
-		}
-	}
-
-	if (disk?.start.kind !== 'restored' && !decision.recovering && options.marker === undefined) {
-		log.line(
-			disk === undefined
-				? 'if this replica ran before in this cluster and lost its state, stop it and start it with --recover (or give it --marker FILE, so that it knows)'
-				: 'if this replica ran before in this cluster and lost its disk, stop it and start it with --recover (or give it --marker FILE, so that it knows)',
-		);
-	}
-
+	logHowItStarts(log, decision, disk, options);
 	let finish: (code: number) => void = () => undefined;
 	const finished = new Promise<number>((resolve) => {
 		finish = resolve;

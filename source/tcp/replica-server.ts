@@ -210,31 +210,6 @@ export class ReplicaServer {
 		this.step(() => this.replica.tick());
 	}
 
-	private howItStarts(): string {
-		const start = this.options.disk?.start;
-		switch (start?.kind) {
-			case undefined: {
-				return this.options.recovering
-					? 'recovering (it lost its state: it waits for a quorum of normal replicas)'
-					: 'starting fresh in view 0';
-			}
-
-			case 'new': {
-				return 'starting fresh in view 0 on an empty disk';
-			}
-
-			case 'restored': {
-				const {facts, entries, checkpoint} = start.state;
-				const op = entries.at(-1)?.op ?? checkpoint?.op ?? 0;
-				return `restored from its disk: view ${facts.view}, op ${op}`;
-			}
-
-			case 'lost': {
-				return `recovering from its peers: ${start.reason}`;
-			}
-		}
-	}
-
 	/** Closes every connection and the listening socket. */
 	async stop(): Promise<void> {
 		this.stopped = true;
@@ -274,6 +249,31 @@ export class ReplicaServer {
 			peers: this.links.map((link, id) => id === this.options.id || link?.ready === true),
 			events: Object.fromEntries(this.telemetry.counts()),
 		};
+	}
+
+	private howItStarts(): string {
+		const start = this.options.disk?.start;
+		switch (start?.kind) {
+			case undefined: {
+				return this.options.recovering
+					? 'recovering (it lost its state: it waits for a quorum of normal replicas)'
+					: 'starting fresh in view 0';
+			}
+
+			case 'new': {
+				return 'starting fresh in view 0 on an empty disk';
+			}
+
+			case 'restored': {
+				const {facts, entries, checkpoint} = start.state;
+				const op = entries.at(-1)?.op ?? checkpoint?.op ?? 0;
+				return `restored from its disk: view ${facts.view}, op ${op}`;
+			}
+
+			case 'lost': {
+				return `recovering from its peers: ${start.reason}`;
+			}
+		}
 	}
 
 	private shared() {
