@@ -1,5 +1,8 @@
 import net from 'node:net';
 import {events, vsrEventName} from '../telemetry/catalogue.js';
+import {TelemetryCollector, loadHistograms} from '../cluster/child-telemetry.js';
+import {replicaEventNames} from '../cluster/events.js';
+import {defaultTelemetryMode} from '../cluster/ipc.js';
 import type {ReplicaDisk} from '../cluster/replica-disk.js';
 import {Telemetry} from '../telemetry/telemetry.js';
 import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
@@ -11,7 +14,7 @@ import {Connection, type ConnectionEvents, describePeer} from './connection.js';
 import {Dialer} from './dialer.js';
 import {DialerHandshake, ListenerHandshake, NonceCache, type Role} from './handshake.js';
 import type {Log} from './log.js';
-import {type StatusReport, isStatusQuery} from './status.js';
+import {type AdminReport, type StatusReport, isStatusQuery, isSubscribe} from './status.js';
 import {
 	type LinkFaults,
 	describeLinkFaults,
@@ -68,6 +71,8 @@ const replicaBufferBytes = 32 * 1024 * 1024;
 const clientBufferBytes = 8 * 1024 * 1024;
 /** Connections still in their handshake, at most: beyond, new ones are closed at once. */
 const maxHandshaking = 64;
+/** How often a subscribed operator gets a report (`subscribe`). */
+const reportMs = 250;
 
 const frameBytes = (peer: Role): number =>
 	peer.kind === 'replica' ? replicaFrameBytes : clientFrameBytes;
@@ -108,6 +113,11 @@ export class ReplicaServer {
 	/** What an operator set on the links to the other replicas (`link-faults.ts`). */
 	private faults: LinkFaults = noFaults;
 	private readonly delayed = new Set<NodeJS.Timeout>();
+	private readonly bus: Telemetry;
+	/** Operators subscribed to the admin stream, and what their reports are made of. */
+	private readonly subscribers = new Set<Connection>();
+	private collector: TelemetryCollector | undefined;
+	private reporter: NodeJS.Timeout | undefined;
 
 	constructor(private readonly options: ReplicaServerOptions) {
 		const {cluster, id} = options;
@@ -118,6 +128,7 @@ export class ReplicaServer {
 		this.out = Array.from({length: n}, () => []);
 		this.ackAt = Array.from({length: n}, () => -1);
 		const bus = new Telemetry();
+		this.bus = bus;
 		this.telemetry = new VsrTelemetry(bus);
 		this.logProtocolEvents(bus);
 		this.replica = new Replica({
@@ -214,6 +225,7 @@ export class ReplicaServer {
 	async stop(): Promise<void> {
 		this.stopped = true;
 		clearInterval(this.ticker);
+		clearInterval(this.reporter);
 		for (const timer of this.delayed) {
 			clearTimeout(timer);
 		}
@@ -348,6 +360,12 @@ export class ReplicaServer {
 
 	private onClosed(connection: Connection, reason: string | undefined): void {
 		this.connections.delete(connection);
+		this.subscribers.delete(connection);
+		if (this.subscribers.size === 0) {
+			clearInterval(this.reporter);
+			this.reporter = undefined;
+		}
+
 		const {peer} = connection;
 		if (peer === undefined) {
 			if (reason !== 'stopping') {
@@ -431,6 +449,11 @@ export class ReplicaServer {
 			return;
 		}
 
+		if (isSubscribe(item)) {
+			this.subscribe(connection);
+			return;
+		}
+
 		const request = isRecord(item) ? item : {};
 		if (request.type === 'faults') {
 			const faults = parseLinkFaults(request, this.options.cluster.replicas.length);
@@ -460,7 +483,44 @@ export class ReplicaServer {
 			return;
 		}
 
-		this.reject(connection, 'an operator asks for the status, faults or a stop', item);
+		this.reject(
+			connection,
+			'an operator asks for the status, a subscription, faults or a stop',
+			item,
+		);
+	}
+
+	/**
+	 * The admin stream: a report now, then one every `reportMs` while the connection lasts: the
+	 * status (with every event's total), the faults on this replica's links, and the telemetry
+	 * since the previous report (counts, histograms and a bounded sample of the events in full,
+	 * with their metadata, as a replica reports over IPC). Its collector starts with the first
+	 * subscriber: a replica nobody watches pays nothing for it.
+	 */
+	private subscribe(connection: Connection): void {
+		if (this.collector === undefined) {
+			void loadHistograms();
+			this.collector = new TelemetryCollector(
+				this.bus,
+				this.telemetry,
+				replicaEventNames,
+				defaultTelemetryMode,
+			);
+		}
+
+		this.subscribers.add(connection);
+		connection.send([this.report(undefined)]);
+		this.reporter ??= setInterval(() => {
+			const report = this.report(this.collector?.report());
+			for (const subscriber of this.subscribers) {
+				subscriber.send([report]);
+			}
+		}, reportMs);
+	}
+
+	private report(telemetry: AdminReport['telemetry']): AdminReport {
+		const report: AdminReport = {type: 'report', status: this.status(), faults: this.faults};
+		return telemetry === undefined ? report : {...report, telemetry};
 	}
 
 	private fromReplica(connection: Connection, from: number, item: unknown): void {
