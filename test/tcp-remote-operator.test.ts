@@ -84,13 +84,13 @@ test('two operators attached at once share one view of the cluster; one leaving 
 			() => {
 				a.pause();
 			},
-			{message: /^cannot pause on an attached cluster: replica servers run on their own clocks/v},
+			{message: /^attached, cannot pause: replica servers run on their own clocks$/v},
 		);
 		t.throws(
 			() => {
 				b.freeze(1, true);
 			},
-			{message: /^cannot freeze replica 1 on an attached cluster/v},
+			{message: /^attached, cannot freeze 1: its process runs on another host$/v},
 		);
 
 		// A crash stops the replica's process; its process manager starts it again.

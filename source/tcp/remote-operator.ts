@@ -55,6 +55,7 @@ export class RemoteOperator implements OperatorControls {
 	private acked = 0;
 	private load = false;
 	private stopped = false;
+	private readonly attachedAt = Date.now();
 
 	constructor(
 		readonly cluster: ClusterFile,
@@ -96,7 +97,8 @@ export class RemoteOperator implements OperatorControls {
 			held: 0,
 			seed: undefined,
 			speed: 1,
-			virtualTimeMs: 0,
+			// Wall time since this operator attached: replica servers run on real time.
+			virtualTimeMs: now - this.attachedAt,
 			inFlight: this.clients.inFlight,
 			dropRate: first.drop,
 			delayMs: first.delay,
@@ -156,10 +158,7 @@ export class RemoteOperator implements OperatorControls {
 	}
 
 	restart(node: number): void {
-		this.cannot(
-			`restart replica ${node}`,
-			'an attached operator does not start processes: its process manager restarts a stopped replica',
-		);
+		this.cannot(`restart ${node}`, 'its process manager restarts a stopped replica');
 	}
 
 	crashAll(): void {
@@ -169,10 +168,7 @@ export class RemoteOperator implements OperatorControls {
 	}
 
 	restartAll(): void {
-		this.cannot(
-			'restart every replica',
-			'an attached operator does not start processes: their process manager restarts stopped replicas',
-		);
+		this.cannot('restart', 'their process manager restarts stopped replicas');
 	}
 
 	isolate(node: number): void {
@@ -196,10 +192,7 @@ export class RemoteOperator implements OperatorControls {
 	}
 
 	pause(): void {
-		this.cannot(
-			'pause',
-			'replica servers run on their own clocks; an attached operator cannot stop time',
-		);
+		this.cannot('pause', 'replica servers run on their own clocks');
 	}
 
 	resume(): void {
@@ -207,7 +200,7 @@ export class RemoteOperator implements OperatorControls {
 	}
 
 	setSpeed(_speed: number): void {
-		this.cannot('change the speed', 'replica servers run on their own clocks, at wall-clock speed');
+		this.cannot('set speed', 'replica servers run at wall-clock speed');
 	}
 
 	/** Messages between replica servers do not pass through an attached operator. */
@@ -216,24 +209,15 @@ export class RemoteOperator implements OperatorControls {
 	}
 
 	async deliverNext(): Promise<DeliveryReport | undefined> {
-		return this.cannot(
-			'step',
-			'messages between replica servers do not pass through an attached operator',
-		);
+		return this.cannot('step', 'messages between replicas do not pass through here');
 	}
 
 	async deliver(_id: number): Promise<DeliveryReport | undefined> {
-		return this.cannot(
-			'deliver',
-			'messages between replica servers do not pass through an attached operator',
-		);
+		return this.cannot('deliver', 'messages between replicas do not pass through here');
 	}
 
 	drop(_id: number): boolean {
-		return this.cannot(
-			'drop a message',
-			'messages between replica servers do not pass through an attached operator',
-		);
+		return this.cannot('drop', 'messages between replicas do not pass through here');
 	}
 
 	async advanceTick(): Promise<readonly DeliveryReport[]> {
@@ -241,7 +225,7 @@ export class RemoteOperator implements OperatorControls {
 	}
 
 	forceTimeout(_node: number): void {
-		this.cannot('force a timeout', 'replica servers take no timeouts from an operator');
+		this.cannot('time out', 'a replica server takes no timeout from an operator');
 	}
 
 	setDeaf(node: number, on: boolean): void {
@@ -259,7 +243,7 @@ export class RemoteOperator implements OperatorControls {
 	}
 
 	freeze(node: number, _on: boolean): void {
-		this.cannot(`freeze replica ${node}`, 'its process runs on another host');
+		this.cannot(`freeze ${node}`, 'its process runs on another host');
 	}
 
 	setCut(from: number, to: number, on: boolean): void {
@@ -281,10 +265,7 @@ export class RemoteOperator implements OperatorControls {
 	}
 
 	setLinkFaults(from: number, to: number, _faults: Partial<OperatorLinkFaults>): void {
-		this.cannot(
-			`set faults on the link ${from}→${to}`,
-			'a replica server sets a drop rate and a delay on all its links at once (cut one link instead)',
-		);
+		this.cannot(`set ${from}→${to}`, 'drop and delay apply to all links of a replica');
 	}
 
 	linkFaults(from: number, _to: number): OperatorLinkFaults {
@@ -298,14 +279,11 @@ export class RemoteOperator implements OperatorControls {
 	}
 
 	step(): boolean {
-		return this.cannot(
-			'step',
-			'messages between replica servers do not pass through an attached operator',
-		);
+		return this.cannot('step', 'messages between replicas do not pass through here');
 	}
 
 	async reset(): Promise<void> {
-		this.cannot('wipe', 'an attached operator does not erase replica servers');
+		this.cannot('wipe', 'replica servers are not erased from here');
 	}
 
 	/** Closes this operator's connections; the cluster goes on running. */
@@ -426,8 +404,9 @@ export class RemoteOperator implements OperatorControls {
 		this.problems.splice(0, Math.max(0, this.problems.length - maxProblems));
 	}
 
+	/** Short: the screen shows it after the action's name, on one line of 80 columns. */
 	private cannot(what: string, why: string): never {
-		throw new Error(`cannot ${what} on an attached cluster: ${why}`);
+		throw new Error(`attached, cannot ${what}: ${why}`);
 	}
 
 	private job(operation: KvOperation): RemoteJob {
