@@ -253,6 +253,11 @@ export class RemoteOperator implements OperatorControls {
 	}
 
 	setNodeFaults(node: number, faults: Partial<OperatorLinkFaults>): void {
+		const other = Object.keys(faults).find((key) => key !== 'dropRate' && key !== 'delayMs');
+		if (other !== undefined) {
+			this.cannot(`set ${other}`, 'a replica server has a drop rate and a delay');
+		}
+
 		const mine = this.faultsOf(node);
 		void this.act(
 			setLinkFaults(this.cluster, node, {
