@@ -54,6 +54,16 @@ const modes: Mode[] = [
 		flags: operatorFlags,
 		async run({flags, stdout, stderr}) {
 			const {runOperatorMode} = await import('./source/ui/main.js');
+			if (flags.attach !== undefined) {
+				// A running cluster of replica servers, rather than one the operator starts.
+				const {attach} = await import('./source/tcp/attach.js');
+				const attached = attach({...flags, attach: flags.attach});
+				return runOperatorMode(
+					{flags: {...flags, replicas: attached.replicas}, stdout, stderr},
+					async (_settings, telemetry) => attached.start(telemetry),
+				);
+			}
+
 			return runOperatorMode({flags, stdout, stderr});
 		},
 	}),

@@ -54,15 +54,15 @@ const badArguments: Array<[string[], string]> = [
 	],
 	[
 		['--bogus'],
-		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --record, --otlp, --help, --version)',
+		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --attach, --record, --otlp, --help, --version)',
 	],
 	[
 		['--bogus=1', 'sim'],
-		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --record, --otlp, --help, --version)',
+		'unknown flag --bogus (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --attach, --record, --otlp, --help, --version)',
 	],
 	[
 		['-x'],
-		'unknown flag -x (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --record, --otlp, --help, --version)',
+		'unknown flag -x (expected one of: --replicas, --drop, --delay, --seed, --paused, --data-dir, --attach, --record, --otlp, --help, --version)',
 	],
 	[
 		['foo'],
@@ -75,6 +75,14 @@ const badArguments: Array<[string[], string]> = [
 	// The operator needs a terminal (these tests run the bin without one).
 	[[], noTerminal],
 	[['--replicas', '5', '--drop', '0.1'], noTerminal],
+	[
+		['--attach', '/nonexistent-vsr-tui/cluster.json'],
+		'cannot read the cluster file /nonexistent-vsr-tui/cluster.json (ENOENT)',
+	],
+	[
+		['--attach', 'cluster.json', '--seed', '1'],
+		'--seed does not go with --attach: the replica servers were started with their own settings (set faults from the keyboard)',
+	],
 	[['--drop', '2'], '--drop must be a number from 0 to 1 (got 2)'],
 	[['--delay', '-5'], '--delay must be an integer from 0 to 10000 (got -5)'],
 	[

@@ -212,7 +212,7 @@ test('strangers, foreign clusters, replays, garbage and oversized frames are ref
 			},
 		]);
 		await replica.waitFor(
-			/rejected a message from operator .*an operator asks for the status, faults or a stop/v,
+			/rejected a message from operator .*an operator asks for the status, a subscription, faults or a stop/v,
 		);
 		impostor.socket.destroy();
 

@@ -4,7 +4,12 @@ tells them: a cluster below a quorum (stuck for good without stable storage) and
 resets it, and a lone replica that loses what it committed when it restarts.
 */
 import test, {type ExecutionContext} from 'ava';
-import type {OperatorControls} from '../source/cluster/operator-api.js';
+import {
+	type ClusterSnapshot,
+	type OperatorControls,
+	startingSnapshot,
+} from '../source/cluster/operator-api.js';
+import {stuckWords} from '../source/ui/diagnosis.js';
 import {commandFor} from '../source/ui/keymap.js';
 import {UiStore} from '../source/ui/store.js';
 import {startCluster, waitFor} from './fixtures/cluster.js';
@@ -122,4 +127,24 @@ test('one replica: a crash and a restart lose what it committed, and the screen 
 	await waitFor('the feed to say it', () => screen.feedNames().includes('operator.data_lost'));
 	const lost = screen.view().feed.entries.find((entry) => entry.kind.name === 'operator.data_lost');
 	t.like(lost?.metadata, {node: 0, commit: 2});
+});
+
+test('attached to replica servers, a cluster below a quorum is not offered a reset it cannot have', (t) => {
+	const start = startingSnapshot(3);
+	const snapshot: ClusterSnapshot = {
+		...start,
+		attached: 'cluster.json',
+		outsideFailureModel: true,
+		nodes: start.nodes.map((node) => ({
+			...node,
+			status: node.id === 0 ? 'normal' : 'crashed',
+		})),
+	};
+	const words = stuckWords(snapshot) ?? '';
+	t.regex(words, /^Nodes 1 and 2 are down and only node 0 has its state/v);
+	t.regex(
+		words,
+		/Replica servers started with --data-dir come back from their disks; the others cannot get the lost state back\.$/v,
+	);
+	t.notRegex(words, /resets the cluster/v);
 });

@@ -106,7 +106,8 @@ function writeClusterFile(root: string, cluster: string, replicas: number, sessi
 	syncDirectory(root);
 }
 
-async function format(directory: string, identity: Identity): Promise<void> {
+/** Formats one replica's directory (created if missing): from then on, one that holds nothing is a lost disk. */
+export async function formatReplicaDirectory(directory: string, identity: Identity): Promise<void> {
 	const disk = new FileDisk(directory);
 	try {
 		await new Promise<void>((resolve, reject) => {
@@ -128,7 +129,7 @@ async function create(root: string, replicaCount: number): Promise<DataDir> {
 	const cluster = randomBytes(16).toString('hex');
 	const dataDir: DataDir = {root, cluster, replicaCount, created: true, session: 0};
 	for (let id = 0; id < replicaCount; id++) {
-		await format(replicaDirectory(root, id), identityOf(dataDir, id));
+		await formatReplicaDirectory(replicaDirectory(root, id), identityOf(dataDir, id));
 	}
 
 	// Last, and atomically: a directory without it was never a cluster that anyone used.

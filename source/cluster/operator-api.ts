@@ -81,6 +81,8 @@ export type ClusterSnapshot = {
 	readonly outsideFailureModel: boolean;
 	/** A lesson or a replay plays the run's rounds: paused, `deliverNext` plays on to the next delivered message, ticks included. */
 	readonly played?: boolean;
+	/** Attached to a running cluster of replica servers (`--attach FILE`): the cluster file. */
+	readonly attached?: string | undefined;
 };
 
 /** The speeds time can run at, against wall time (`setSpeed`). */

@@ -54,6 +54,11 @@ export const replicaFlags = {
 		description:
 			'A file this replica writes when it starts: a later start that finds it recovers (for a process manager)',
 	}),
+	dataDir: stringFlag({
+		description:
+			'Keep its log on disk in DIR (created if missing): restarted with the same DIR, it starts from its disk',
+		valueName: 'DIR',
+	}),
 };
 
 /** A duration in seconds, decimals allowed: `--timeout 2.5`. */

@@ -125,6 +125,8 @@ export class ServerProcess {
 export type LocalServersOptions = {
 	/** One loopback address per replica (127.0.0.1, 127.0.0.2 …: separate "hosts" on one machine). */
 	readonly hosts: readonly string[];
+	/** Each replica keeps its log in `replica-N` under the temporary directory (`--data-dir`). */
+	readonly dataDirs?: boolean;
 };
 
 export class LocalServers {
@@ -139,7 +141,7 @@ export class LocalServers {
 		const file = path.join(directory, 'cluster.json');
 		const cluster = newClusterFile(addresses);
 		writeClusterFile(file, cluster);
-		const local = new LocalServers(directory, file, cluster);
+		const local = new LocalServers(directory, file, cluster, options.dataDirs ?? false);
 		try {
 			for (const [id] of addresses.entries()) {
 				local.startReplica(id);
@@ -163,13 +165,23 @@ export class LocalServers {
 		readonly directory: string,
 		readonly file: string,
 		readonly cluster: ClusterFile,
+		private readonly dataDirs: boolean,
 	) {}
 
-	/** Starts (or starts again) replica `id`'s server, with these extra flags (`--recover`). */
+	/** Replica `id`'s data directory, with `dataDirs`. */
+	dataDir(id: number): string {
+		return path.join(this.directory, `replica-${id}`);
+	}
+
+	/**
+	 * Starts (or starts again) replica `id`'s server, with these extra flags (`--recover`); with
+	 * `dataDirs`, on its data directory (the same command line each time, as a process manager).
+	 */
 	startReplica(id: number, flags: readonly string[] = []): ServerProcess {
+		const disk = this.dataDirs ? ['--data-dir', this.dataDir(id)] : [];
 		const subprocess = execaNode(
 			cliEntry,
-			['replica', '--cluster', this.file, '--id', String(id), ...flags],
+			['replica', '--cluster', this.file, '--id', String(id), ...disk, ...flags],
 			{
 				buffer: false,
 				stdin: 'ignore',

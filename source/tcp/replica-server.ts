@@ -1,5 +1,9 @@
 import net from 'node:net';
 import {events, vsrEventName} from '../telemetry/catalogue.js';
+import {TelemetryCollector, loadHistograms} from '../cluster/child-telemetry.js';
+import {replicaEventNames} from '../cluster/events.js';
+import {defaultTelemetryMode} from '../cluster/ipc.js';
+import type {ReplicaDisk} from '../cluster/replica-disk.js';
 import {Telemetry} from '../telemetry/telemetry.js';
 import {VsrTelemetry} from '../telemetry/vsr-telemetry.js';
 import type {Message, Reply, ReplicaMessage, Send} from '../vsr/messages.js';
@@ -10,7 +14,7 @@ import {Connection, type ConnectionEvents, describePeer} from './connection.js';
 import {Dialer} from './dialer.js';
 import {DialerHandshake, ListenerHandshake, NonceCache, type Role} from './handshake.js';
 import type {Log} from './log.js';
-import {type StatusReport, isStatusQuery} from './status.js';
+import {type AdminReport, type StatusReport, isStatusQuery, isSubscribe} from './status.js';
 import {
 	type LinkFaults,
 	describeLinkFaults,
@@ -50,6 +54,12 @@ export type ReplicaServerOptions = {
 	readonly onStopRequested?: () => void;
 	/** Draws the messages a drop rate drops (default Math.random). */
 	readonly random?: () => number;
+	/**
+	 * Its data directory, opened (`--data-dir`): the replica starts from what it holds and sends
+	 * a promise only once what it rests on is durable. Without one, the replica keeps everything in
+	 * memory and `recovering` says how it starts.
+	 */
+	readonly disk?: ReplicaDisk;
 };
 
 /** The largest batch a replica may send (a NewState with a checkpoint can be large). */
@@ -61,6 +71,8 @@ const replicaBufferBytes = 32 * 1024 * 1024;
 const clientBufferBytes = 8 * 1024 * 1024;
 /** Connections still in their handshake, at most: beyond, new ones are closed at once. */
 const maxHandshaking = 64;
+/** How often a subscribed operator gets a report (`subscribe`). */
+const reportMs = 250;
 
 const frameBytes = (peer: Role): number =>
 	peer.kind === 'replica' ? replicaFrameBytes : clientFrameBytes;
@@ -101,6 +113,11 @@ export class ReplicaServer {
 	/** What an operator set on the links to the other replicas (`link-faults.ts`). */
 	private faults: LinkFaults = noFaults;
 	private readonly delayed = new Set<NodeJS.Timeout>();
+	private readonly bus: Telemetry;
+	/** Operators subscribed to the admin stream, and what their reports are made of. */
+	private readonly subscribers = new Set<Connection>();
+	private collector: TelemetryCollector | undefined;
+	private reporter: NodeJS.Timeout | undefined;
 
 	constructor(private readonly options: ReplicaServerOptions) {
 		const {cluster, id} = options;
@@ -111,6 +128,7 @@ export class ReplicaServer {
 		this.out = Array.from({length: n}, () => []);
 		this.ackAt = Array.from({length: n}, () => -1);
 		const bus = new Telemetry();
+		this.bus = bus;
 		this.telemetry = new VsrTelemetry(bus);
 		this.logProtocolEvents(bus);
 		this.replica = new Replica({
@@ -118,10 +136,21 @@ export class ReplicaServer {
 			replicaCount: n,
 			telemetry: this.telemetry,
 			incarnation: options.incarnation,
-			recovering: options.recovering,
+			// With a disk, the disk says whether it recovers (a lost or unreadable one).
+			recovering: options.disk ? false : options.recovering,
+			storage: options.disk?.start,
 			timeouts: serverTimeouts,
 			random: Math.random,
 		});
+		options.disk?.attach(
+			this.replica,
+			(sends) => {
+				this.collect(sends);
+			},
+			(error) => {
+				this.broken(`its disk failed: ${error.message}`, error);
+			},
+		);
 		this.connectionEvents = {
 			ready: (connection) => {
 				this.onReady(connection);
@@ -161,11 +190,7 @@ export class ReplicaServer {
 		});
 		const n = cluster.replicas.length;
 		this.log.line(
-			`listening on ${formatAddress(address)}: cluster ${cluster.cluster_id}, ${n} replica${n === 1 ? '' : 's'}, incarnation ${this.options.incarnation}, ${
-				this.options.recovering
-					? 'recovering (it lost its state: it waits for a quorum of normal replicas)'
-					: 'starting fresh in view 0'
-			}`,
+			`listening on ${formatAddress(address)}: cluster ${cluster.cluster_id}, ${n} replica${n === 1 ? '' : 's'}, incarnation ${this.replica.incarnation}, ${this.howItStarts()}`,
 		);
 		for (let peer = id + 1; peer < n; peer++) {
 			const dialer = new Dialer({
@@ -193,13 +218,14 @@ export class ReplicaServer {
 			this.step(() => this.replica.tick());
 		}, tickMs);
 		// The replica's first sends (a recovering one asks for answers at once).
-		this.collect(this.replica.tick());
+		this.step(() => this.replica.tick());
 	}
 
 	/** Closes every connection and the listening socket. */
 	async stop(): Promise<void> {
 		this.stopped = true;
 		clearInterval(this.ticker);
+		clearInterval(this.reporter);
 		for (const timer of this.delayed) {
 			clearTimeout(timer);
 		}
@@ -217,6 +243,7 @@ export class ReplicaServer {
 				resolve();
 			});
 		});
+		this.options.disk?.close();
 	}
 
 	/** What an operator asks for (`status.ts`). */
@@ -234,6 +261,31 @@ export class ReplicaServer {
 			peers: this.links.map((link, id) => id === this.options.id || link?.ready === true),
 			events: Object.fromEntries(this.telemetry.counts()),
 		};
+	}
+
+	private howItStarts(): string {
+		const start = this.options.disk?.start;
+		switch (start?.kind) {
+			case undefined: {
+				return this.options.recovering
+					? 'recovering (it lost its state: it waits for a quorum of normal replicas)'
+					: 'starting fresh in view 0';
+			}
+
+			case 'new': {
+				return 'starting fresh in view 0 on an empty disk';
+			}
+
+			case 'restored': {
+				const {facts, entries, checkpoint} = start.state;
+				const op = entries.at(-1)?.op ?? checkpoint?.op ?? 0;
+				return `restored from its disk: view ${facts.view}, op ${op}`;
+			}
+
+			case 'lost': {
+				return `recovering from its peers: ${start.reason}`;
+			}
+		}
 	}
 
 	private shared() {
@@ -308,6 +360,12 @@ export class ReplicaServer {
 
 	private onClosed(connection: Connection, reason: string | undefined): void {
 		this.connections.delete(connection);
+		this.subscribers.delete(connection);
+		if (this.subscribers.size === 0) {
+			clearInterval(this.reporter);
+			this.reporter = undefined;
+		}
+
 		const {peer} = connection;
 		if (peer === undefined) {
 			if (reason !== 'stopping') {
@@ -391,6 +449,11 @@ export class ReplicaServer {
 			return;
 		}
 
+		if (isSubscribe(item)) {
+			this.subscribe(connection);
+			return;
+		}
+
 		const request = isRecord(item) ? item : {};
 		if (request.type === 'faults') {
 			const faults = parseLinkFaults(request, this.options.cluster.replicas.length);
@@ -420,7 +483,44 @@ export class ReplicaServer {
 			return;
 		}
 
-		this.reject(connection, 'an operator asks for the status, faults or a stop', item);
+		this.reject(
+			connection,
+			'an operator asks for the status, a subscription, faults or a stop',
+			item,
+		);
+	}
+
+	/**
+	 * The admin stream: a report now, then one every `reportMs` while the connection lasts: the
+	 * status (with every event's total), the faults on this replica's links, and the telemetry
+	 * since the previous report (counts, histograms and a bounded sample of the events in full,
+	 * with their metadata, as a replica reports over IPC). Its collector starts with the first
+	 * subscriber: a replica nobody watches pays nothing for it.
+	 */
+	private subscribe(connection: Connection): void {
+		if (this.collector === undefined) {
+			void loadHistograms();
+			this.collector = new TelemetryCollector(
+				this.bus,
+				this.telemetry,
+				replicaEventNames,
+				defaultTelemetryMode,
+			);
+		}
+
+		this.subscribers.add(connection);
+		connection.send([this.report(undefined)]);
+		this.reporter ??= setInterval(() => {
+			const report = this.report(this.collector?.report());
+			for (const subscriber of this.subscribers) {
+				subscriber.send([report]);
+			}
+		}, reportMs);
+	}
+
+	private report(telemetry: AdminReport['telemetry']): AdminReport {
+		const report: AdminReport = {type: 'report', status: this.status(), faults: this.faults};
+		return telemetry === undefined ? report : {...report, telemetry};
 	}
 
 	private fromReplica(connection: Connection, from: number, item: unknown): void {
@@ -509,16 +609,26 @@ export class ReplicaServer {
 		try {
 			sends = input();
 		} catch (error) {
-			this.stopped = true;
 			const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
-			this.log.line(`stopping on a broken invariant: ${reason.split('\n').join(' | ')}`);
-			void this.stop().finally(() => {
-				this.options.onBrokenInvariant(error);
-			});
+			this.broken(`a broken invariant: ${reason.split('\n').join(' | ')}`, error);
 			return;
 		}
 
+		this.options.disk?.persist(); // What that input asked to make durable.
 		this.collect(sends);
+	}
+
+	/** Stops the server for good: its state is impossible, or nothing it writes is durable. */
+	private broken(why: string, error: unknown): void {
+		if (this.stopped) {
+			return;
+		}
+
+		this.stopped = true;
+		this.log.line(`stopping on ${why}`);
+		void this.stop().finally(() => {
+			this.options.onBrokenInvariant(error);
+		});
 	}
 
 	private collect(sends: readonly Send[]): void {

@@ -1,4 +1,6 @@
+import type {TelemetryReport} from '../cluster/ipc.js';
 import type {VsrStatus} from '../telemetry/vsr-telemetry.js';
+import type {LinkFaults} from './link-faults.js';
 
 /**
 A replica server's status, the answer to an authenticated operator's `{"type":"status"}` (the
@@ -24,11 +26,27 @@ export type StatusReport = {
 	readonly events: Readonly<Record<string, number>>;
 };
 
+/** An operator's subscription to a replica's admin stream: `{"type":"subscribe"}`. */
+export type Subscribe = {readonly type: 'subscribe'};
+
+/** What a subscribed operator gets every 250 ms (and once at once). */
+export type AdminReport = {
+	readonly type: 'report';
+	readonly status: StatusReport;
+	/** The faults on this replica's links to the others, as an operator set them. */
+	readonly faults: LinkFaults;
+	/** Since the previous report: event counts, duration histograms, a bounded sample of events in full. */
+	readonly telemetry?: TelemetryReport;
+};
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
 	typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const isStatusQuery = (value: unknown): value is StatusQuery =>
 	isRecord(value) && value.type === 'status' && Object.keys(value).length === 1;
+
+export const isSubscribe = (value: unknown): value is Subscribe =>
+	isRecord(value) && value.type === 'subscribe' && Object.keys(value).length === 1;
 
 const isCount = (value: unknown): value is number =>
 	typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;

@@ -316,7 +316,11 @@ export const commands: Readonly<Record<Action, Run>> = {
 			session.say(`node ${node.id} is already down (r restarts it)`, 'warn');
 		} else {
 			operator.crash(node.id);
-			session.say(`crashed node ${node.id} (SIGKILL)`);
+			session.say(
+				session.snapshot.attached === undefined
+					? `crashed node ${node.id} (SIGKILL)`
+					: `stopped node ${node.id}: its process exits, and its process manager starts it again`,
+			);
 		}
 	},
 

@@ -56,7 +56,9 @@ export function stuckWords(snapshot: ClusterSnapshot): string | undefined {
 	}
 
 	words.push(
-		`Replicas keep no stable storage: nothing can bring the lost state back. ${resetKey} resets the cluster to a fresh one.`,
+		snapshot.attached === undefined
+			? `Replicas keep no stable storage: nothing can bring the lost state back. ${resetKey} resets the cluster to a fresh one.`
+			: 'Replica servers started with --data-dir come back from their disks; the others cannot get the lost state back.',
 	);
 	return words.join(' ');
 }

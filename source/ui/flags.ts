@@ -23,6 +23,11 @@ export const operatorFlags = {
 			"Keep each replica's log on disk in DIR (created if missing): the cluster survives every replica crashed at once (X)",
 		valueName: 'DIR',
 	}),
+	attach: stringFlag({
+		description:
+			'Open the screen on a running cluster of replica servers (its cluster file, see `vsr-tui replica`) rather than start one; quitting leaves it running',
+		valueName: 'FILE',
+	}),
 	record: stringFlag({
 		description:
 			'Record the session to FILE (NDJSON: seed, settings, every action with its virtual time) for vsr-tui replay; seeded (a random seed without --seed); after a fork, the new timeline',

@@ -49,7 +49,7 @@ export function faultsText(faults: FaultsShown): string {
 Line 1, the cluster: size, f and quorum, view and primary, commit number, committed requests per
 second (and a warning when more than f replicas are down); the title gives way when the line
 would not fit. Line 2, the operator: running or paused, the speed of time, the seed of a
-deterministic session (or live), the virtual time, load, the fault settings the network keys act
+deterministic session (or live, or the cluster file of the cluster it is attached to), the virtual time, load, the fault settings the network keys act
 on (the whole network's, or a node's or a link's, named), and the events counted.
 */
 export const Header = memo((props: {readonly width: number}) => {
@@ -95,7 +95,11 @@ export const Header = memo((props: {readonly width: number}) => {
 					{speedText(header.speed)}
 				</Text>
 				{'  '}
-				{header.seed === undefined ? 'live' : `seed ${header.seed}`}
+				{header.attached === undefined
+					? header.seed === undefined
+						? 'live'
+						: `seed ${header.seed}`
+					: `attached ${header.attached}`}
 				{`  ${virtualTime(header)}  `}
 				<Text color={header.load ? theme.color('ok') : undefined}>
 					load {header.load ? 'on' : 'off'}

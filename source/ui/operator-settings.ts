@@ -18,6 +18,8 @@ export type OperatorSettings = {
 	readonly otlp?: string | undefined;
 	/** Each replica keeps its log on disk under this directory. */
 	readonly dataDir?: string | undefined;
+	/** Attach to the running cluster of replica servers this cluster file names, rather than start one. */
+	readonly attach?: string | undefined;
 };
 
 /** Starts the cluster on the given bus, so that the UI listens from the first event. */

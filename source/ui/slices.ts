@@ -43,6 +43,8 @@ export type HeaderSlice = {
 	readonly outsideFailureModel: boolean;
 	/** The seed of a deterministic session, or undefined: live. */
 	readonly seed: number | undefined;
+	/** Attached to a running cluster of replica servers: its cluster file (`--attach FILE`). */
+	readonly attached?: string | undefined;
 	readonly speed: number;
 	readonly virtualTimeMs: number;
 	readonly inFlight: number;

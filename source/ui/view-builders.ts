@@ -132,6 +132,7 @@ export const viewBuilders: ViewBuilders = {
 			delayMs: snapshot.delayMs,
 			outsideFailureModel: snapshot.outsideFailureModel,
 			seed: snapshot.seed,
+			attached: snapshot.attached,
 			speed: snapshot.speed,
 			virtualTimeMs: snapshot.virtualTimeMs,
 			inFlight: snapshot.inFlight,
