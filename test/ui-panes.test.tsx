@@ -9,7 +9,7 @@ import {App, layoutFor} from '../source/ui/app.js';
 import {StoreProvider} from '../source/ui/context.js';
 import {EventFeed} from '../source/ui/event-feed.js';
 import {Header, formatBig, formatBigRate} from '../source/ui/header.js';
-import {HelpLine, HelpOverlay, helpLineBindings} from '../source/ui/help.js';
+import {HelpLine, HelpOverlay, attachedNote, helpLineBindings} from '../source/ui/help.js';
 import {groups, keymap, overlayPages} from '../source/ui/keymap.js';
 import {legend} from '../source/ui/legend.js';
 import {LastRequest} from '../source/ui/last-request.js';
@@ -540,6 +540,21 @@ test('help overlay: every key of the keymap with its description, by group, over
 			);
 		}
 	}
+});
+
+test('help overlay, attached to replica servers: a line says that x stops a replica and which keys are refused, and the keys still fit', (t) => {
+	const pane = renderPane(
+		<HelpOverlay attached width={80} lines={23} page={0} />,
+		storeWith().store,
+	);
+	t.teardown(pane.dispose);
+	const frame = lines(pane.frame());
+	t.true(frame.length <= 23, `${frame.length} lines`);
+	const text = frame.join(' ').replaceAll(/\s+/gv, ' ');
+	t.true(text.includes(attachedNote), text);
+	const plain = renderPane(<HelpOverlay width={80} lines={23} page={0} />, storeWith().store);
+	t.teardown(plain.dispose);
+	t.false(lines(plain.frame()).join(' ').includes('attached:'));
 });
 
 for (const [columns, rows, replicas] of [

@@ -110,12 +110,13 @@ export function App(props: {readonly size?: TerminalSize}) {
 	const alert = useSlice('alert');
 	const caption = useSlice('caption');
 	const bar = useSelect((view) => (view.travel.shown ? timelineBarHeight : 0));
+	const attached = useSelect((view) => view.header.attached !== undefined);
 
 	const width = Math.max(20, columns);
 	if (ui.help) {
 		return (
 			<Box flexDirection="column" width={width}>
-				<HelpOverlay width={width} lines={rows - 1} page={ui.helpPage} />
+				<HelpOverlay width={width} lines={rows - 1} page={ui.helpPage} attached={attached} />
 			</Box>
 		);
 	}

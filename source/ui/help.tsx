@@ -90,12 +90,23 @@ export function overlayLayout(
 	};
 }
 
+/** What the keys do differently on a cluster of replica servers (`--attach`): said above the keys, so the overlay stays true. */
+export const attachedNote =
+	'attached: x stops a replica (its process manager restarts it); r, R, W, z, pause, steps and speed are refused';
+
 /** Every key and what it does, straight from the keymap, by group, over two pages; then what the numbers mean. */
 export const HelpOverlay = memo(
-	(props: {readonly width: number; readonly lines: number; readonly page: number}) => {
+	(props: {
+		readonly width: number;
+		readonly lines: number;
+		readonly page: number;
+		/** Attached to a running cluster (`--attach`): a line says what differs. */
+		readonly attached?: boolean;
+	}) => {
 		const theme = useTheme();
 		const page = Math.min(helpPages - 1, Math.max(0, props.page));
-		const layout = overlayLayout(props.lines, page);
+		const noteLines = props.attached ? Math.ceil(attachedNote.length / props.width) : 0;
+		const layout = overlayLayout(props.lines - noteLines, page);
 		const items = pageItems(page);
 		const columnWidth = Math.floor(props.width / layout.columns);
 		const columns: OverlayItem[][] = [];
@@ -109,6 +120,11 @@ export const HelpOverlay = memo(
 				<Text bold color={theme.color('title')} wrap="truncate">
 					{`Keys ${page + 1}/${helpPages} (${next}, esc closes; any other key acts and closes)`}
 				</Text>
+				{props.attached ? (
+					<Text color={theme.color('warn')} wrap="wrap">
+						{attachedNote}
+					</Text>
+				) : undefined}
 				<Box flexDirection="row">
 					{columns.map((column, index) => (
 						// eslint-disable-next-line react/no-array-index-key
