@@ -495,7 +495,10 @@ test('help line: the main keys that fit, always ending with help and quit', (t) 
 
 test('help overlay: every key of the keymap with its description, by group, over two pages, then the legend; more columns when short of rows', (t) => {
 	const pages = [0, 1].map((page) => {
-		const pane = renderPane(<HelpOverlay width={80} lines={23} page={page} />, storeWith().store);
+		const pane = renderPane(
+			<HelpOverlay width={80} lines={23} page={page} attached={false} />,
+			storeWith().store,
+		);
 		t.teardown(pane.dispose);
 		return lines(pane.frame());
 	});
@@ -529,7 +532,10 @@ test('help overlay: every key of the keymap with its description, by group, over
 	}
 
 	for (const page of [0, 1]) {
-		const short = renderPane(<HelpOverlay width={80} lines={13} page={page} />, storeWith().store);
+		const short = renderPane(
+			<HelpOverlay width={80} lines={13} page={page} attached={false} />,
+			storeWith().store,
+		);
 		t.teardown(short.dispose);
 		const shortFrame = lines(short.frame());
 		t.true(shortFrame.length <= 13, `${shortFrame.length} lines`);
@@ -551,8 +557,11 @@ test('help overlay, attached to replica servers: a line says that x stops a repl
 	const frame = lines(pane.frame());
 	t.true(frame.length <= 23, `${frame.length} lines`);
 	const text = frame.join(' ').replaceAll(/\s+/gv, ' ');
-	t.true(text.includes(attachedNote), text);
-	const plain = renderPane(<HelpOverlay width={80} lines={23} page={0} />, storeWith().store);
+	t.true(text.includes(attachedNote), `the overlay says: ${text}`);
+	const plain = renderPane(
+		<HelpOverlay width={80} lines={23} page={0} attached={false} />,
+		storeWith().store,
+	);
 	t.teardown(plain.dispose);
 	t.false(lines(plain.frame()).join(' ').includes('attached:'));
 });

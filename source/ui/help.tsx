@@ -101,7 +101,7 @@ export const HelpOverlay = memo(
 		readonly lines: number;
 		readonly page: number;
 		/** Attached to a running cluster (`--attach`): a line says what differs. */
-		readonly attached?: boolean;
+		readonly attached: boolean;
 	}) => {
 		const theme = useTheme();
 		const page = Math.min(helpPages - 1, Math.max(0, props.page));
