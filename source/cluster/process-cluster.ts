@@ -63,10 +63,6 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 		try {
 			await cluster.waitUntilReady(cluster.startTimeoutMs);
 			cluster.startTime();
-			if (options.paused === true && cluster.replayLog.length > 0) {
-				// A replay standing still at its start has taken the actions at 0 (`advanceRound`).
-				await cluster.applyDueActions();
-			}
 		} catch (error) {
 			await cluster.stop();
 			throw error;
