@@ -73,7 +73,7 @@ export abstract class ClusterEngine {
 	protected readonly lockstep: Lockstep;
 	/** The virtual time of the input whose answer is being routed (a round's). */
 	protected roundTime: number | undefined;
-	/** A round (or a step) is being played: actions wait for its end. */
+	/** A round (or a step) is being played: actions wait for its end (as they wait for a reset's). */
 	protected playing = false;
 	/** The round being played (settled when none is): what a flush of telemetry waits for first. */
 	protected roundInPlay: Promise<unknown> = Promise.resolve();
@@ -292,9 +292,14 @@ export abstract class ClusterEngine {
 		} finally {
 			this.roundTime = undefined;
 			this.playing = false;
-			for (const action of this.waitingActions.splice(0)) {
-				action();
-			}
+			this.takeWaitingActions();
+		}
+	}
+
+	/** Takes the actions that waited for a round or a reset to end, in the order they were asked. */
+	protected takeWaitingActions(): void {
+		for (const action of this.waitingActions.splice(0)) {
+			action();
 		}
 	}
 

@@ -301,6 +301,7 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 			});
 		}).finally(() => {
 			this.resetting = undefined;
+			this.takeWaitingActions();
 		});
 		return this.resetting;
 	}
@@ -558,34 +559,17 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 	Paused: plays the next round of the scheduler (whatever falls due first: a message, or a tick),
 	after the replayed actions whose time has come, as the running loop does between rounds: a
 	driver that plays rounds one by one (a lesson, a replay as fast as it goes) sees the run that
-	running time would give. Waits for starting replicas first, as the loop does.
+	running time would give. Waits for starting replicas first, as the loop does. The replayed
+	actions due at the round's end are taken before it resolves: they were taken there, and what
+	they queue (a request, a delivery by hand) moves `nextRoundAt`, which a driver reads next.
 	*/
 	async advanceRound(): Promise<readonly DeliveryReport[]> {
-		for (;;) {
-			await this.untilUp();
-
-			const reports = await this.lockstep.serially(async () => {
-				if (this.replayDue()) {
-					// Actions first: what they queued (a delivery, a forced timeout) comes before the round.
-					return undefined;
-				}
-
-				if (this.stopped) {
-					return [];
-				}
-
-				const round = this.scheduler.takeRound(this.scheduler.nextStart());
-				const played = await this.play(async () => this.rounds.playRound(round));
-				if (this.clock.paused) {
-					this.clock.set(this.scheduler.now);
-				}
-
-				return played;
-			});
-			if (reports !== undefined) {
-				return reports;
-			}
+		const played = await this.playNextRound();
+		if (this.replayed < this.replayLog.length) {
+			await this.applyDueActions();
 		}
+
+		return played;
 	}
 
 	/** Takes the replayed actions whose time has come now, without a round (a replay's last ones). */
@@ -614,22 +598,33 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 	/** The replica's timeout fires now: a backup asks for a view change, a primary sends its heartbeat. */
 	forceTimeout(node: number): void {
 		this.processes.node(node);
-		this.act('forceTimeout', [node], () => {
-			this.emit(clusterEvents.timeout, {node});
-			void this.lockstep
-				.serially(async () => {
-					await this.untilUp();
-					const at = this.virtualNow();
-					await this.play(async () =>
-						this.rounds.play(
-							[{node, inputs: [[at, 'expire']], entries: [undefined]}],
-							[],
-							undefined,
-						),
-					);
-				})
-				.catch(() => undefined);
-		});
+		// Taken in a turn of its own, once no replica is starting, and its round starts as it is
+		// taken (as a delivery by hand): an action asked after it is taken after that round, and
+		// logged after it, where a replay takes it.
+		void this.lockstep
+			.serially(async () => {
+				await this.untilUp();
+				if (this.stopped) {
+					return;
+				}
+
+				await new Promise<void>((resolve, reject) => {
+					this.act('forceTimeout', [node], () => {
+						this.emit(clusterEvents.timeout, {node});
+						const at = this.virtualNow();
+						this.play(async () =>
+							this.rounds.play(
+								[{node, inputs: [[at, 'expire']], entries: [undefined]}],
+								[],
+								undefined,
+							),
+						).then(() => {
+							resolve();
+						}, reject);
+					});
+				});
+			})
+			.catch(() => undefined);
 	}
 
 	// --- Telemetry and tests -----------------------------------------------------
@@ -709,6 +704,35 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 
 	// --- Inside: actions and rounds -------------------------------------------
 
+	/** The next round, after the replayed actions due before it. */
+	private async playNextRound(): Promise<readonly DeliveryReport[]> {
+		for (;;) {
+			await this.untilUp();
+
+			const reports = await this.lockstep.serially(async () => {
+				if (this.replayDue()) {
+					// Actions first: what they queued (a delivery, a forced timeout) comes before the round.
+					return undefined;
+				}
+
+				if (this.stopped) {
+					return [];
+				}
+
+				const round = this.scheduler.takeRound(this.scheduler.nextStart());
+				const played = await this.play(async () => this.rounds.playRound(round));
+				if (this.clock.paused) {
+					this.clock.set(this.scheduler.now);
+				}
+
+				return played;
+			});
+			if (reports !== undefined) {
+				return reports;
+			}
+		}
+	}
+
 	/** Resolves once no replica is starting and no reset is under way (as the running loop waits). */
 	private async untilUp(): Promise<void> {
 		while (!this.stopped && (this.processes.starting || this.resetting !== undefined)) {
@@ -718,11 +742,6 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 		}
 	}
 
-	/**
-	Takes an action now, between rounds, and logs it with its virtual time; during a round it
-	waits for the round's end. Seeded, its time is where the rounds are (the end of the last one),
-	so a replay takes it at the same point of the run.
-	*/
 	/**
 	Kills the node's process if it runs, and starts a new one: without a data directory it
 	recovers its state from the others (a lone replica has no one to recover from: it starts
@@ -745,8 +764,16 @@ export class ProcessCluster extends ClusterEngine implements OperatorControls {
 		}
 	}
 
+	/**
+	Takes an action now, between rounds, and logs it with its virtual time; during a round (or a
+	reset) it waits for its end. Seeded, its time is where the rounds are (the end of the last one),
+	and the log's order is the order the actions took effect in, so a replay takes each at the same
+	point of the run.
+	*/
 	private act(action: ActionName, args: readonly unknown[], apply: () => void): void {
-		if (this.playing) {
+		// What is asked while replicas are being replaced would land on old or new ones, as wall time
+		// has it: it comes after the reset, as a replay takes it.
+		if (this.playing || (this.resetting !== undefined && action !== 'reset')) {
 			this.waitingActions.push(() => {
 				this.act(action, args, apply);
 			});

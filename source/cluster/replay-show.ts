@@ -60,6 +60,8 @@ export class ReplayShow {
 	/** Plays the recording to its end; resolves with the verdict (undefined when stopped or forked before the end). */
 	async play(): Promise<ReplayVerdict | undefined> {
 		const {cluster, playback} = this.operator;
+		// The actions at 0 first: what they queue moves the next round (as each round's last do).
+		await cluster.applyDueActions();
 		while (cluster.nextRoundAt() < this.session.end.end) {
 			if (!this.operator.playing) {
 				return undefined;

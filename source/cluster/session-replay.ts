@@ -71,6 +71,8 @@ export async function replayHeadless(
 		{paused: true, startTimeoutMs: options.startTimeoutMs},
 	);
 	try {
+		// The actions at 0 first: what they queue moves the next round (as each round's last do).
+		await cluster.applyDueActions();
 		while (cluster.nextRoundAt() < session.end.end) {
 			await cluster.advanceRound();
 		}
