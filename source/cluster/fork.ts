@@ -1,18 +1,5 @@
-import type {LoggedAction} from './action-log.js';
+import type {ForkPoint} from './operator-api.js';
 import type {ProcessCluster} from './process-cluster.js';
-
-/**
-A point of a seeded run to fork from: the operator's actions taken before it (a prefix of the
-run's action log) and how many messages had been delivered there. Replayed on the same seed, the
-actions and the rounds give the same run up to that point; from there, new actions make a new one.
-*/
-export type ForkPoint = {
-	readonly actions: readonly LoggedAction[];
-	/** Messages delivered before the point (a round's messages come together: at least these). */
-	readonly delivered: number;
-	/** Virtual ns where the rounds stood when the last of them was delivered (0: none was). */
-	readonly at: number;
-};
 
 /** Virtual time a replay may go past an action it did not log before it is called different. */
 const differsAfterNs = 1e9;

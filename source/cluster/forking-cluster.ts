@@ -3,11 +3,12 @@ import {type EventName, Telemetry} from '../telemetry/telemetry.js';
 import type {KvOperation} from '../vsr/kv-store.js';
 import type {LoggedAction} from './action-log.js';
 import {clusterEvents} from './events.js';
-import {type ForkPoint, playToFork} from './fork.js';
+import {playToFork} from './fork.js';
 import type {
 	ClusterSnapshot,
 	DeliveryReport,
 	Forkable,
+	ForkPoint,
 	ForkWatcher,
 	InFlightMessage,
 	LinkFaults,

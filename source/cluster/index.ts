@@ -22,6 +22,7 @@ export {
 	type Forkable,
 	type ForkPoint,
 	type ForkWatcher,
+	type ForkedCluster,
 	type InFlightMessage,
 	type LinkFaults,
 	type MessageEvent,

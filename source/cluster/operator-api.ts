@@ -4,8 +4,6 @@ import type {KvOperation} from '../vsr/kv-store.js';
 import type {Message} from '../vsr/messages.js';
 import type {Result} from '../vsr/state-machine.js';
 import type {LoggedAction} from './action-log.js';
-import type {ForkPoint} from './fork.js';
-import type {ProcessCluster} from './process-cluster.js';
 
 export {type LinkFaults, noFaults} from '../net/network-model.js';
 
@@ -156,7 +154,15 @@ export type ForkWatcher = {
 	/** Called with the fork's own bus before its replicas start: the replay of the past comes on it. */
 	readonly bus?: (telemetry: Telemetry) => void;
 	/** Called with the fork once it is up, before its first round: its messages and reports can be listened to. */
-	readonly started?: (cluster: ProcessCluster) => void;
+	readonly started?: (cluster: ForkedCluster) => void;
+};
+
+/** What a fork offers its watcher once it is up: enough to follow the new timeline. */
+export type ForkedCluster = Pick<OperatorControls, 'snapshot' | 'inFlight' | 'onMessage'> & {
+	/** Calls `listener` with every replica's telemetry report; returns the unsubscribe. */
+	onTelemetryReport(listener: (summary: TelemetrySummary) => void): () => void;
+	/** The operator's actions in the new timeline so far. */
+	actions(): readonly LoggedAction[];
 };
 
 /** A seeded session that can fork: its action log so far, and a new timeline from a point of its past. */
@@ -169,7 +175,18 @@ export type Forkable = {
 	fork(point: ForkPoint, watch?: ForkWatcher): Promise<void>;
 };
 
-export type {ForkPoint} from './fork.js';
+/**
+A point of a seeded run to fork from: the operator's actions taken before it (a prefix of the
+run's action log) and how many messages had been delivered there. Replayed on the same seed, the
+actions and the rounds give the same run up to that point; from there, new actions make a new one.
+*/
+export type ForkPoint = {
+	readonly actions: readonly LoggedAction[];
+	/** Messages delivered before the point (a round's messages come together: at least these). */
+	readonly delivered: number;
+	/** Virtual ns where the rounds stood when the last of them was delivered (0: none was). */
+	readonly at: number;
+};
 
 /**
 What the operator (the process cluster and its network) offers to whoever drives it: the TUI,

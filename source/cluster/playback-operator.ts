@@ -1,10 +1,10 @@
 import type {KvOperation} from '../vsr/kv-store.js';
-import type {ForkPoint} from './fork.js';
 import {ForkingCluster, type StartSeeded} from './forking-cluster.js';
 import type {
 	ClusterSnapshot,
 	DeliveryReport,
 	Forkable,
+	ForkPoint,
 	ForkWatcher,
 	InFlightMessage,
 	LinkFaults,

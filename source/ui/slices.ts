@@ -11,10 +11,32 @@ import type {FeedSlice} from './feed.js';
 import type {Focus} from './keymap.js';
 import type {NarrationEntry} from './narration-log.js';
 import type {SpanRow} from './span-timings.js';
-import type {TravelSlice} from './time-travel.js';
 
 export type {FeedEntry, FeedSlice} from './feed.js';
-export type {TravelSlice} from './time-travel.js';
+/** What the timeline bar marks, at the point where it first shows. */
+export type MarkKind = 'view' | 'crash' | 'restart' | 'partition' | 'heal';
+
+export type TimelineMark = {
+	/** The point (after this many messages) where it shows. */
+	readonly point: number;
+	readonly kind: MarkKind;
+};
+
+/** What the timeline bar shows. */
+export type TravelSlice = {
+	/** A deterministic session: the bar is on the screen. */
+	readonly shown: boolean;
+	/** The point shown (after this many messages); undefined: the present. */
+	readonly point: number | undefined;
+	/** Messages delivered in this timeline so far. */
+	readonly length: number;
+	readonly marks: readonly TimelineMark[];
+	/** Timelines forked so far, and the point the current one forked from. */
+	readonly forks: number;
+	readonly forkedAt: number | undefined;
+	readonly forking: boolean;
+	readonly full: boolean;
+};
 
 /** What the drop, delay and jitter keys act on. */
 export type FaultTarget = 'network' | 'node' | 'link';

@@ -10,26 +10,15 @@ tallies folded from the first entry (going back) or from the point before (going
 message's entries). It works for any driver of a seeded cluster that keeps its streams: the
 operator's screen, a lesson, a replay.
 */
-import type {ClusterSnapshot, InFlightMessage, OperatorControls} from '../cluster/operator-api.js';
-import type {ProcessCluster} from '../cluster/process-cluster.js';
+import type {
+	ClusterSnapshot,
+	ForkedCluster,
+	InFlightMessage,
+	OperatorControls,
+} from '../cluster/operator-api.js';
 import type {Tallies} from './tallies.js';
-import {Timeline, type TimelineMark} from './timeline.js';
-
-/** What the timeline bar shows. */
-export type TravelSlice = {
-	/** A deterministic session: the bar is on the screen. */
-	readonly shown: boolean;
-	/** The point shown (after this many messages); undefined: the present. */
-	readonly point: number | undefined;
-	/** Messages delivered in this timeline so far. */
-	readonly length: number;
-	readonly marks: readonly TimelineMark[];
-	/** Timelines forked so far, and the point the current one forked from. */
-	readonly forks: number;
-	readonly forkedAt: number | undefined;
-	readonly forking: boolean;
-	readonly full: boolean;
-};
+import type {TravelSlice} from './slices.js';
+import {Timeline} from './timeline.js';
 
 export class TimeTravel {
 	timeline: Timeline;
@@ -179,8 +168,8 @@ export class TimeTravel {
 
 		const past = this.#past;
 		const forkPoint = this.timeline.forkPoint(point, forkable.actions());
-		let cluster: ProcessCluster | undefined;
-		const up = (): ProcessCluster => {
+		let cluster: ForkedCluster | undefined;
+		const up = (): ForkedCluster => {
 			if (cluster === undefined) {
 				throw new Error('the fork has not started');
 			}

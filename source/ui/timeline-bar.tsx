@@ -3,8 +3,7 @@ import React, {memo} from 'react';
 import {useSlice, useTheme} from './context.js';
 import {formatCount} from './format.js';
 import type {Tone} from './theme.js';
-import type {MarkKind} from './timeline.js';
-import type {TravelSlice} from './time-travel.js';
+import type {MarkKind, TravelSlice} from './slices.js';
 
 /** Lines the bar takes when it is shown (a seeded session). */
 export const timelineBarHeight = 1;

@@ -19,6 +19,7 @@ import {clusterEvents} from '../cluster/events.js';
 import type {EventName, Measurements, Metadata, Telemetry} from '../telemetry/telemetry.js';
 import {watchedEvents} from './event-kinds.js';
 import {sameNode, sameSnapshot} from './session.js';
+import type {MarkKind, TimelineMark} from './slices.js';
 import type {Tallies} from './tallies.js';
 
 /** One thing that happened, as the store's tallies take it. */
@@ -44,15 +45,6 @@ type Delivery = {
 	were in flight, as in a class; undefined otherwise).
 	*/
 	readonly inFlight: readonly InFlightMessage[] | undefined;
-};
-
-/** What the timeline bar marks, at the point where it first shows. */
-export type MarkKind = 'view' | 'crash' | 'restart' | 'partition' | 'heal';
-
-export type TimelineMark = {
-	/** The point (after this many messages) where it shows. */
-	readonly point: number;
-	readonly kind: MarkKind;
 };
 
 /** What a timeline listens to: a cluster's bus, messages and reports, its node table and action log. */

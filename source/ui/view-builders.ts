@@ -8,9 +8,9 @@ import {Configuration} from '../vsr/configuration.js';
 import {stuckWords} from './diagnosis.js';
 import {delayText, formatPercent} from './format.js';
 import type {Session} from './session.js';
-import type {FaultsShown, View} from './slices.js';
+import {type FaultsShown, type View, type TravelSlice} from './slices.js';
 import type {Tallies} from './tallies.js';
-import type {TimeTravel, TravelSlice} from './time-travel.js';
+import type {TimeTravel} from './time-travel.js';
 
 export type Sources = {
 	readonly session: Session;
