@@ -3,6 +3,7 @@ import {type EventName, Telemetry} from '../telemetry/telemetry.js';
 import type {KvOperation} from '../vsr/kv-store.js';
 import type {LoggedAction} from './action-log.js';
 import {clusterEvents} from './events.js';
+import {DelegatingControls} from './delegating-controls.js';
 import {playToFork} from './fork.js';
 import type {
 	ClusterSnapshot,
@@ -48,7 +49,7 @@ but the fork's watcher), plays them to the fork point (`playToFork`), and then t
 cluster's place: from then on its events reach the session's bus, its messages and reports the
 session's listeners, and the old cluster is stopped.
 */
-export class ForkingCluster implements OperatorControls, Forkable {
+export class ForkingCluster extends DelegatingControls implements Forkable {
 	readonly telemetry: Telemetry;
 	/** Timelines forked so far. */
 	forks = 0;
@@ -64,6 +65,7 @@ export class ForkingCluster implements OperatorControls, Forkable {
 
 	/** `cluster` is the session's first, on the session's bus; `start` makes its forks. */
 	constructor(cluster: ProcessCluster, start: StartSeeded) {
+		super();
 		this.telemetry = cluster.telemetry;
 		this.#current = cluster;
 		this.#start = start;
@@ -126,10 +128,6 @@ export class ForkingCluster implements OperatorControls, Forkable {
 		this.#bind(next);
 	}
 
-	snapshot(): ClusterSnapshot {
-		return this.#current.snapshot();
-	}
-
 	onTelemetryReport(listener: (summary: TelemetrySummary) => void): () => void {
 		this.#reportListeners.add(listener);
 		return () => {
@@ -138,7 +136,7 @@ export class ForkingCluster implements OperatorControls, Forkable {
 	}
 
 	/** The cluster reports its messages only while someone listens here. */
-	onMessage(listener: (event: MessageEvent) => void): () => void {
+	override onMessage(listener: (event: MessageEvent) => void): () => void {
 		this.#messageListeners.add(listener);
 		this.#listenToMessages();
 		return () => {
@@ -147,131 +145,15 @@ export class ForkingCluster implements OperatorControls, Forkable {
 		};
 	}
 
-	async submit(operation?: KvOperation): Promise<RequestOutcome> {
-		return this.#current.submit(operation);
-	}
-
-	burst(count: number): void {
-		this.#current.burst(count);
-	}
-
-	setLoad(on: boolean): void {
-		this.#current.setLoad(on);
-	}
-
-	crash(node: number): void {
-		this.#current.crash(node);
-	}
-
-	restart(node: number): void {
-		this.#current.restart(node);
-	}
-
-	crashAll(): void {
-		this.#current.crashAll();
-	}
-
-	restartAll(): void {
-		this.#current.restartAll();
-	}
-
-	isolate(node: number): void {
-		this.#current.isolate(node);
-	}
-
-	partition(sideA: readonly number[], sideB: readonly number[]): void {
-		this.#current.partition(sideA, sideB);
-	}
-
-	heal(): void {
-		this.#current.heal();
-	}
-
-	setDropRate(rate: number): void {
-		this.#current.setDropRate(rate);
-	}
-
-	setDelay(ms: number): void {
-		this.#current.setDelay(ms);
-	}
-
-	pause(): void {
-		this.#current.pause();
-	}
-
-	resume(): void {
-		this.#current.resume();
-	}
-
-	setSpeed(speed: number): void {
-		this.#current.setSpeed(speed);
-	}
-
-	inFlight(limit?: number): InFlightMessage[] {
-		return this.#current.inFlight(limit);
-	}
-
-	async deliverNext(): Promise<DeliveryReport | undefined> {
-		return this.#current.deliverNext();
-	}
-
-	async deliver(id: number): Promise<DeliveryReport | undefined> {
-		return this.#current.deliver(id);
-	}
-
-	drop(id: number): boolean {
-		return this.#current.drop(id);
-	}
-
-	async advanceTick(): Promise<readonly DeliveryReport[]> {
-		return this.#current.advanceTick();
-	}
-
-	forceTimeout(node: number): void {
-		this.#current.forceTimeout(node);
-	}
-
-	setDeaf(node: number, on: boolean): void {
-		this.#current.setDeaf(node, on);
-	}
-
-	setMute(node: number, on: boolean): void {
-		this.#current.setMute(node, on);
-	}
-
-	freeze(node: number, on: boolean): void {
-		this.#current.freeze(node, on);
-	}
-
-	setCut(from: number, to: number, on: boolean): void {
-		this.#current.setCut(from, to, on);
-	}
-
-	setNodeFaults(node: number, faults: Partial<LinkFaults>): void {
-		this.#current.setNodeFaults(node, faults);
-	}
-
-	setLinkFaults(from: number, to: number, faults: Partial<LinkFaults>): void {
-		this.#current.setLinkFaults(from, to, faults);
-	}
-
-	linkFaults(from: number, to: number): LinkFaults {
-		return this.#current.linkFaults(from, to);
-	}
-
-	step(): boolean {
-		return this.#current.step();
-	}
-
-	async reset(): Promise<void> {
-		return this.#current.reset();
-	}
-
 	/** Stops the cluster, and a fork under way. */
-	async stop(): Promise<void> {
+	override async stop(): Promise<void> {
 		this.#stopped = true;
 		const forking = this.#forking?.then(async (cluster) => cluster.stop());
 		await Promise.all([this.#current.stop(), forking?.catch(() => undefined)]);
+	}
+
+	protected get inner(): ProcessCluster {
+		return this.#current;
 	}
 
 	/** Passes the cluster's reports, messages and (for a fork, on a bus of its own) events on. */

@@ -1,4 +1,5 @@
 import type {KvOperation} from '../vsr/kv-store.js';
+import {DelegatingControls} from './delegating-controls.js';
 import {ForkingCluster, type StartSeeded} from './forking-cluster.js';
 import type {
 	ClusterSnapshot,
@@ -30,7 +31,7 @@ Given a way to start the run's cluster again (`start`), it can fork (time travel
 past): the driver's actions before the fork point are replayed into fresh processes, and the
 driver stops there (its script is the old timeline's), so time is the operator's from then on.
 */
-export class PlaybackOperator implements OperatorControls {
+export class PlaybackOperator extends DelegatingControls {
 	#playing = true;
 	/** Where every action goes: the current timeline's cluster (the driver's until a fork). */
 	readonly #controls: ProcessCluster | ForkingCluster;
@@ -44,6 +45,7 @@ export class PlaybackOperator implements OperatorControls {
 		readonly playback: Playback,
 		start?: StartSeeded,
 	) {
+		super();
 		this.#forking = start === undefined ? undefined : new ForkingCluster(cluster, start);
 		this.#controls = this.#forking ?? cluster;
 	}
@@ -100,7 +102,7 @@ export class PlaybackOperator implements OperatorControls {
 		this.playback.stop();
 	}
 
-	snapshot(): ClusterSnapshot {
+	override snapshot(): ClusterSnapshot {
 		const snapshot = this.#controls.snapshot();
 		if (!this.#playing) {
 			return snapshot;
@@ -114,11 +116,11 @@ export class PlaybackOperator implements OperatorControls {
 		return this.#controls.onTelemetryReport(listener);
 	}
 
-	onMessage(listener: (event: MessageEvent) => void): () => void {
+	override onMessage(listener: (event: MessageEvent) => void): () => void {
 		return this.#controls.onMessage(listener);
 	}
 
-	pause(): void {
+	override pause(): void {
 		if (this.#playing) {
 			this.playback.hold();
 		} else {
@@ -126,7 +128,7 @@ export class PlaybackOperator implements OperatorControls {
 		}
 	}
 
-	resume(): void {
+	override resume(): void {
 		if (this.#playing) {
 			this.playback.release();
 		} else {
@@ -135,7 +137,7 @@ export class PlaybackOperator implements OperatorControls {
 	}
 
 	/** Playing: the driver's rounds up to the next one that delivers a message (ticks before it pass), or to a pause point. */
-	async deliverNext(): Promise<DeliveryReport | undefined> {
+	override async deliverNext(): Promise<DeliveryReport | undefined> {
 		if (!this.#playing) {
 			return this.#controls.deliverNext();
 		}
@@ -151,79 +153,19 @@ export class PlaybackOperator implements OperatorControls {
 		return undefined;
 	}
 
-	step(): boolean {
+	override step(): boolean {
 		const any = this.#controls.inFlight(1).length > 0;
 		void this.deliverNext().catch(() => undefined);
 		return any;
 	}
 
-	async submit(operation?: KvOperation): Promise<RequestOutcome> {
-		return this.#controls.submit(operation);
-	}
-
-	burst(count: number): void {
-		this.#controls.burst(count);
-	}
-
-	setLoad(on: boolean): void {
-		this.#controls.setLoad(on);
-	}
-
-	crash(node: number): void {
-		this.#controls.crash(node);
-	}
-
-	restart(node: number): void {
-		this.#controls.restart(node);
-	}
-
-	crashAll(): void {
-		this.#controls.crashAll();
-	}
-
-	restartAll(): void {
-		this.#controls.restartAll();
-	}
-
-	isolate(node: number): void {
-		this.#controls.isolate(node);
-	}
-
-	partition(sideA: readonly number[], sideB: readonly number[]): void {
-		this.#controls.partition(sideA, sideB);
-	}
-
-	heal(): void {
-		this.#controls.heal();
-	}
-
-	setDropRate(rate: number): void {
-		this.#controls.setDropRate(rate);
-	}
-
-	setDelay(ms: number): void {
-		this.#controls.setDelay(ms);
-	}
-
-	setSpeed(speed: number): void {
+	override setSpeed(speed: number): void {
 		this.#controls.setSpeed(speed);
 		this.playback.nudge();
 	}
 
-	inFlight(limit?: number): InFlightMessage[] {
-		return this.#controls.inFlight(limit);
-	}
-
-	async deliver(id: number): Promise<DeliveryReport | undefined> {
-		return this.#controls.deliver(id);
-	}
-
-	drop(id: number): boolean {
-		return this.#controls.drop(id);
-	}
-
 	/** Playing: the driver's rounds until a tick's worth of virtual time has passed (or a pause point comes). */
-	async advanceTick(): Promise<readonly DeliveryReport[]> {
+	override async advanceTick(): Promise<readonly DeliveryReport[]> {
 		if (!this.#playing) {
 			return this.#controls.advanceTick();
 		}
@@ -242,44 +184,12 @@ export class PlaybackOperator implements OperatorControls {
 		return reports;
 	}
 
-	forceTimeout(node: number): void {
-		this.#controls.forceTimeout(node);
-	}
-
-	setDeaf(node: number, on: boolean): void {
-		this.#controls.setDeaf(node, on);
-	}
-
-	setMute(node: number, on: boolean): void {
-		this.#controls.setMute(node, on);
-	}
-
-	freeze(node: number, on: boolean): void {
-		this.#controls.freeze(node, on);
-	}
-
-	setCut(from: number, to: number, on: boolean): void {
-		this.#controls.setCut(from, to, on);
-	}
-
-	setNodeFaults(node: number, faults: Partial<LinkFaults>): void {
-		this.#controls.setNodeFaults(node, faults);
-	}
-
-	setLinkFaults(from: number, to: number, faults: Partial<LinkFaults>): void {
-		this.#controls.setLinkFaults(from, to, faults);
-	}
-
-	linkFaults(from: number, to: number): LinkFaults {
-		return this.#controls.linkFaults(from, to);
-	}
-
-	async reset(): Promise<void> {
-		return this.#controls.reset();
+	protected get inner(): ProcessCluster | ForkingCluster {
+		return this.#controls;
 	}
 
 	/** Stops the current timeline's cluster (and a fork under way). */
-	async stop(): Promise<void> {
+	override async stop(): Promise<void> {
 		this.finish();
 		await this.#controls.stop();
 	}
