@@ -1,10 +1,9 @@
 import type {Telemetry} from '../telemetry/telemetry.js';
 import type {LoggedAction} from './action-log.js';
-import {EventDigest} from './event-digest.js';
 import {Playback} from './playback.js';
 import {PlaybackOperator} from './playback-operator.js';
 import type {Session} from './session-file.js';
-import {type ReplayVerdict, compare, startReplay} from './session-replay.js';
+import {ReplayStream, type ReplayVerdict, startReplay} from './session-replay.js';
 
 /**
 A recorded session replayed on the screen: the same rounds as the headless replay, each at its
@@ -24,19 +23,12 @@ export class ReplayShow {
 			readonly paused?: boolean;
 		} = {},
 	): Promise<ReplayShow> {
-		const digest = new EventDigest();
-		const lines: string[] = [];
-		let open = true;
-		const cluster = await startReplay(
-			session,
-			(line) => {
-				if (open) {
-					digest.add(line);
-					lines.push(line);
-				}
-			},
-			{paused: true, telemetry: options.telemetry, startTimeoutMs: options.startTimeoutMs},
-		);
+		const stream = new ReplayStream(session);
+		const cluster = await startReplay(session, stream.take, {
+			paused: true,
+			telemetry: options.telemetry,
+			startTimeoutMs: options.startTimeoutMs,
+		});
 		// A fork replays the recording's actions before the fork point on the recorded settings.
 		const fork = async (actions: readonly LoggedAction[], telemetry: Telemetry) =>
 			startReplay({...session, actions}, () => undefined, {
@@ -45,16 +37,13 @@ export class ReplayShow {
 				startTimeoutMs: options.startTimeoutMs,
 			});
 		const operator = new PlaybackOperator(cluster, new Playback(cluster, options.paused), fork);
-		return new ReplayShow(session, operator, async () => {
-			open = false;
-			return compare(session, digest, lines);
-		});
+		return new ReplayShow(session, operator, stream);
 	}
 
 	private constructor(
 		readonly session: Session,
 		readonly operator: PlaybackOperator,
-		private readonly verdict: () => Promise<ReplayVerdict>,
+		private readonly stream: ReplayStream,
 	) {}
 
 	/** Plays the recording to its end; resolves with the verdict (undefined when stopped or forked before the end). */
@@ -72,7 +61,7 @@ export class ReplayShow {
 
 		await cluster.applyDueActions();
 		await cluster.halt();
-		const verdict = await this.verdict();
+		const verdict = this.stream.verdict();
 		this.operator.finish();
 		return verdict;
 	}

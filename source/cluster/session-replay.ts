@@ -57,19 +57,11 @@ export async function replayHeadless(
 	session: Session,
 	options: {startTimeoutMs?: number} = {},
 ): Promise<ReplayVerdict> {
-	const digest = new EventDigest();
-	const lines: string[] = [];
-	let open = true;
-	const cluster = await startReplay(
-		session,
-		(line) => {
-			if (open) {
-				digest.add(line);
-				lines.push(line);
-			}
-		},
-		{paused: true, startTimeoutMs: options.startTimeoutMs},
-	);
+	const stream = new ReplayStream(session);
+	const cluster = await startReplay(session, stream.take, {
+		paused: true,
+		startTimeoutMs: options.startTimeoutMs,
+	});
 	try {
 		// The actions at 0 first: what they queue moves the next round (as each round's last do).
 		await cluster.applyDueActions();
@@ -79,20 +71,37 @@ export async function replayHeadless(
 
 		await cluster.applyDueActions();
 		await cluster.halt();
-		open = false;
+		return stream.verdict();
 	} finally {
 		await cluster.stop();
 	}
+}
 
-	return compare(session, digest, lines);
+/** A replay's event stream, taken until its verdict, which compares it with the recording's. */
+export class ReplayStream {
+	readonly #digest = new EventDigest();
+	readonly #lines: string[] = [];
+	#open = true;
+
+	constructor(readonly session: Session) {}
+
+	/** Takes one event line of the replay (none after the verdict: the run goes on, the recording ended). */
+	readonly take = (line: string): void => {
+		if (this.#open) {
+			this.#digest.add(line);
+			this.#lines.push(line);
+		}
+	};
+
+	/** Ends the stream and compares it with the recording. */
+	verdict(): ReplayVerdict {
+		this.#open = false;
+		return compare(this.session, this.#digest, this.#lines);
+	}
 }
 
 /** The verdict of a replay's event stream against the recording's end line. */
-export function compare(
-	session: Session,
-	digest: EventDigest,
-	lines: readonly string[],
-): ReplayVerdict {
+function compare(session: Session, digest: EventDigest, lines: readonly string[]): ReplayVerdict {
 	const recorded = session.end;
 	const sha = digest.digest();
 	if (sha === recorded.digest && digest.count === recorded.events) {
