@@ -124,9 +124,12 @@ test('actions at every awkward moment of a running session replay identically', 
 		// The last key just before the end: what it queued was played before the session ended.
 		void cluster.submit().catch(() => undefined);
 		await sleep(random(20));
-		const actions = cluster.actions().length;
-		t.regex(await replayOf(cluster, file), /^identical: /v, `seed ${seed}, ${actions} actions`);
-		t.true(actions >= 24, `${actions} actions`);
+		const verdict = await replayOf(cluster, file);
+		// What the session recorded: the 15 keys above that always act, and the random ones that did
+		// (a crash of a crashed node, say, does nothing and is not an action).
+		const actions = readSession(file).actions.length;
+		t.regex(verdict, /^identical: /v, `seed ${seed}, ${actions} actions`);
+		t.true(actions >= 15, `${actions} actions`);
 	}
 });
 
